@@ -1,0 +1,139 @@
+//! The everyday functions: `log`, `warn`, `fail`, `sleep`, `env`, `secret`, `task`, and the
+//! `Host` and `Secret` types as runbooks see them.
+
+use super::errors::{at, RhaiResult};
+use crate::context::{current_host, current_tasks, pop_task, push_task, Ctx};
+use crate::host::Host;
+use crate::report::{Event, Level, Secret};
+use rhai::{Dynamic, Engine, FnPtr, NativeCallContext};
+use std::cell::RefCell;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+thread_local! {
+    /// The task path where the current error was first raised, for the final message.
+    static FAILED_TASK: RefCell<Option<Vec<String>>> = const { RefCell::new(None) };
+}
+
+/// Take the task path recorded by the innermost failing `task(...)`, if any.
+pub fn take_failed_task() -> Option<Vec<String>> {
+    FAILED_TASK.with(|f| f.borrow_mut().take())
+}
+
+/// Sleep, waking early (with an error) if the run is cancelled.
+pub fn sleep_cancellable(ctx: &Ctx, d: Duration) -> Result<(), String> {
+    let cancelled = ctx.block_on(async {
+        tokio::select! {
+            _ = tokio::time::sleep(d) => false,
+            _ = ctx.cancel.cancelled() => true,
+        }
+    });
+    if cancelled {
+        Err("interrupted: the run was cancelled".into())
+    } else {
+        Ok(())
+    }
+}
+
+fn to_text(v: &Dynamic) -> String {
+    if let Some(s) = v.read_lock::<rhai::ImmutableString>() {
+        s.to_string()
+    } else {
+        v.to_string()
+    }
+}
+
+pub fn register(engine: &mut Engine, ctx: &Arc<Ctx>) {
+    engine
+        .register_type_with_name::<Host>("Host")
+        .register_get("name", |h: &mut Host| h.name.to_string())
+        .register_get("addr", |h: &mut Host| h.addr.to_string())
+        .register_get("vars", |h: &mut Host| Dynamic::from_map((*h.vars).clone()))
+        .register_fn("to_string", |h: &mut Host| h.name.to_string())
+        .register_fn("to_debug", |h: &mut Host| format!("Host({})", h.name))
+        .register_fn("==", |a: Host, b: Host| a.name == b.name)
+        .register_fn("!=", |a: Host, b: Host| a.name != b.name);
+
+    engine
+        .register_type_with_name::<Secret>("Secret")
+        .register_fn("to_string", |s: &mut Secret| s.to_string())
+        .register_fn("to_debug", |s: &mut Secret| s.to_string())
+        .register_fn("reveal", |s: &mut Secret| s.reveal().to_string())
+        .register_fn("+", |a: &str, b: Secret| format!("{a}{}", b.reveal()))
+        .register_fn("+", |a: Secret, b: &str| format!("{}{b}", a.reveal()))
+        .register_fn("len", |s: &mut Secret| s.reveal().chars().count() as i64);
+
+    let c = ctx.clone();
+    engine.register_fn("secret", move |v: Dynamic| -> Secret {
+        if let Some(s) = v.read_lock::<Secret>() {
+            return s.clone();
+        }
+        c.secrets().add(&to_text(&v))
+    });
+
+    let c = ctx.clone();
+    engine.register_fn("log", move |v: Dynamic| c.log(Level::Info, &to_text(&v)));
+    let c = ctx.clone();
+    engine.register_fn("warn", move |v: Dynamic| c.log(Level::Warn, &to_text(&v)));
+
+    engine.register_fn(
+        "fail",
+        |nctx: NativeCallContext, v: Dynamic| -> RhaiResult<()> { Err(at(&nctx, to_text(&v))) },
+    );
+
+    let c = ctx.clone();
+    engine.register_fn(
+        "sleep",
+        move |nctx: NativeCallContext, secs: Dynamic| -> RhaiResult<()> {
+            let d = super::shell::seconds(&secs, "seconds").map_err(|e| at(&nctx, e))?;
+            sleep_cancellable(&c, d).map_err(|e| at(&nctx, e))
+        },
+    );
+
+    engine.register_fn("env", |name: &str| -> Dynamic {
+        std::env::var(name)
+            .map(Dynamic::from)
+            .unwrap_or(Dynamic::UNIT)
+    });
+    engine.register_fn("env", |name: &str, default: Dynamic| -> Dynamic {
+        std::env::var(name).map(Dynamic::from).unwrap_or(default)
+    });
+
+    engine.register_fn("current_host", current_host);
+
+    let c = ctx.clone();
+    engine.register_fn(
+        "task",
+        move |nctx: NativeCallContext, name: &str, body: FnPtr| -> RhaiResult<Dynamic> {
+            push_task(name);
+            let host = current_host();
+            let path = current_tasks();
+            c.emit(Event::TaskStart {
+                host: host.clone(),
+                task: path.clone(),
+            });
+            let started = Instant::now();
+            let out = body.call_within_context::<Dynamic>(&nctx, ());
+            c.emit(Event::TaskEnd {
+                host,
+                task: path.clone(),
+                ok: out.is_ok(),
+                duration: started.elapsed().as_secs_f64(),
+            });
+            if out.is_err() {
+                FAILED_TASK.with(|f| {
+                    let mut f = f.borrow_mut();
+                    if f.is_none() {
+                        *f = Some(path);
+                    }
+                });
+            }
+            pop_task();
+            out
+        },
+    );
+
+    // `vars` as a function too, for code that shadows the name.
+    let c = ctx.clone();
+    engine.register_fn("vars", move || c.vars.clone());
+}

@@ -1,0 +1,191 @@
+//! JSON: `parse_json`, `to_json`, `v.query(path)`, `v.query_one(path)` (RFC 9535 JSONPath via
+//! jsonpath-rust) and `kube_jsonpath(v, template)` (kubectl's template dialect).
+
+use super::errors::{at, type_of, RhaiResult};
+use crate::api::shell::CmdResult;
+use crate::host::Host;
+use crate::report::Secret;
+use rhai::{Array, Dynamic, Engine, Map, NativeCallContext};
+use serde_json::Value;
+
+/// Rhai value → JSON. Custom types become what they print as, so nothing is silently lost.
+pub fn to_value(v: &Dynamic) -> Value {
+    if v.is_unit() {
+        return Value::Null;
+    }
+    if let Ok(b) = v.as_bool() {
+        return Value::Bool(b);
+    }
+    if let Ok(i) = v.as_int() {
+        return Value::from(i);
+    }
+    if let Ok(f) = v.as_float() {
+        return serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number);
+    }
+    if let Some(s) = v.read_lock::<rhai::ImmutableString>() {
+        return Value::String(s.to_string());
+    }
+    if let Some(a) = v.read_lock::<Array>() {
+        return Value::Array(a.iter().map(to_value).collect());
+    }
+    if let Some(m) = v.read_lock::<Map>() {
+        return Value::Object(
+            m.iter()
+                .map(|(k, v)| (k.to_string(), to_value(v)))
+                .collect(),
+        );
+    }
+    if let Some(r) = v.read_lock::<CmdResult>() {
+        return serde_json::json!({
+            "cmd": r.cmd, "stdout": r.stdout, "stderr": r.stderr, "rc": r.rc,
+            "ok": r.ok, "changed": r.changed, "duration": r.duration,
+        });
+    }
+    if let Some(s) = v.read_lock::<Secret>() {
+        return Value::String(s.reveal().to_string());
+    }
+    if let Some(h) = v.read_lock::<Host>() {
+        return Value::String(h.name.to_string());
+    }
+    Value::String(v.to_string())
+}
+
+/// JSON → Rhai value: objects become maps, arrays arrays, integers `int`, other numbers `float`.
+pub fn from_value(v: Value) -> Dynamic {
+    match v {
+        Value::Null => Dynamic::UNIT,
+        Value::Bool(b) => b.into(),
+        Value::Number(n) => match n.as_i64() {
+            Some(i) => i.into(),
+            None => n.as_f64().unwrap_or(f64::NAN).into(),
+        },
+        Value::String(s) => s.into(),
+        Value::Array(a) => Dynamic::from_array(a.into_iter().map(from_value).collect()),
+        Value::Object(o) => Dynamic::from_map(
+            o.into_iter()
+                .map(|(k, v)| (k.into(), from_value(v)))
+                .collect::<Map>(),
+        ),
+    }
+}
+
+/// Parse JSON text into a Rhai value; the error names line and column in the text.
+pub fn parse(text: &str) -> Result<Dynamic, String> {
+    serde_json::from_str::<Value>(text)
+        .map(from_value)
+        .map_err(|e| {
+            format!(
+                "invalid JSON at line {} column {}: {e}",
+                e.line(),
+                e.column()
+            )
+        })
+}
+
+/// A JSONPath error for people: the path, the column, what was expected.
+fn path_error(path: &str, err: &jsonpath_rust::parser::errors::JsonPathError) -> String {
+    let text = err.to_string();
+    let col = crate::api::regex::compile(r"--> \d+:(\d+)")
+        .ok()
+        .and_then(|r| r.captures(&text).map(|c| c[1].to_string()));
+    let expected = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("= "))
+        .unwrap_or(text.lines().next().unwrap_or(""))
+        .to_string();
+    match col {
+        Some(c) => format!("invalid JSONPath `{path}` at column {c}: {expected}"),
+        None => format!("invalid JSONPath `{path}`: {expected}"),
+    }
+}
+
+/// Run an RFC 9535 JSONPath query over JSON.
+pub fn query(doc: &Value, path: &str) -> Result<Vec<Value>, String> {
+    if !path.starts_with('$') {
+        return Err(format!(
+            "invalid JSONPath `{path}`: a path starts with `$` (did you mean `$.{}`?)",
+            path.trim_start_matches('.')
+        ));
+    }
+    let parsed = jsonpath_rust::parser::parse_json_path(path).map_err(|e| path_error(path, &e))?;
+    let found =
+        jsonpath_rust::query::js_path_process(&parsed, doc).map_err(|e| path_error(path, &e))?;
+    Ok(found.into_iter().map(|r| r.val().clone()).collect())
+}
+
+/// Accept a document as parsed JSON (map/array) or as JSON text.
+fn doc_of(v: &Dynamic) -> Result<Value, String> {
+    if let Some(s) = v.read_lock::<rhai::ImmutableString>() {
+        return serde_json::from_str(s.as_str()).map_err(|e| {
+            format!(
+                "invalid JSON at line {} column {}: {e}",
+                e.line(),
+                e.column()
+            )
+        });
+    }
+    if let Some(r) = v.read_lock::<CmdResult>() {
+        return serde_json::from_str(&r.stdout)
+            .map_err(|e| format!("stdout of `{}` is not JSON: {e}", r.cmd));
+    }
+    Ok(to_value(v))
+}
+
+pub fn register(engine: &mut Engine) {
+    engine.register_fn("parse_json", |nctx: NativeCallContext, s: &str| {
+        parse(s).map_err(|e| at(&nctx, e))
+    });
+    engine.register_fn("to_json", |v: Dynamic| {
+        serde_json::to_string(&to_value(&v)).unwrap_or_default()
+    });
+    engine.register_fn("to_json", |v: Dynamic, pretty: bool| {
+        let v = to_value(&v);
+        if pretty {
+            serde_json::to_string_pretty(&v)
+        } else {
+            serde_json::to_string(&v)
+        }
+        .unwrap_or_default()
+    });
+    engine.register_fn(
+        "query",
+        |nctx: NativeCallContext, v: Dynamic, path: &str| -> RhaiResult<Array> {
+            let doc = doc_of(&v).map_err(|e| at(&nctx, e))?;
+            let found = query(&doc, path).map_err(|e| at(&nctx, e))?;
+            Ok(found.into_iter().map(from_value).collect())
+        },
+    );
+    engine.register_fn(
+        "query_one",
+        |nctx: NativeCallContext, v: Dynamic, path: &str| -> RhaiResult<Dynamic> {
+            let doc = doc_of(&v).map_err(|e| at(&nctx, e))?;
+            let mut found = query(&doc, path).map_err(|e| at(&nctx, e))?;
+            if found.len() != 1 {
+                return Err(at(
+                    &nctx,
+                    format!(
+                        "query_one: `{path}` matched {} values, expected exactly 1",
+                        found.len()
+                    ),
+                ));
+            }
+            Ok(from_value(found.remove(0)))
+        },
+    );
+    engine.register_fn(
+        "kube_jsonpath",
+        |nctx: NativeCallContext, v: Dynamic, template: &str| -> RhaiResult<String> {
+            if !(v.is_map() || v.is_array() || v.is_string() || v.is::<CmdResult>()) {
+                return Err(at(
+                    &nctx,
+                    format!(
+                        "kube_jsonpath: expected a JSON document (map, array or JSON text), got {}",
+                        type_of(&v)
+                    ),
+                ));
+            }
+            let doc = doc_of(&v).map_err(|e| at(&nctx, e))?;
+            crate::kubepath::render(template, &doc).map_err(|e| at(&nctx, e.to_string()))
+        },
+    );
+}

@@ -1,0 +1,23 @@
+//! The Rhai-facing API, one file per domain. `register` puts all of it into an engine.
+
+pub mod core;
+pub mod errors;
+pub mod json;
+pub mod quote;
+pub mod regex;
+pub mod shell;
+pub mod wait;
+
+use crate::context::Ctx;
+use rhai::Engine;
+use std::sync::Arc;
+
+/// Register every rb function and type into `engine`, bound to `ctx`.
+pub fn register(engine: &mut Engine, ctx: &Arc<Ctx>) {
+    core::register(engine, ctx);
+    shell::register(engine, ctx);
+    regex::register(engine);
+    json::register(engine);
+    quote::register(engine);
+    wait::register(engine, ctx);
+}

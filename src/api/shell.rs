@@ -1,0 +1,379 @@
+//! Commands: `sh(cmd, opts)` and `host.sh(cmd, opts)`, and the CmdResult they return.
+
+use super::errors::{at, type_of, RhaiResult};
+use crate::context::{current_host, current_tasks, Ctx};
+use crate::host::Host;
+use crate::report::Event;
+use crate::transport::{ExecError, ExecRequest, Program};
+use rhai::{Array, Dynamic, Engine, FnPtr, Map, NativeCallContext};
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// The result of a command, as runbooks see it.
+#[derive(Debug, Clone, Default)]
+pub struct CmdResult {
+    pub cmd: String,
+    pub stdout: String,
+    pub stderr: String,
+    pub rc: i64,
+    pub ok: bool,
+    pub changed: bool,
+    pub skipped: bool,
+    /// Seconds.
+    pub duration: f64,
+}
+
+impl fmt::Display for CmdResult {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.stdout)
+    }
+}
+
+/// The options `sh` accepts (see docs/reference.md).
+const OPTS: &[&str] = &[
+    "timeout",
+    "env",
+    "cwd",
+    "stdin",
+    "sudo",
+    "check",
+    "no_log",
+    "changed_if",
+    "failed_if",
+    "changed",
+    "check_mode",
+    "shell",
+];
+
+#[derive(Default)]
+struct CmdOpts {
+    timeout: Option<Duration>,
+    env: Vec<(String, String)>,
+    cwd: Option<String>,
+    stdin: Option<String>,
+    sudo: bool,
+    check: bool,
+    no_log: bool,
+    changed_if: Option<FnPtr>,
+    failed_if: Option<FnPtr>,
+    changed: Option<bool>,
+    check_mode: bool,
+    shell: Option<String>,
+}
+
+/// The text of a string or a secret; anything else is an error naming `what`.
+pub fn text_of(v: &Dynamic, what: &str) -> Result<String, String> {
+    if let Some(s) = v.read_lock::<rhai::ImmutableString>() {
+        return Ok(s.to_string());
+    }
+    if let Some(s) = v.read_lock::<crate::report::Secret>() {
+        return Ok(s.reveal().to_string());
+    }
+    if v.is_int() || v.is_float() || v.is_bool() {
+        return Ok(v.to_string());
+    }
+    Err(format!("{what} must be a string, got {}", type_of(v)))
+}
+
+fn bool_opt(v: &Dynamic, key: &str) -> Result<bool, String> {
+    v.as_bool()
+        .map_err(|_| format!("option `{key}` must be true or false, got {}", type_of(v)))
+}
+
+/// Seconds given as an int or a float.
+pub fn seconds(v: &Dynamic, key: &str) -> Result<Duration, String> {
+    let secs = if let Ok(i) = v.as_int() {
+        i as f64
+    } else if let Ok(f) = v.as_float() {
+        f
+    } else {
+        return Err(format!(
+            "option `{key}` must be a number of seconds, got {}",
+            type_of(v)
+        ));
+    };
+    if !(0.0..=1e9).contains(&secs) {
+        return Err(format!("option `{key}` must be between 0 and 1e9 seconds"));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+fn parse_opts(opts: &Map) -> Result<CmdOpts, String> {
+    let mut o = CmdOpts {
+        check: true,
+        ..Default::default()
+    };
+    for (key, v) in opts {
+        match key.as_str() {
+            "timeout" => o.timeout = Some(seconds(v, key)?),
+            "env" => {
+                let m = v
+                    .read_lock::<Map>()
+                    .ok_or_else(|| format!("option `env` must be a map, got {}", type_of(v)))?;
+                for (k, val) in m.iter() {
+                    o.env
+                        .push((k.to_string(), text_of(val, &format!("env.{k}"))?));
+                }
+            }
+            "cwd" => o.cwd = Some(text_of(v, "option `cwd`")?),
+            "stdin" => o.stdin = Some(text_of(v, "option `stdin`")?),
+            "shell" => o.shell = Some(text_of(v, "option `shell`")?),
+            "sudo" => o.sudo = bool_opt(v, key)?,
+            "check" => o.check = bool_opt(v, key)?,
+            "no_log" => o.no_log = bool_opt(v, key)?,
+            "check_mode" => o.check_mode = bool_opt(v, key)?,
+            "changed" => o.changed = Some(bool_opt(v, key)?),
+            "changed_if" | "failed_if" => {
+                let f = v.clone().try_cast::<FnPtr>().ok_or_else(|| {
+                    format!(
+                        "option `{key}` must be a closure like |r| r.rc == 2, got {}",
+                        type_of(v)
+                    )
+                })?;
+                if key == "changed_if" {
+                    o.changed_if = Some(f);
+                } else {
+                    o.failed_if = Some(f);
+                }
+            }
+            other => {
+                return Err(format!(
+                    "unknown option `{other}` for sh; known options: {}",
+                    OPTS.join(", ")
+                ))
+            }
+        }
+    }
+    Ok(o)
+}
+
+/// A string runs through the shell; an array runs as argv with no shell at all.
+pub fn program_of(cmd: &Dynamic) -> Result<Program, String> {
+    if let Some(arr) = cmd.read_lock::<Array>() {
+        if arr.is_empty() {
+            return Err("the command array is empty".into());
+        }
+        let argv = arr
+            .iter()
+            .enumerate()
+            .map(|(i, a)| text_of(a, &format!("command array element {i}")))
+            .collect::<Result<Vec<_>, _>>()?;
+        return Ok(Program::Argv(argv));
+    }
+    let s = text_of(cmd, "the command").map_err(|_| {
+        format!(
+            "a command must be a string or an array of strings, got {}",
+            type_of(cmd)
+        )
+    })?;
+    if s.trim().is_empty() {
+        return Err("the command is empty".into());
+    }
+    Ok(Program::Shell(s))
+}
+
+/// The last lines of stderr, for error messages.
+fn tail(text: &str, lines: usize) -> String {
+    let all: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    let start = all.len().saturating_sub(lines);
+    all[start..]
+        .iter()
+        .map(|l| {
+            let l = l.trim_end();
+            if l.chars().count() > 300 {
+                format!("{}…", l.chars().take(300).collect::<String>())
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n  ")
+}
+
+/// Run `cmd` on `host` with `opts`: the one implementation behind every `sh`.
+pub fn run(
+    ctx: &Ctx,
+    nctx: &NativeCallContext,
+    host: &Host,
+    cmd: &Dynamic,
+    opts: &Map,
+) -> RhaiResult<CmdResult> {
+    let program = program_of(cmd).map_err(|e| at(nctx, e))?;
+    let o = parse_opts(opts).map_err(|e| at(nctx, e))?;
+    let shown = if o.no_log {
+        "<hidden by no_log>".to_string()
+    } else {
+        program.display()
+    };
+    let host_name = if host.name.as_ref() == "local" {
+        current_host()
+    } else {
+        host.name.to_string()
+    };
+    let task = current_tasks();
+
+    if ctx.check_mode && !o.check_mode {
+        ctx.emit(Event::CmdResult {
+            host: host_name,
+            task,
+            cmd: shown.clone(),
+            rc: 0,
+            ok: true,
+            changed: false,
+            skipped: true,
+            duration: 0.0,
+        });
+        return Ok(CmdResult {
+            cmd: shown,
+            ok: true,
+            skipped: true,
+            ..Default::default()
+        });
+    }
+    if ctx.cancel.is_cancelled() {
+        return Err(at(nctx, "interrupted: the run was cancelled"));
+    }
+
+    let mut req = ExecRequest::new(program);
+    req.env = o.env;
+    req.cwd = o.cwd;
+    req.stdin = o.stdin.map(String::into_bytes);
+    req.timeout = o.timeout;
+    req.sudo = o.sudo;
+    if let Some(sh) = o.shell {
+        req.shell = sh;
+    }
+
+    ctx.emit(Event::CmdStart {
+        host: host_name.clone(),
+        task: task.clone(),
+        cmd: shown.clone(),
+    });
+    let started = Instant::now();
+    let out = ctx.block_on(host.transport.exec(&req, &ctx.cancel));
+    let duration = started.elapsed().as_secs_f64();
+    let out = match out {
+        Ok(out) => out,
+        Err(e) => {
+            let msg = match e {
+                ExecError::Timeout(t) => format!(
+                    "command timed out after {}s on {host_name} and was killed: {shown}",
+                    t.as_secs_f64()
+                ),
+                ExecError::Cancelled => {
+                    format!("interrupted: command killed on {host_name}: {shown}")
+                }
+                ExecError::Unreachable(why) => format!("unreachable: {host_name}: {why}"),
+                ExecError::Spawn(why) => format!("command could not start on {host_name}: {why}"),
+            };
+            ctx.emit(Event::CmdResult {
+                host: host_name,
+                task,
+                cmd: shown,
+                rc: -1,
+                ok: false,
+                changed: false,
+                skipped: false,
+                duration,
+            });
+            return Err(at(nctx, msg));
+        }
+    };
+
+    let mut result = CmdResult {
+        cmd: shown.clone(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        rc: out.rc,
+        ok: out.rc == 0,
+        changed: o.changed.unwrap_or(!o.check_mode),
+        skipped: false,
+        duration,
+    };
+    if let Some(f) = &o.failed_if {
+        let failed: bool = f.call_within_context(nctx, (result.clone(),))?;
+        result.ok = !failed;
+    }
+    if let Some(f) = &o.changed_if {
+        result.changed = f.call_within_context(nctx, (result.clone(),))?;
+    }
+    ctx.emit(Event::CmdResult {
+        host: host_name.clone(),
+        task,
+        cmd: shown.clone(),
+        rc: result.rc,
+        ok: result.ok,
+        changed: result.changed,
+        skipped: false,
+        duration,
+    });
+    if !result.ok && o.check {
+        let mut msg = if result.rc != 0 {
+            format!("command failed on {host_name} (rc {}): {shown}", result.rc)
+        } else {
+            format!("command failed on {host_name} (failed_if): {shown}")
+        };
+        let t = tail(&result.stderr, 5);
+        if !t.is_empty() && !o.no_log {
+            msg.push_str(&format!("\n  stderr: {t}"));
+        }
+        msg.push_str("\n  hint: pass #{check: false} to handle a failure yourself");
+        return Err(at(nctx, msg));
+    }
+    Ok(result)
+}
+
+pub fn register(engine: &mut Engine, ctx: &Arc<Ctx>) {
+    engine
+        .register_type_with_name::<CmdResult>("CmdResult")
+        .register_get("stdout", |r: &mut CmdResult| r.stdout.clone())
+        .register_get("stderr", |r: &mut CmdResult| r.stderr.clone())
+        .register_get("out", |r: &mut CmdResult| r.stdout.trim().to_string())
+        .register_get("rc", |r: &mut CmdResult| r.rc)
+        .register_get("ok", |r: &mut CmdResult| r.ok)
+        .register_get("changed", |r: &mut CmdResult| r.changed)
+        .register_get("skipped", |r: &mut CmdResult| r.skipped)
+        .register_get("duration", |r: &mut CmdResult| r.duration)
+        .register_get("cmd", |r: &mut CmdResult| r.cmd.clone())
+        .register_fn("lines", |r: &mut CmdResult| -> Array {
+            r.stdout
+                .lines()
+                .map(|l| Dynamic::from(l.to_string()))
+                .collect()
+        })
+        .register_fn("json", |nctx: NativeCallContext, r: &mut CmdResult| {
+            super::json::parse(&r.stdout)
+                .map_err(|e| at(&nctx, format!("stdout of `{}` is not JSON: {e}", r.cmd)))
+        })
+        .register_fn("to_string", |r: &mut CmdResult| r.stdout.clone())
+        .register_fn("to_debug", |r: &mut CmdResult| {
+            format!("CmdResult(rc={}, stdout={:?})", r.rc, r.stdout)
+        });
+
+    let c = ctx.clone();
+    engine.register_fn("sh", move |nctx: NativeCallContext, cmd: Dynamic| {
+        run(&c, &nctx, &c.local, &cmd, &Map::new())
+    });
+    let c = ctx.clone();
+    engine.register_fn(
+        "sh",
+        move |nctx: NativeCallContext, cmd: Dynamic, opts: Map| {
+            run(&c, &nctx, &c.local, &cmd, &opts)
+        },
+    );
+    let c = ctx.clone();
+    engine.register_fn(
+        "sh",
+        move |nctx: NativeCallContext, h: &mut Host, cmd: Dynamic| {
+            run(&c, &nctx, h, &cmd, &Map::new())
+        },
+    );
+    let c = ctx.clone();
+    engine.register_fn(
+        "sh",
+        move |nctx: NativeCallContext, h: &mut Host, cmd: Dynamic, opts: Map| {
+            run(&c, &nctx, h, &cmd, &opts)
+        },
+    );
+}

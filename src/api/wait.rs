@@ -1,0 +1,293 @@
+//! Waiting for the world: `retry` (Ansible's until/retries/delay), `wait_http`, `wait_port`.
+//!
+//! Counting, as in ansible-core: the action always runs once, and `retries: N` allows N more
+//! attempts, so at most N + 1 runs, with `delay` seconds between attempts (none after the
+//! last). `retries: 0` means one attempt. Defaults: retries 3, delay 5, as in Ansible.
+
+use super::core::sleep_cancellable;
+use super::errors::{at, type_of, RhaiResult};
+use super::shell::{seconds, text_of, CmdResult};
+use crate::context::{current_host, current_tasks, Ctx};
+use crate::report::Event;
+use rhai::{Dynamic, Engine, EvalAltResult, FnPtr, Map, NativeCallContext};
+use std::net::{TcpStream, ToSocketAddrs};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+struct RetryOpts {
+    retries: i64,
+    delay: Duration,
+}
+
+fn retry_opts(opts: &Map, extra: &[&str]) -> Result<RetryOpts, String> {
+    let mut o = RetryOpts {
+        retries: 3,
+        delay: Duration::from_secs(5),
+    };
+    for (k, v) in opts {
+        match k.as_str() {
+            "retries" => {
+                o.retries = v
+                    .as_int()
+                    .map_err(|_| format!("option `retries` must be an int, got {}", type_of(v)))?;
+                if o.retries < 0 {
+                    return Err("option `retries` must be 0 or more".into());
+                }
+            }
+            "delay" => o.delay = seconds(v, "delay")?,
+            k if extra.contains(&k) => {}
+            other => {
+                let mut known = vec!["retries", "delay"];
+                known.extend(extra);
+                return Err(format!(
+                    "unknown option `{other}`; known options: {}",
+                    known.join(", ")
+                ));
+            }
+        }
+    }
+    Ok(o)
+}
+
+/// One line describing an error, without Rhai's position suffix.
+fn short_error(e: &EvalAltResult) -> String {
+    let mut e = e;
+    loop {
+        match e {
+            EvalAltResult::ErrorInFunctionCall(_, _, inner, _) => e = inner,
+            EvalAltResult::ErrorRuntime(d, _) => {
+                return d.to_string().lines().next().unwrap_or("").to_string()
+            }
+            other => return crate::engine::diagnostics::without_position(&other.to_string()),
+        }
+    }
+}
+
+/// What an unmet condition looked like, for the final error.
+fn describe(v: &Dynamic) -> String {
+    if let Some(r) = v.read_lock::<CmdResult>() {
+        let first = r.stdout.trim().lines().next().unwrap_or("").to_string();
+        return format!("condition not met (rc {}, stdout: {first:?})", r.rc);
+    }
+    let s = v.to_string();
+    let s: String = s.chars().take(120).collect();
+    format!("condition not met (value: {s})")
+}
+
+fn is_cancel(ctx: &Ctx) -> bool {
+    ctx.cancel.is_cancelled()
+}
+
+/// The until loop behind `retry`. `condition` None means "the action did not raise".
+fn retry(
+    ctx: &Ctx,
+    nctx: &NativeCallContext,
+    opts: &Map,
+    action: &FnPtr,
+    condition: Option<&FnPtr>,
+) -> RhaiResult<Dynamic> {
+    let o = retry_opts(opts, &[]).map_err(|e| at(nctx, e))?;
+    let attempts = o.retries + 1;
+    let mut outcomes = Vec::new();
+    for attempt in 1..=attempts {
+        let outcome = match action.call_within_context::<Dynamic>(nctx, ()) {
+            Err(e) if is_cancel(ctx) => return Err(e),
+            Err(e) => format!("error: {}", short_error(&e)),
+            Ok(v) => {
+                let met = match condition {
+                    None => true,
+                    Some(c) => {
+                        let r: Dynamic = c.call_within_context(nctx, (v.clone(),))?;
+                        r.as_bool().map_err(|_| {
+                            at(
+                                nctx,
+                                format!(
+                                    "the retry condition must return true or false, got {}",
+                                    type_of(&r)
+                                ),
+                            )
+                        })?
+                    }
+                };
+                if met {
+                    return Ok(v);
+                }
+                describe(&v)
+            }
+        };
+        outcomes.push(format!("attempt {attempt}: {outcome}"));
+        if attempt < attempts {
+            ctx.emit(Event::Retry {
+                host: current_host(),
+                task: current_tasks(),
+                attempt,
+                attempts,
+                outcome,
+                delay: o.delay.as_secs_f64(),
+            });
+            sleep_cancellable(ctx, o.delay).map_err(|e| at(nctx, e))?;
+        }
+    }
+    Err(at(
+        nctx,
+        format!(
+            "gave up after {attempts} attempts (retries: {}, delay: {}s):\n  {}",
+            o.retries,
+            o.delay.as_secs_f64(),
+            outcomes.join("\n  ")
+        ),
+    ))
+}
+
+fn wait_http(ctx: &Ctx, nctx: &NativeCallContext, url: &str, opts: &Map) -> RhaiResult<Map> {
+    let extra = ["status", "timeout", "contains", "insecure"];
+    let o = retry_opts(opts, &extra).map_err(|e| at(nctx, e))?;
+    let want = match opts.get("status") {
+        None => 200,
+        Some(v) => v
+            .as_int()
+            .map_err(|_| at(nctx, "option `status` must be an int"))?,
+    };
+    let timeout = match opts.get("timeout") {
+        None => Duration::from_secs(5),
+        Some(v) => seconds(v, "timeout").map_err(|e| at(nctx, e))?,
+    };
+    let contains = match opts.get("contains") {
+        None => None,
+        Some(v) => Some(text_of(v, "option `contains`").map_err(|e| at(nctx, e))?),
+    };
+    let insecure = opts
+        .get("insecure")
+        .map(|v| v.as_bool().unwrap_or(false))
+        .unwrap_or(false);
+    let mut tls = ureq::tls::TlsConfig::builder();
+    if insecure {
+        tls = tls.disable_verification(true);
+    }
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(timeout))
+        .tls_config(tls.build())
+        .build()
+        .into();
+    let attempts = o.retries + 1;
+    let mut outcomes = Vec::new();
+    for attempt in 1..=attempts {
+        let outcome = match agent.get(url).call() {
+            Err(e) => format!("error: {e}"),
+            Ok(mut resp) => {
+                let status = resp.status().as_u16() as i64;
+                let body = resp.body_mut().read_to_string().unwrap_or_default();
+                let body_ok = contains.as_ref().is_none_or(|c| body.contains(c.as_str()));
+                if status == want && body_ok {
+                    let mut m = Map::new();
+                    m.insert("status".into(), status.into());
+                    m.insert("body".into(), body.into());
+                    m.insert("attempts".into(), attempt.into());
+                    return Ok(m);
+                }
+                if status != want {
+                    format!("status {status}, want {want}")
+                } else {
+                    format!(
+                        "status {status}, body lacks {:?}",
+                        contains.clone().unwrap_or_default()
+                    )
+                }
+            }
+        };
+        outcomes.push(format!("attempt {attempt}: {outcome}"));
+        if attempt < attempts {
+            ctx.emit(Event::Retry {
+                host: current_host(),
+                task: current_tasks(),
+                attempt,
+                attempts,
+                outcome,
+                delay: o.delay.as_secs_f64(),
+            });
+            sleep_cancellable(ctx, o.delay).map_err(|e| at(nctx, e))?;
+        }
+    }
+    Err(at(
+        nctx,
+        format!(
+            "{url} not ready after {attempts} attempts:\n  {}",
+            outcomes.join("\n  ")
+        ),
+    ))
+}
+
+fn wait_port(ctx: &Ctx, host: &str, port: i64, timeout: Duration) -> Result<(), String> {
+    let port = u16::try_from(port).map_err(|_| format!("port {port} is out of range"))?;
+    let deadline = Instant::now() + timeout;
+    let mut last;
+    loop {
+        last = match (host, port).to_socket_addrs() {
+            Err(e) => format!("cannot resolve {host}: {e}"),
+            Ok(addrs) => {
+                let mut err = String::from("no address");
+                for a in addrs {
+                    let left = deadline
+                        .saturating_duration_since(Instant::now())
+                        .max(Duration::from_millis(50));
+                    match TcpStream::connect_timeout(&a, left.min(Duration::from_secs(2))) {
+                        Ok(_) => return Ok(()),
+                        Err(e) => err = e.to_string(),
+                    }
+                }
+                err
+            }
+        };
+        if Instant::now() >= deadline {
+            break;
+        }
+        sleep_cancellable(
+            ctx,
+            Duration::from_millis(100).min(deadline - Instant::now()),
+        )?;
+    }
+    Err(format!(
+        "{host}:{port} did not accept connections within {}s (last error: {last})",
+        timeout.as_secs_f64()
+    ))
+}
+
+pub fn register(engine: &mut Engine, ctx: &Arc<Ctx>) {
+    let c = ctx.clone();
+    engine.register_fn(
+        "retry",
+        move |nctx: NativeCallContext, opts: Map, action: FnPtr, cond: FnPtr| {
+            retry(&c, &nctx, &opts, &action, Some(&cond))
+        },
+    );
+    let c = ctx.clone();
+    engine.register_fn(
+        "retry",
+        move |nctx: NativeCallContext, opts: Map, action: FnPtr| {
+            retry(&c, &nctx, &opts, &action, None)
+        },
+    );
+    let c = ctx.clone();
+    engine.register_fn("wait_http", move |nctx: NativeCallContext, url: &str| {
+        wait_http(&c, &nctx, url, &Map::new())
+    });
+    let c = ctx.clone();
+    engine.register_fn(
+        "wait_http",
+        move |nctx: NativeCallContext, url: &str, opts: Map| wait_http(&c, &nctx, url, &opts),
+    );
+    let c = ctx.clone();
+    engine.register_fn(
+        "wait_port",
+        move |nctx: NativeCallContext,
+              host: &str,
+              port: i64,
+              timeout: Dynamic|
+              -> RhaiResult<bool> {
+            let t = seconds(&timeout, "timeout").map_err(|e| at(&nctx, e))?;
+            wait_port(&c, host, port, t).map_err(|e| at(&nctx, e))?;
+            Ok(true)
+        },
+    );
+}

@@ -1,0 +1,79 @@
+//! What every registered function shares during a run: the tokio runtime that drives I/O,
+//! the event emitter, cancellation, check mode and the runbook's variables.
+//!
+//! Per-thread state (the host a closure runs for, the current task path) lives in
+//! thread-locals, because fan-out runs each host's closure on its own thread.
+
+use crate::host::Host;
+use crate::report::{Emitter, Event, Level, Secrets};
+use rhai::Dynamic;
+use std::cell::RefCell;
+use std::future::Future;
+use tokio_util::sync::CancellationToken;
+
+pub struct Ctx {
+    pub handle: tokio::runtime::Handle,
+    pub emitter: Emitter,
+    pub cancel: CancellationToken,
+    pub check_mode: bool,
+    /// `vars`: a shared map, so reading it does not copy it.
+    pub vars: Dynamic,
+    pub local: Host,
+}
+
+thread_local! {
+    static CURRENT_HOST: RefCell<Option<String>> = const { RefCell::new(None) };
+    static TASKS: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The host whose closure this thread is running ("local" outside any fan-out).
+pub fn current_host() -> String {
+    CURRENT_HOST.with(|h| h.borrow().clone().unwrap_or_else(|| "local".into()))
+}
+
+/// Run `f` with `host` as this thread's current host.
+pub fn with_host<T>(host: &str, f: impl FnOnce() -> T) -> T {
+    let prev = CURRENT_HOST.with(|h| h.replace(Some(host.to_string())));
+    let out = f();
+    CURRENT_HOST.with(|h| *h.borrow_mut() = prev);
+    out
+}
+
+/// The task path on this thread, outermost first.
+pub fn current_tasks() -> Vec<String> {
+    TASKS.with(|t| t.borrow().clone())
+}
+
+pub fn push_task(name: &str) {
+    TASKS.with(|t| t.borrow_mut().push(name.to_string()));
+}
+
+pub fn pop_task() {
+    TASKS.with(|t| {
+        t.borrow_mut().pop();
+    });
+}
+
+impl Ctx {
+    pub fn secrets(&self) -> &Secrets {
+        self.emitter.secrets()
+    }
+
+    pub fn emit(&self, event: Event) {
+        self.emitter.emit(event);
+    }
+
+    pub fn log(&self, level: Level, msg: &str) {
+        self.emit(Event::Log {
+            host: current_host(),
+            level,
+            msg: msg.to_string(),
+        });
+    }
+
+    /// Drive a future to completion from a plain (non-tokio) thread: the script thread or
+    /// a fan-out thread. Never called from a tokio worker.
+    pub fn block_on<F: Future>(&self, fut: F) -> F::Output {
+        self.handle.block_on(fut)
+    }
+}

@@ -1,0 +1,195 @@
+//! Turning Rhai's nested errors into one readable message: `file:line:col: message`, the
+//! position being the innermost one inside the runbook itself, followed by where inside
+//! modules it happened.
+
+use rhai::{EvalAltResult, ParseError, Position};
+use std::fmt;
+
+/// An error as the user sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Diagnostic {
+    pub message: String,
+    pub file: Option<String>,
+    pub line: Option<usize>,
+    pub col: Option<usize>,
+    /// Deeper frames, in modules: "in fn 'health' at stdlib/etcd.rhai:4:9".
+    pub trace: Vec<String>,
+    /// 2 for errors found before anything ran (syntax, modules), 1 otherwise.
+    pub exit_code: i32,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.file, self.line, self.col) {
+            (Some(file), Some(l), Some(c)) => write!(f, "{file}:{l}:{c}: ")?,
+            (Some(file), _, _) => write!(f, "{file}: ")?,
+            _ => {}
+        }
+        f.write_str(&self.message)?;
+        for t in &self.trace {
+            write!(f, "\n  {t}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Diagnostic {
+    /// The message and trace, without the leading `file:line:col: `.
+    pub fn to_string_without_location(&self) -> String {
+        let mut s = self.message.clone();
+        for t in &self.trace {
+            s.push_str("\n  ");
+            s.push_str(t);
+        }
+        s
+    }
+}
+
+fn pos_parts(p: Position) -> (Option<usize>, Option<usize>) {
+    (p.line(), p.position())
+}
+
+impl Diagnostic {
+    pub fn plain(message: impl Into<String>, exit_code: i32) -> Self {
+        Diagnostic {
+            message: message.into(),
+            file: None,
+            line: None,
+            col: None,
+            trace: Vec::new(),
+            exit_code,
+        }
+    }
+
+    pub fn from_parse(file: &str, err: &ParseError) -> Self {
+        let (line, col) = pos_parts(err.position());
+        Diagnostic {
+            message: format!("syntax error: {}", err.err_type()),
+            file: Some(file.to_string()),
+            line,
+            col,
+            trace: Vec::new(),
+            exit_code: 2,
+        }
+    }
+
+    /// `file` is the runbook's name as the user gave it (the main AST's source).
+    pub fn from_eval(file: &str, err: &EvalAltResult) -> Self {
+        // (source file, position, what was being called there)
+        let mut frames: Vec<(String, Position, String)> = Vec::new();
+        let mut src = file.to_string();
+        let mut cur = err;
+        let mut exit_code = 1;
+        loop {
+            match cur {
+                EvalAltResult::ErrorInFunctionCall(name, fn_src, inner, pos) => {
+                    let what = if name.starts_with("anon$") {
+                        "in closure".to_string()
+                    } else {
+                        format!("in fn '{name}'")
+                    };
+                    frames.push((src.clone(), *pos, what));
+                    if !fn_src.is_empty() {
+                        src = fn_src.to_string();
+                    }
+                    cur = inner;
+                }
+                EvalAltResult::ErrorInModule(name, inner, pos) => {
+                    frames.push((src.clone(), *pos, format!("importing '{name}'")));
+                    src = name.to_string();
+                    exit_code = 2;
+                    if let EvalAltResult::ErrorParsing(t, p) = &**inner {
+                        return Diagnostic {
+                            message: format!("syntax error in module: {t}"),
+                            file: Some(src),
+                            line: p.line(),
+                            col: p.position(),
+                            trace: frames
+                                .iter()
+                                .map(|(f, p, w)| {
+                                    format!(
+                                        "{w} at {f}:{}:{}",
+                                        p.line().unwrap_or(0),
+                                        p.position().unwrap_or(0)
+                                    )
+                                })
+                                .collect(),
+                            exit_code,
+                        };
+                    }
+                    cur = inner;
+                }
+                leaf => {
+                    frames.push((src.clone(), leaf.position(), String::new()));
+                    break;
+                }
+            }
+        }
+        if matches!(cur, EvalAltResult::ErrorParsing(..)) {
+            exit_code = 2;
+        }
+        let message = leaf_message(cur);
+        // The innermost frame inside the runbook is where the user should look.
+        let primary = frames
+            .iter()
+            .rposition(|(f, p, _)| f == file && !p.is_none())
+            .or_else(|| frames.iter().rposition(|(_, p, _)| !p.is_none()))
+            .unwrap_or(frames.len() - 1);
+        let (pfile, ppos, _) = &frames[primary];
+        let trace = frames[primary + 1..]
+            .iter()
+            .zip(frames[primary..].iter())
+            .filter(|((_, p, _), _)| !p.is_none())
+            .map(|((f, p, _), (_, _, what))| {
+                let what = if what.is_empty() {
+                    "at".to_string()
+                } else {
+                    format!("{what} at")
+                };
+                format!(
+                    "{what} {f}:{}:{}",
+                    p.line().unwrap_or(0),
+                    p.position().unwrap_or(0)
+                )
+            })
+            .collect();
+        let (line, col) = pos_parts(*ppos);
+        Diagnostic {
+            message,
+            file: Some(pfile.clone()),
+            line,
+            col,
+            trace,
+            exit_code,
+        }
+    }
+}
+
+/// The innermost error, in words, without Rhai's "(line x, position y)" suffix.
+fn leaf_message(err: &EvalAltResult) -> String {
+    match err {
+        EvalAltResult::ErrorRuntime(d, _) => {
+            if d.is_unit() {
+                "runtime error".into()
+            } else {
+                d.to_string()
+            }
+        }
+        EvalAltResult::ErrorFunctionNotFound(sig, _) => format!(
+            "unknown function or wrong argument types: {sig} (see docs/reference.md for rb's functions)"
+        ),
+        EvalAltResult::ErrorVariableNotFound(name, _) => format!("undefined variable `{name}`"),
+        EvalAltResult::ErrorModuleNotFound(name, _) => format!("module not found: {name}"),
+        EvalAltResult::ErrorTerminated(_, _) => "interrupted".into(),
+        EvalAltResult::ErrorParsing(t, _) => format!("syntax error: {t}"),
+        other => without_position(&other.to_string()),
+    }
+}
+
+/// Rhai's display of an error without its " (line x, position y)" suffix.
+pub fn without_position(text: &str) -> String {
+    match text.rfind(" (line ") {
+        Some(i) if text.ends_with(')') => text[..i].to_string(),
+        _ => text.to_string(),
+    }
+}

@@ -1,0 +1,56 @@
+//! Building the Rhai engine for a run: rb's API, `vars`/`local`, print routing, module
+//! resolution, cancellation, and compiling runbooks with file:line:col errors.
+
+pub mod diagnostics;
+pub mod modules;
+
+use crate::context::Ctx;
+use crate::report::Level;
+use rhai::{Dynamic, Engine};
+use std::path::Path;
+use std::sync::Arc;
+
+/// Limits that keep a runaway runbook from eating the controller.
+const MAX_CALL_LEVELS: usize = 256;
+
+/// An engine with rb's API bound to `ctx`, resolving imports beside `base_dir`.
+pub fn build(ctx: &Arc<Ctx>, base_dir: &Path) -> Engine {
+    let mut engine = Engine::new();
+    engine.set_max_call_levels(MAX_CALL_LEVELS);
+    // Explicit, so debug and release builds accept the same runbooks.
+    engine.set_max_expr_depths(128, 64);
+    register(&mut engine, ctx);
+    engine.set_module_resolver(modules::Resolver::new(base_dir.to_path_buf()));
+    engine
+}
+
+/// Put rb's functions, `vars`, `local`, print routing and Ctrl-C handling into an engine.
+pub fn register(engine: &mut Engine, ctx: &Arc<Ctx>) {
+    crate::api::register(engine, ctx);
+
+    let c = ctx.clone();
+    engine.on_print(move |s| c.log(Level::Info, s));
+    let c = ctx.clone();
+    engine.on_debug(move |s, _, _| c.log(Level::Info, s));
+
+    // `vars` and `local` are visible everywhere, inside functions and modules too, unless
+    // the script declares its own variable of that name.
+    let c = ctx.clone();
+    #[allow(deprecated)]
+    engine.on_var(move |name, _, context| match name {
+        "vars" | "local" if context.scope().contains(name) => Ok(None),
+        "vars" => Ok(Some(c.vars.clone())),
+        "local" => Ok(Some(Dynamic::from(c.local.clone()))),
+        _ => Ok(None),
+    });
+
+    // Ctrl-C stops script loops between operations; commands watch the token themselves.
+    let c = ctx.clone();
+    engine.on_progress(move |_| {
+        if c.cancel.is_cancelled() {
+            Some("interrupted".into())
+        } else {
+            None
+        }
+    });
+}

@@ -1,0 +1,67 @@
+//! kubectl's JSONPath templates (`kubectl get -o jsonpath=...`): `{range}`/`{end}`, quoted
+//! literals, filters, `..`, `[*]`, unions and slices, printed byte for byte as kubectl
+//! prints them. See docs/reference.md, "kube_jsonpath", for where rb differs (map order).
+
+mod eval;
+mod gofmt;
+mod parse;
+
+use serde_json::Value;
+use std::borrow::Cow;
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Error {
+    /// The template does not parse; `col` is 1-based, in characters of the template.
+    Parse { msg: String, col: usize },
+    /// The template parsed but could not be applied to this document.
+    Exec(String),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Parse { msg, col } => {
+                write!(
+                    f,
+                    "invalid kubectl JSONPath template at column {col}: {msg}"
+                )
+            }
+            Error::Exec(msg) => write!(f, "kubectl JSONPath template failed: {msg}"),
+        }
+    }
+}
+
+/// A parsed template, reusable across documents.
+#[derive(Debug, Clone)]
+pub struct Template {
+    nodes: Vec<parse::Node>,
+}
+
+impl Template {
+    pub fn parse(text: &str) -> Result<Template, Error> {
+        Ok(Template {
+            nodes: parse::parse(text)?,
+        })
+    }
+
+    /// Apply the template to `doc`, returning what kubectl would print.
+    pub fn render(&self, doc: &Value) -> Result<String, Error> {
+        let results = eval::Eval::new(&self.nodes).find_results(0, Cow::Borrowed(doc))?;
+        let mut out = String::new();
+        for list in results {
+            for (i, v) in list.iter().enumerate() {
+                gofmt::print_value(v, &mut out);
+                if i + 1 != list.len() {
+                    out.push(' ');
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Parse `template` and apply it to `doc`.
+pub fn render(template: &str, doc: &Value) -> Result<String, Error> {
+    Template::parse(template)?.render(doc)
+}

@@ -1,0 +1,300 @@
+//! rb: runbooks for people who operate clusters, on the Rhai scripting language.
+//!
+//! The embedding API in three steps (see docs/embedding.md and examples/embed.rs):
+//!
+//! ```no_run
+//! let rt = rb::Runtime::builder()
+//!     .var("greeting", "hello")
+//!     .on_event(|e| eprintln!("{e:?}"))
+//!     .build()
+//!     .unwrap();
+//! let out = rt.run_script("inline", r#"vars.greeting + " from " + sh("hostname").out"#).unwrap();
+//! println!("{out}");
+//! ```
+
+pub mod api;
+pub mod context;
+pub mod engine;
+pub mod host;
+pub mod kubepath;
+pub mod report;
+pub mod transport;
+
+pub use engine::diagnostics::Diagnostic;
+pub use report::{Event, EventSink, Level};
+pub use rhai;
+
+use context::Ctx;
+use report::{Emitter, Secrets};
+use rhai::{Dynamic, Engine, Map, Scope};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::sync::Arc;
+use std::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+/// Configures a [`Runtime`].
+pub struct RuntimeBuilder {
+    vars: Map,
+    check_mode: bool,
+    sinks: Vec<EventSink>,
+    handle: Option<tokio::runtime::Handle>,
+    cancel: CancellationToken,
+}
+
+/// A ready-to-run rb: an engine with rb's API, the I/O runtime, and the event stream.
+///
+/// Runs block the calling thread. Call them from a plain thread, never from inside an async
+/// task (use `tokio::task::spawn_blocking` there).
+pub struct Runtime {
+    engine: Engine,
+    ctx: Arc<Ctx>,
+    base_dir: PathBuf,
+    _tokio: Option<tokio::runtime::Runtime>,
+}
+
+/// rb's context for registering into an engine the caller owns (see [`RuntimeBuilder::register_into`]).
+pub struct Registration {
+    pub ctx: Arc<Ctx>,
+    _tokio: Option<tokio::runtime::Runtime>,
+}
+
+impl Default for RuntimeBuilder {
+    fn default() -> Self {
+        RuntimeBuilder {
+            vars: Map::new(),
+            check_mode: false,
+            sinks: Vec::new(),
+            handle: None,
+            cancel: CancellationToken::new(),
+        }
+    }
+}
+
+/// Parse a `-e key=value` value: integers and true/false become numbers and booleans,
+/// `{...}`/`[...]` are parsed as JSON, everything else stays a string (so `1.10` is not 1.1).
+pub fn parse_cli_value(v: &str) -> Dynamic {
+    if let Ok(i) = v.parse::<i64>() {
+        if !(v.starts_with('+') || (v.len() > 1 && v.starts_with('0'))) {
+            return i.into();
+        }
+    }
+    match v {
+        "true" => return true.into(),
+        "false" => return false.into(),
+        _ => {}
+    }
+    if v.starts_with('{') || v.starts_with('[') {
+        if let Ok(d) = api::json::parse(v) {
+            return d;
+        }
+    }
+    v.into()
+}
+
+impl RuntimeBuilder {
+    /// Set one variable, visible to runbooks as `vars.NAME`.
+    pub fn var(mut self, name: &str, value: impl Into<Dynamic>) -> Self {
+        self.vars.insert(name.into(), value.into());
+        self
+    }
+
+    /// Set variables from a JSON object (as `--vars file.json` does).
+    pub fn vars_json(mut self, json: &serde_json::Value) -> Result<Self, Diagnostic> {
+        let serde_json::Value::Object(m) = json else {
+            return Err(Diagnostic::plain("variables must be a JSON object", 2));
+        };
+        for (k, v) in m {
+            self.vars.insert(k.into(), api::json::from_value(v.clone()));
+        }
+        Ok(self)
+    }
+
+    /// Check mode: mutating commands are reported, not run.
+    pub fn check_mode(mut self, on: bool) -> Self {
+        self.check_mode = on;
+        self
+    }
+
+    /// Receive every event through a callback (called on the thread that emitted it).
+    pub fn on_event(mut self, f: impl Fn(&Event) + Send + Sync + 'static) -> Self {
+        self.sinks.push(Arc::new(f));
+        self
+    }
+
+    /// Receive every event through a channel.
+    pub fn events_channel(mut self) -> (Self, mpsc::Receiver<Event>) {
+        let (tx, rx) = mpsc::channel();
+        let tx = std::sync::Mutex::new(tx);
+        self.sinks.push(Arc::new(move |e: &Event| {
+            let _ = tx.lock().map(|t| t.send(e.clone()));
+        }));
+        (self, rx)
+    }
+
+    /// Use the caller's tokio runtime instead of starting one.
+    pub fn tokio_handle(mut self, handle: tokio::runtime::Handle) -> Self {
+        self.handle = Some(handle);
+        self
+    }
+
+    /// Cancel the run from outside (rb's CLI wires Ctrl-C to this).
+    pub fn cancel_token(mut self, token: CancellationToken) -> Self {
+        self.cancel = token;
+        self
+    }
+
+    fn context(self) -> Result<Registration, Diagnostic> {
+        let (handle, tokio) = match self.handle {
+            Some(h) => (h, None),
+            None => {
+                let rt = tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_all()
+                    .build()
+                    .map_err(|e| {
+                        Diagnostic::plain(format!("cannot start the I/O runtime: {e}"), 1)
+                    })?;
+                (rt.handle().clone(), Some(rt))
+            }
+        };
+        let mut emitter = Emitter::new(Secrets::default());
+        for s in self.sinks {
+            emitter.add_sink(s);
+        }
+        let ctx = Arc::new(Ctx {
+            handle,
+            emitter,
+            cancel: self.cancel,
+            check_mode: self.check_mode,
+            vars: Dynamic::from_map(self.vars).into_shared(),
+            local: host::Host::local(),
+        });
+        Ok(Registration { ctx, _tokio: tokio })
+    }
+
+    /// Register rb's functions into an engine you own. Keep the returned value alive as
+    /// long as the engine runs scripts: it owns the I/O runtime.
+    pub fn register_into(self, engine: &mut Engine) -> Result<Registration, Diagnostic> {
+        let reg = self.context()?;
+        engine::register(engine, &reg.ctx);
+        Ok(reg)
+    }
+
+    pub fn build(self) -> Result<Runtime, Diagnostic> {
+        let reg = self.context()?;
+        let base_dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+        let engine = engine::build(&reg.ctx, &base_dir);
+        Ok(Runtime {
+            engine,
+            ctx: reg.ctx,
+            base_dir,
+            _tokio: reg._tokio,
+        })
+    }
+}
+
+impl Runtime {
+    pub fn builder() -> RuntimeBuilder {
+        RuntimeBuilder::default()
+    }
+
+    /// The engine, for callers who want to register more functions.
+    pub fn engine_mut(&mut self) -> &mut Engine {
+        &mut self.engine
+    }
+
+    pub fn context(&self) -> &Arc<Ctx> {
+        &self.ctx
+    }
+
+    /// Compile a runbook file without running it (what `rb check` does). Imports are
+    /// resolved, so a missing or broken module is reported too.
+    pub fn check_file(&mut self, path: &Path) -> Result<(), Diagnostic> {
+        let (name, text) = read_runbook(path)?;
+        self.point_imports_at(path);
+        self.compile(&name, &text).map(|_| ())
+    }
+
+    fn point_imports_at(&mut self, path: &Path) {
+        let dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| self.base_dir.clone());
+        self.engine
+            .set_module_resolver(engine::modules::Resolver::new(dir));
+    }
+
+    fn compile(&self, name: &str, text: &str) -> Result<rhai::AST, Diagnostic> {
+        let mut ast = self
+            .engine
+            .compile_into_self_contained(&Scope::new(), text)
+            .map_err(|e| Diagnostic::from_eval(name, &e))?;
+        ast.set_source(name.to_string());
+        Ok(ast)
+    }
+
+    /// Run a runbook file; imports resolve beside it.
+    pub fn run_file(&mut self, path: &Path) -> Result<Dynamic, Diagnostic> {
+        let (name, text) = read_runbook(path)?;
+        self.point_imports_at(path);
+        self.run_named(&name, &text)
+    }
+
+    /// Run a script given as a string; imports resolve in the current directory.
+    pub fn run_script(&self, name: &str, text: &str) -> Result<Dynamic, Diagnostic> {
+        self.run_named(name, text)
+    }
+
+    fn run_named(&self, name: &str, text: &str) -> Result<Dynamic, Diagnostic> {
+        let started = Instant::now();
+        self.ctx.emit(Event::RunStart {
+            runbook: name.to_string(),
+            check_mode: self.ctx.check_mode,
+        });
+        let result = self.compile(name, text).and_then(|ast| {
+            self.engine
+                .eval_ast_with_scope::<Dynamic>(&mut Scope::new(), &ast)
+                .map_err(|e| {
+                    let mut d = Diagnostic::from_eval(name, &e);
+                    if let Some(task) = api::core::take_failed_task() {
+                        d.message = format!(
+                            "{} › {}: {}",
+                            context::current_host(),
+                            task.join(" › "),
+                            d.message
+                        );
+                    }
+                    if self.ctx.cancel.is_cancelled() {
+                        d.exit_code = 130;
+                    }
+                    d
+                })
+        });
+        let result = result.map_err(|mut d| {
+            d.message = self.ctx.secrets().redact(&d.message);
+            self.ctx.emit(Event::Error {
+                host: context::current_host(),
+                message: d.to_string_without_location(),
+                file: d.file.clone(),
+                line: d.line,
+                col: d.col,
+            });
+            d
+        });
+        self.ctx.emit(Event::RunEnd {
+            ok: result.is_ok(),
+            exit_code: result.as_ref().map(|_| 0).unwrap_or_else(|d| d.exit_code),
+            duration: started.elapsed().as_secs_f64(),
+        });
+        result
+    }
+}
+
+fn read_runbook(path: &Path) -> Result<(String, String), Diagnostic> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Diagnostic::plain(format!("cannot read runbook {name}: {e}"), 2))?;
+    Ok((name, text))
+}

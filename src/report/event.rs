@@ -1,0 +1,90 @@
+//! The events a run emits. They are the one source of truth for every output: the human
+//! printer, `--json` lines, and embedders' callbacks all see the same stream.
+
+use serde::Serialize;
+
+/// Severity of a `log`/`warn` message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Info,
+    Warn,
+}
+
+/// One thing that happened during a run. Serialized as one JSON object per line with an
+/// `"event"` tag; the schema is documented in docs/events.md.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    /// The runbook started.
+    RunStart { runbook: String, check_mode: bool },
+    /// A `task(name, ...)` block started on a host.
+    TaskStart { host: String, task: Vec<String> },
+    /// A `task(name, ...)` block ended.
+    TaskEnd {
+        host: String,
+        task: Vec<String>,
+        ok: bool,
+        duration: f64,
+    },
+    /// A command is about to run.
+    CmdStart {
+        host: String,
+        task: Vec<String>,
+        cmd: String,
+    },
+    /// A command finished (or was skipped in check mode).
+    CmdResult {
+        host: String,
+        task: Vec<String>,
+        cmd: String,
+        rc: i64,
+        ok: bool,
+        changed: bool,
+        skipped: bool,
+        duration: f64,
+    },
+    /// An attempt of `retry`/`wait_http` did not succeed; another follows after `delay` s.
+    Retry {
+        host: String,
+        task: Vec<String>,
+        attempt: i64,
+        attempts: i64,
+        outcome: String,
+        delay: f64,
+    },
+    /// `log`, `warn` or `print` output.
+    Log {
+        host: String,
+        level: Level,
+        msg: String,
+    },
+    /// The error that ended the run (or a host's part of it).
+    Error {
+        host: String,
+        message: String,
+        file: Option<String>,
+        line: Option<usize>,
+        col: Option<usize>,
+    },
+    /// The run ended. `exit_code` follows the CLI's convention (0 ok, 1 failed, 2 usage).
+    RunEnd {
+        ok: bool,
+        exit_code: i32,
+        duration: f64,
+    },
+}
+
+impl Event {
+    /// Apply `f` to every free-text field, so secrets can be redacted in one place.
+    pub(crate) fn map_text(&mut self, f: &dyn Fn(&str) -> String) {
+        match self {
+            Event::RunStart { .. } | Event::RunEnd { .. } | Event::TaskStart { .. } => {}
+            Event::TaskEnd { .. } => {}
+            Event::CmdStart { cmd, .. } | Event::CmdResult { cmd, .. } => *cmd = f(cmd),
+            Event::Log { msg, .. } => *msg = f(msg),
+            Event::Retry { outcome, .. } => *outcome = f(outcome),
+            Event::Error { message, .. } => *message = f(message),
+        }
+    }
+}

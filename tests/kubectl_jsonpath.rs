@@ -1,0 +1,126 @@
+//! `kube_jsonpath` against the real kubectl: the same template over the same nodes must
+//! print the same bytes, and fail where kubectl fails.
+
+mod common;
+use common::*;
+
+/// Templates operators write, over a realistic node list (tests/fixtures/nodes.json).
+const TEMPLATES: &[&str] = &[
+    // The seed's one-liner (prefetch-2018), verbatim.
+    r#"{range .items[*]}{.status.addresses[?(@.type=="InternalIP")].address} {.spec.podCIDR} {"\n"}{end}"#,
+    r#"{.items[*].metadata.name}"#,
+    r#"{range .items[*]}{.metadata.name}{"\t"}{.status.nodeInfo.kernelVersion}{"\n"}{end}"#,
+    r#"{.items[0].metadata.name}"#,
+    r#"{.items[-1:].metadata.name}"#,
+    r#"{.items[-1].metadata.name}"#,
+    r#"{.items[1:3].metadata.name}"#,
+    r#"{.items[::2].metadata.name}"#,
+    r#"{.items[0:4:3].metadata.name}"#,
+    r#"{.items[*].status.addresses[?(@.type=="InternalIP")].address}"#,
+    r#"{.items[*].status.addresses[?(@.type!="Hostname")].address}"#,
+    r#"{..podCIDR}"#,
+    r#"{.items[*].spec.podCIDRs}"#,
+    r#"{.items[0].metadata.labels}"#,
+    r#"{.items[0].metadata.annotations}"#,
+    r#"{.items[*].metadata.labels.kubernetes\.io/hostname}"#,
+    r#"{.items[?(@.spec.unschedulable==true)].metadata.name}"#,
+    r#"{.items[?(@.spec.unschedulable)].metadata.name}"#,
+    r#"{.items[?(@.spec.taints)].spec.taints[*].key}"#,
+    r#"{range .items[*]}{.metadata.name}{": "}{range .status.conditions[*]}{.type}={.status}{" "}{end}{"\n"}{end}"#,
+    r#"{range .items[*]}{.metadata.name} {range .status.conditions[?(@.type=="Ready")]}{.status}{end}{"\n"}{end}"#,
+    r#"{.items[*].status.daemonEndpoints.kubeletEndpoint.Port}"#,
+    r#"{.items[?(@.status.daemonEndpoints.kubeletEndpoint.Port>=10250)].metadata.name}"#,
+    r#"{.items[0].status.rbMetrics.load} {.items[0].status.rbMetrics.big} {.items[0].status.rbMetrics.tiny} {.items[0].status.rbMetrics.huge} {.items[0].status.rbMetrics.whole} {.items[0].status.rbMetrics.neg}"#,
+    r#"{.items[0].status.rbMetrics}"#,
+    r#"{.kind} {.apiVersion}"#,
+    r#"{.items[0].status.images[*].names[0]}"#,
+    r#"{.items[0].status.images[*].sizeBytes}"#,
+    r#"{.items[0]['spec']['podCIDR']}"#,
+    r#"{.items[0,2].metadata.name}"#,
+    r#"{.items[0].status.addresses[*]['type','address']}"#,
+    r#"nodes: {.items[*].metadata.name} (done)"#,
+    r#"{.items[4].metadata.annotations.rb\.example/weight}"#,
+    r#"{.items[*].metadata.missing}"#,
+    r#"{$.items[0].metadata.name}"#,
+    r#"{@.items[0].metadata.uid}"#,
+    r#"{.items[?(@.metadata.name=='kubworker3.prefetch.net')].status.nodeInfo.osImage}"#,
+    r#"{.items[*].status.conditions[?(@.status=="True")].type}"#,
+    r#"{.items[*].status.allocatable.memory}"#,
+    r#"{.items[?(@.status.nodeInfo.kernelVersion>"4.11")].metadata.name}"#,
+    r#"{.items[0].spec.podCIDRs[0]}"#,
+    r#"{"a\tb\u00e9"}{.items[0].metadata.name}"#,
+    r#"{.items[?(@.metadata.name=="nope")]}"#,
+    r#"{range .items[*]}{.metadata.name}{"\n"}"#,
+    r#"{.items[3].status.addresses}"#,
+    r#"{.items[?(@.status.daemonEndpoints.kubeletEndpoint.Port<10250)].metadata.name}"#,
+    r#"{range .items[?(@.spec.podCIDR)]}{.metadata.name}={.spec.podCIDR}{";"}{end}"#,
+    r#"{.}"#,
+    // Errors kubectl reports; rb must fail too.
+    r#"{.items[0].metadata.name[*]}"#,
+    r#"{.items[5].metadata.name}"#,
+    r#"{.items["#,
+    r#"{.items[0].metadata.name"#,
+    r#"{end}"#,
+    r#"{.items[?(@.status.daemonEndpoints.kubeletEndpoint.Port=="x")].metadata.name}"#,
+];
+
+#[test]
+fn kube_jsonpath_prints_what_kubectl_prints() {
+    let stub = KubeStub::start(&root().join("tests/fixtures/nodes.json"));
+    // The document kubectl's printer sees: its own `-o json` (a List, not the NodeList).
+    let list = stub.kubectl(&["get", "nodes", "-o", "json"]);
+    assert!(
+        list.status.success(),
+        "kubectl get nodes: {}",
+        stderr(&list)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
+
+    assert!(TEMPLATES.len() >= 30);
+    let mut mismatches = Vec::new();
+    let mut kubectl_ok = 0;
+    for t in TEMPLATES {
+        let want = stub.kubectl(&["get", "nodes", "-o", &format!("jsonpath={t}")]);
+        kubectl_ok += usize::from(want.status.success());
+        let got = rb::kubepath::render(t, &doc);
+        match (want.status.success(), got) {
+            (true, Ok(g)) if g.as_bytes() == want.stdout => {}
+            (false, Err(_)) => {}
+            (_, got) => mismatches.push(format!(
+                "template {t}\n  kubectl: {:?} {:?}\n  rb:      {got:?}",
+                stdout(&want),
+                stderr(&want).lines().next().unwrap_or("")
+            )),
+        }
+    }
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+    // Most of the table must be real output, not agreement on failing.
+    assert!(
+        kubectl_ok >= 45,
+        "kubectl printed only {kubectl_ok} templates"
+    );
+}
+
+#[test]
+fn seed_one_liner_in_a_runbook_matches_kubectl() {
+    let stub = KubeStub::start(&root().join("tests/fixtures/nodes.json"));
+    let template = TEMPLATES[0];
+    let want = stub.kubectl(&["get", "nodes", "-o", &format!("jsonpath={template}")]);
+    let script = format!(
+        r#"
+let nodes = sh(["kubectl", "--server={}", "get", "nodes", "-o", "json"]).json();
+print(kube_jsonpath(nodes, `{}`));
+"#,
+        stub.server(),
+        template.replace('`', "\\`")
+    );
+    let (out, _dir) = run_script(&script, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // print adds one newline after the text.
+    assert_eq!(stdout(&out), format!("{}\n", stdout(&want)));
+    assert_eq!(
+        stdout(&want),
+        "192.168.2.44 10.1.4.0/24 \n192.168.2.45 10.1.0.0/24 \n192.168.2.46 10.1.2.0/24 \n\
+         192.168.2.47 fd00:10:1::47 10.1.3.0/24 \n192.168.2.48  \n"
+    );
+}
