@@ -226,12 +226,33 @@ impl Runtime {
             .set_module_resolver(engine::modules::Resolver::new(dir));
     }
 
+    /// Compile a runbook and load every module it imports, so a missing or broken module
+    /// is a compile error (exit 2) with the import's position, before anything runs.
     fn compile(&self, name: &str, text: &str) -> Result<rhai::AST, Diagnostic> {
+        use rhai::{ASTNode, Expr, Stmt};
         let mut ast = self
             .engine
-            .compile_into_self_contained(&Scope::new(), text)
-            .map_err(|e| Diagnostic::from_eval(name, &e))?;
+            .compile(text)
+            .map_err(|e| Diagnostic::from_parse(name, &e))?;
         ast.set_source(name.to_string());
+        let mut imports = Vec::new();
+        ast.walk(&mut |path: &[ASTNode]| {
+            if let Some(ASTNode::Stmt(Stmt::Import(x, pos))) = path.last() {
+                if let Expr::StringConstant(s, _) = &x.0 {
+                    imports.push((s.to_string(), *pos));
+                }
+            }
+            true
+        });
+        for (path, pos) in imports {
+            self.engine
+                .module_resolver()
+                .resolve(&self.engine, Some(name), &path, pos)
+                .map_err(|e| Diagnostic {
+                    exit_code: 2,
+                    ..Diagnostic::from_eval(name, &e)
+                })?;
+        }
         Ok(ast)
     }
 

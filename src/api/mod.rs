@@ -1,6 +1,7 @@
 //! The Rhai-facing API, one file per domain. `register` puts all of it into an engine.
 
 pub mod core;
+pub mod docs;
 pub mod errors;
 pub mod json;
 pub mod quote;

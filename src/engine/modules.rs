@@ -1,10 +1,9 @@
 //! `import "x" as x;`: a file `x.rhai` beside the runbook first, then rb's stdlib, which is
 //! embedded in the binary so `rb` works from any directory.
 
-use rhai::module_resolvers::FileModuleResolver;
 use rhai::{Engine, EvalAltResult, Module, ModuleResolver, Position, Scope};
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 type SharedModule = Arc<Module>;
@@ -14,17 +13,36 @@ pub const STDLIB: &[(&str, &str)] = &[("net", include_str!("../../stdlib/net.rha
 
 pub struct Resolver {
     base: PathBuf,
-    files: FileModuleResolver,
-    stdlib: Mutex<HashMap<String, SharedModule>>,
+    /// Loaded modules by file path (or `stdlib/NAME.rhai`), so each loads once per run.
+    cache: Mutex<HashMap<String, SharedModule>>,
 }
 
 impl Resolver {
     pub fn new(base: PathBuf) -> Self {
         Resolver {
-            files: FileModuleResolver::new_with_path(base.clone()),
             base,
-            stdlib: Mutex::new(HashMap::new()),
+            cache: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Compile and evaluate a module, naming it `source` in errors.
+    fn load(&self, engine: &Engine, source: &str, text: &str, pos: Position) -> Result<SharedModule, Box<EvalAltResult>> {
+        if let Some(m) = self.cache.lock().unwrap_or_else(|e| e.into_inner()).get(source) {
+            return Ok(m.clone());
+        }
+        let mut ast = engine
+            .compile(text)
+            .map_err(|e| Box::new(EvalAltResult::ErrorInModule(source.to_string(), e.into(), pos)))?;
+        ast.set_source(source.to_string());
+        let mut m = Module::eval_ast_as_new(Scope::new(), &ast, engine)
+            .map_err(|e| Box::new(EvalAltResult::ErrorInModule(source.to_string(), e, pos)))?;
+        m.build_index();
+        let m: SharedModule = m.into();
+        self.cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(source.to_string(), m.clone());
+        Ok(m)
     }
 }
 
@@ -36,33 +54,27 @@ impl ModuleResolver for Resolver {
         path: &str,
         pos: Position,
     ) -> Result<SharedModule, Box<EvalAltResult>> {
+        // A module importing another resolves beside itself; the runbook beside the runbook.
+        let dir = source
+            .map(Path::new)
+            .filter(|p| p.is_file())
+            .and_then(Path::parent)
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| self.base.clone());
         let file = if path.ends_with(".rhai") {
-            self.base.join(path)
+            dir.join(path)
         } else {
-            self.base.join(format!("{path}.rhai"))
+            dir.join(format!("{path}.rhai"))
         };
-        if file.exists() {
-            return self.files.resolve(engine, source, path, pos);
+        if file.is_file() {
+            let text = std::fs::read_to_string(&file).map_err(|e| {
+                Box::new(EvalAltResult::ErrorModuleNotFound(format!("{path} ({}: {e})", file.display()), pos))
+            })?;
+            return self.load(engine, &file.display().to_string(), &text, pos);
         }
         let name = path.trim_end_matches(".rhai");
         if let Some((_, text)) = STDLIB.iter().find(|(n, _)| *n == name) {
-            let mut cache = self.stdlib.lock().unwrap_or_else(|e| e.into_inner());
-            if let Some(m) = cache.get(name) {
-                return Ok(m.clone());
-            }
-            let mut ast = engine.compile(*text).map_err(|e| {
-                Box::new(EvalAltResult::ErrorInModule(
-                    format!("stdlib/{name}.rhai"),
-                    e.into(),
-                    pos,
-                ))
-            })?;
-            ast.set_source(format!("stdlib/{name}.rhai"));
-            let mut m = Module::eval_ast_as_new(Scope::new(), &ast, engine)?;
-            m.build_index();
-            let m: SharedModule = m.into();
-            cache.insert(name.to_string(), m.clone());
-            return Ok(m);
+            return self.load(engine, &format!("stdlib/{name}.rhai"), text, pos);
         }
         Err(Box::new(EvalAltResult::ErrorModuleNotFound(
             format!(

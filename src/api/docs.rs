@@ -1,0 +1,348 @@
+//! The one source of every function's documentation: docs/reference.md is generated from
+//! this table (a test keeps them equal), and a test runs every example and compares its
+//! result with `output`.
+//!
+//! `output` is what the example produces: its `log`/`print` lines (each ending in a newline)
+//! followed by the final value (strings as they are, other values as Rhai prints them;
+//! nothing for `()`). An output starting with `error: ` expects the example to fail with
+//! that message; a trailing `…` makes it a prefix match.
+
+pub struct FnDoc {
+    pub name: &'static str,
+    pub group: &'static str,
+    pub signature: &'static str,
+    pub doc: &'static str,
+    pub example: &'static str,
+    pub output: &'static str,
+}
+
+pub const GROUPS: &[(&str, &str)] = &[
+    ("commands", "Commands"),
+    ("results", "Command results (CmdResult)"),
+    ("regex", "Regular expressions"),
+    ("json", "JSON and JSONPath"),
+    ("waiting", "Waiting and retrying"),
+    ("runbook", "Runbook essentials"),
+    ("hosts", "Hosts"),
+    ("stdlib-net", "stdlib: net"),
+];
+
+pub const FUNCTIONS: &[FnDoc] = &[
+    FnDoc {
+        name: "sh",
+        group: "commands",
+        signature: "sh(cmd) / sh(cmd, opts) -> CmdResult",
+        doc: "Run a command on the controller. A string runs through `/bin/sh -c` (option `shell` to change); an array runs as argv with no shell, so no value is ever re-split or expanded. A non-zero rc raises an error naming the host, the command, the rc and the tail of stderr, unless `check: false`. Options: `timeout` (seconds; the whole process group is killed), `env` (map), `cwd`, `stdin` (string), `sudo` (wrap in `sudo -n --`), `check` (default true), `no_log` (the command and its output are never printed), `changed_if` / `failed_if` (closures given the CmdResult), `changed` (bool), `check_mode` (true: the command is read-only and also runs under `--check`), `shell`. A command counts as changed unless it is read-only (`check_mode: true`), or `changed`/`changed_if` says otherwise.",
+        example: r#"sh(["printf", "%s", "a b; $HOME"]).stdout"#,
+        output: "a b; $HOME",
+    },
+    FnDoc {
+        name: "sh (options)",
+        group: "commands",
+        signature: "sh(cmd, #{timeout, env, cwd, stdin, check, failed_if, changed_if, ...})",
+        doc: "The options at work: environment, working directory and stdin are passed to the command; `check: false` returns a failing result instead of raising.",
+        example: r#"let r = sh("cat; echo \" $GREETING from $(pwd)\"; exit 3", #{stdin: "hi", env: #{GREETING: "hello"}, cwd: "/tmp", check: false}); `${r.rc}: ${r.out}`"#,
+        output: "3: hi hello from /tmp",
+    },
+    FnDoc {
+        name: "sh (timeout)",
+        group: "commands",
+        signature: "sh(cmd, #{timeout: seconds})",
+        doc: "A command that runs past its timeout is killed with its whole process group, and the runbook gets an error.",
+        example: r#"sh("sleep 5", #{timeout: 0.2})"#,
+        output: "error: command timed out after 0.2s on local and was killed: sleep 5",
+    },
+    FnDoc {
+        name: "sh (failed_if, changed_if)",
+        group: "commands",
+        signature: "sh(cmd, #{failed_if: |r| ..., changed_if: |r| ...})",
+        doc: "Decide failure and change from the result instead of the rc alone (Ansible's failed_when / changed_when).",
+        example: r#"let r = sh("echo updated 2 files", #{changed_if: |r| !r.stdout.contains("0 files")}); r.changed"#,
+        output: "true",
+    },
+    FnDoc {
+        name: "local.sh",
+        group: "commands",
+        signature: "local.sh(cmd) / local.sh(cmd, opts) -> CmdResult",
+        doc: "The same on the controller as a Host value; `host.sh` has the same signature on every host.",
+        example: r#"local.sh("echo $((6 * 7))").out"#,
+        output: "42",
+    },
+    FnDoc {
+        name: "quote",
+        group: "commands",
+        signature: "quote(s) -> string",
+        doc: "Quote a value for a POSIX shell, for the rare command that must be a string. Prefer an argument array.",
+        example: r#"quote("it's $(here)")"#,
+        output: r#"'it'\''s $(here)'"#,
+    },
+    FnDoc {
+        name: "stdout / stderr / out",
+        group: "results",
+        signature: "r.stdout, r.stderr -> string; r.out -> string (stdout trimmed)",
+        doc: "What the command printed. Invalid UTF-8 is replaced, never an error. `out` is stdout without surrounding whitespace (Rhai's own `trim()` works in place and returns nothing).",
+        example: r#"let r = sh("echo ' hi '; echo oops >&2"); `[${r.out}] [${r.stderr}]`"#,
+        output: "[hi] [oops\n]",
+    },
+    FnDoc {
+        name: "rc / ok / changed / skipped / duration / cmd",
+        group: "results",
+        signature: "r.rc -> int, r.ok -> bool, r.changed -> bool, r.skipped -> bool, r.duration -> float (s), r.cmd -> string",
+        doc: "Exit status (128+N when killed by signal N), success (rc 0 unless `failed_if` decided), whether it counts as a change, whether `--check` skipped it, how long it took, and the command as shown in output.",
+        example: r#"let r = sh("exit 4", #{check: false}); `${r.rc} ${r.ok} ${r.cmd} ${r.duration < 5.0}`"#,
+        output: "4 false exit 4 true",
+    },
+    FnDoc {
+        name: "lines",
+        group: "results",
+        signature: "r.lines() -> array of strings",
+        doc: "stdout split into lines.",
+        example: r#"sh("printf 'a\nb\n'").lines()"#,
+        output: r#"["a", "b"]"#,
+    },
+    FnDoc {
+        name: "json",
+        group: "results",
+        signature: "r.json() -> map / array / value",
+        doc: "stdout parsed as JSON; an error names the command when it is not JSON.",
+        example: r#"sh("echo '{\"ready\": true}'").json().ready"#,
+        output: "true",
+    },
+    FnDoc {
+        name: "matches",
+        group: "regex",
+        signature: "text.matches(re) -> bool",
+        doc: "Does the regex match anywhere in the text? This is bash's `[[ $text =~ re ]]` (Rhai reserves `~`, so there is no `=~` operator). `(?i)` makes it case-insensitive. A bad pattern is an error at the call, showing the pattern and the problem.",
+        example: r#"["This is a string".matches("is a"), "This Is A string".matches("is a"), "This Is A string".matches("(?i)is a")]"#,
+        output: "[true, false, true]",
+    },
+    FnDoc {
+        name: "re_captures",
+        group: "regex",
+        signature: "re_captures(text, re) -> map or ()",
+        doc: "The first match's groups: named groups by name, and every group by number (\"0\" is the whole match). `()` when there is no match.",
+        example: r#"let m = re_captures("kubelet v1.29.3", "v(?P<major>\\d+)\\.(?P<minor>\\d+)"); `${m.major}.${m.minor}`"#,
+        output: "1.29",
+    },
+    FnDoc {
+        name: "re_find_all",
+        group: "regex",
+        signature: "re_find_all(text, re) -> array of strings",
+        doc: "Every match; with exactly one capture group, what that group captured.",
+        example: r#"re_find_all("10.1.4.0/24 via 192.168.2.44", "(\\d+\\.\\d+\\.\\d+\\.\\d+)")"#,
+        output: r#"["10.1.4.0", "192.168.2.44"]"#,
+    },
+    FnDoc {
+        name: "re_replace",
+        group: "regex",
+        signature: "re_replace(text, re, with) -> string",
+        doc: "Replace every match; `$1` / `${name}` refer to groups.",
+        example: r#"re_replace("ETCD_NAME=old", "^ETCD_NAME=.*", "ETCD_NAME=etcd1")"#,
+        output: "ETCD_NAME=etcd1",
+    },
+    FnDoc {
+        name: "parse_json",
+        group: "json",
+        signature: "parse_json(text) -> map / array / value",
+        doc: "Parse JSON; objects become maps, integers `int`, other numbers `float`, null `()`. Errors give line and column.",
+        example: r#"parse_json(`{"items": [{"name": "a"}]}`).items[0].name"#,
+        output: "a",
+    },
+    FnDoc {
+        name: "to_json",
+        group: "json",
+        signature: "to_json(v) / to_json(v, pretty) -> string",
+        doc: "Serialize a value as JSON (keys sorted). Secrets are written as their real value, for config files; printing the result still redacts them.",
+        example: r#"to_json(#{b: [1, 2.5], a: "x"})"#,
+        output: r#"{"a":"x","b":[1,2.5]}"#,
+    },
+    FnDoc {
+        name: "query",
+        group: "json",
+        signature: "v.query(path) -> array",
+        doc: "RFC 9535 JSONPath (filters, slices, `..`, functions such as `length()` and `match()`). The document may be a map/array, JSON text or a CmdResult. No match is an empty array; a bad path is an error showing the path and column.",
+        example: r#"let nodes = parse_json(`{"items": [{"a": [{"type": "InternalIP", "address": "10.0.0.1"}, {"type": "Hostname", "address": "n1"}]}]}`); nodes.query(`$.items[*].a[?@.type == "InternalIP"].address`)"#,
+        output: r#"["10.0.0.1"]"#,
+    },
+    FnDoc {
+        name: "query_one",
+        group: "json",
+        signature: "v.query_one(path) -> value",
+        doc: "Like `query`, but exactly one match is required; zero or several is an error saying how many.",
+        example: r#"parse_json(`{"spec": {"podCIDR": "10.200.1.0/24"}}`).query_one("$.spec.podCIDR")"#,
+        output: "10.200.1.0/24",
+    },
+    FnDoc {
+        name: "kube_jsonpath",
+        group: "json",
+        signature: "kube_jsonpath(v, template) -> string",
+        doc: "kubectl's JSONPath template dialect, printing exactly what `kubectl get -o jsonpath=...` prints: `{range}`/`{end}`, `{\"\\n\"}` literals, filters, `..`, `[*]`, slices, unions; missing keys print nothing, maps and arrays print as Go's JSON. Where kubectl iterates a map with `*` or `..` in Go's random order, rb uses sorted key order.",
+        example: r#"let nodes = parse_json(`{"items": [{"spec": {"podCIDR": "10.1.4.0/24"}, "status": {"addresses": [{"type": "InternalIP", "address": "192.168.2.44"}]}}]}`); kube_jsonpath(nodes, `{range .items[*]}{.status.addresses[?(@.type=="InternalIP")].address} {.spec.podCIDR}{"\n"}{end}`)"#,
+        output: "192.168.2.44 10.1.4.0/24\n",
+    },
+    FnDoc {
+        name: "retry",
+        group: "waiting",
+        signature: "retry(#{retries, delay}, action) / retry(opts, action, condition) -> the action's value",
+        doc: "Ansible's until loop. The action runs once, then up to `retries` more times (so `retries: 5` makes at most 6 attempts, as in ansible-core), sleeping `delay` seconds between attempts and not after the last. An attempt fails when the action raises an error (a failing command counts) or `condition(value)` is false. Defaults: retries 3, delay 5. Giving up raises an error listing every attempt's outcome. An error inside the condition itself is a runbook bug and stops at once.",
+        example: r#"let n = 0; let r = retry(#{retries: 5, delay: 0}, || { n += 1; n }, |v| v == 3); `value ${r} after ${n} attempts`"#,
+        output: "value 3 after 3 attempts",
+    },
+    FnDoc {
+        name: "retry (giving up)",
+        group: "waiting",
+        signature: "retry(opts, action, condition)",
+        doc: "When every attempt fails the error shows each one.",
+        example: r#"retry(#{retries: 1, delay: 0}, || sh("echo starting; exit 1"), |r| r.stdout.contains("is healthy"))"#,
+        output: "error: gave up after 2 attempts (retries: 1, delay: 0s):\n  attempt 1: error: command failed on local (rc 1): echo starting; exit 1\n  attempt 2: error: command failed on local (rc 1): echo starting; exit 1",
+    },
+    FnDoc {
+        name: "wait_http",
+        group: "waiting",
+        signature: "wait_http(url) / wait_http(url, #{status, retries, delay, timeout, contains, insecure}) -> #{status, body, attempts}",
+        doc: "Poll a URL until it answers with `status` (default 200) and, if given, a body containing `contains`. Counting as `retry` (defaults retries 3, delay 5); `timeout` is per request (default 5 s); `insecure: true` skips TLS verification.",
+        example: r#"wait_http("http://127.0.0.1:9/healthz", #{retries: 0, timeout: 1})"#,
+        output: "error: http://127.0.0.1:9/healthz not ready after 1 attempts:\n  attempt 1: error: …",
+    },
+    FnDoc {
+        name: "wait_port",
+        group: "waiting",
+        signature: "wait_port(host, port, timeout_seconds) -> true",
+        doc: "Wait until a TCP port accepts connections, or fail after the timeout with the last connection error.",
+        example: r#"wait_port("127.0.0.1", 9, 0.3)"#,
+        output: "error: 127.0.0.1:9 did not accept connections within 0.3s (last error: Connection refused (os error 111))",
+    },
+    FnDoc {
+        name: "sleep",
+        group: "waiting",
+        signature: "sleep(seconds)",
+        doc: "Pause (int or float seconds). Ctrl-C interrupts it.",
+        example: r#"sleep(0.01); "rested""#,
+        output: "rested",
+    },
+    FnDoc {
+        name: "vars",
+        group: "runbook",
+        signature: "vars.NAME",
+        doc: "Variables from `--vars file.json` and `-e key=value` (ints and true/false typed, `{...}`/`[...]` parsed as JSON, the rest strings). A missing one is `()`, so defaults read `vars.port ?? 2379`. Visible inside functions and modules too.",
+        example: r#"vars.etcd_port ?? 2379"#,
+        output: "2379",
+    },
+    FnDoc {
+        name: "env",
+        group: "runbook",
+        signature: "env(name) -> string or (); env(name, default)",
+        doc: "An environment variable of the rb process on the controller.",
+        example: r#"env("RB_SURELY_UNSET", "fallback")"#,
+        output: "fallback",
+    },
+    FnDoc {
+        name: "log",
+        group: "runbook",
+        signature: "log(value)",
+        doc: "Print a line for the operator (stdout; a `log` event with `--json`). `print` does the same.",
+        example: r#"log("etcd is healthy")"#,
+        output: "etcd is healthy\n",
+    },
+    FnDoc {
+        name: "warn",
+        group: "runbook",
+        signature: "warn(value)",
+        doc: "Print a warning (stderr, prefixed `warning:`; a `log` event with level `warn`).",
+        example: r#"warn("swap is on"); "went on""#,
+        output: "swap is on\nwent on",
+    },
+    FnDoc {
+        name: "fail",
+        group: "runbook",
+        signature: "fail(message)",
+        doc: "Stop with an error at this line.",
+        example: r#"fail("kernel too old")"#,
+        output: "error: kernel too old",
+    },
+    FnDoc {
+        name: "secret",
+        group: "runbook",
+        signature: "secret(value) -> Secret; s.reveal() -> string; s.len() -> int",
+        doc: "Mark a value secret: it prints as `********`, and its text is redacted from every log line, event and error message, even after being joined into a command. Commands and `to_json` receive the real value.",
+        example: r#"let pw = secret("hunter2"); log("password: " + pw); sh(["echo", pw]).out.len()"#,
+        output: "password: ********\n7",
+    },
+    FnDoc {
+        name: "task",
+        group: "runbook",
+        signature: "task(name, || { ... }) -> the closure's value",
+        doc: "Name a group of steps: progress lines, events and errors read `host › name › ...`. Tasks nest.",
+        example: r#"task("configure etcd", || { sh("true"); "configured" })"#,
+        output: "configured",
+    },
+    FnDoc {
+        name: "import",
+        group: "runbook",
+        signature: "import \"name\" as name;",
+        doc: "Load `name.rhai` from the runbook's folder, else from rb's stdlib (embedded in the binary).",
+        example: r#"import "net" as net; net::version_ge("4.9.17", "4.9")"#,
+        output: "true",
+    },
+    FnDoc {
+        name: "current_host",
+        group: "hosts",
+        signature: "current_host() -> string",
+        doc: "The host whose steps are running on this thread (`local` outside any fan-out).",
+        example: r#"current_host()"#,
+        output: "local",
+    },
+    FnDoc {
+        name: "local",
+        group: "hosts",
+        signature: "local -> Host; h.name, h.addr, h.vars",
+        doc: "The controller as a Host. Every Host has a name, an address and its variables.",
+        example: r#"`${local.name} ${local.addr}`"#,
+        output: "local 127.0.0.1",
+    },
+    FnDoc {
+        name: "net::version_cmp",
+        group: "stdlib-net",
+        signature: "net::version_cmp(a, b) -> -1, 0 or 1",
+        doc: "Compare dotted versions numerically; anything after the leading numbers (\"-amd64\") is ignored.",
+        example: r#"import "net" as net; [net::version_cmp("4.9.17", "4.10"), net::version_cmp("6.1.0-13-amd64", "6.1")]"#,
+        output: "[-1, 0]",
+    },
+    FnDoc {
+        name: "net::version_ge",
+        group: "stdlib-net",
+        signature: "net::version_ge(version, min) -> bool",
+        doc: "Is `version` at least `min`? The seeds' kernel check (>= 4.9.17).",
+        example: r#"import "net" as net; net::version_ge(sh("uname -r").out, "4.9.17")"#,
+        output: "true",
+    },
+];
+
+/// docs/reference.md, generated.
+pub fn reference_markdown() -> String {
+    let mut s = String::from(
+        "# rb language reference\n\n\
+         Generated from `src/api/docs.rs` (the same text `rb repl`'s `:help` shows); \
+         `cargo test --test reference` runs every example below and checks its output. \
+         Regenerate with `RB_BLESS=1 cargo test --test reference`.\n\n\
+         Values are Rhai values (see the Rhai book for the language itself); JSON maps to \
+         maps and arrays. Functions that fail raise a runbook error reported as \
+         `file:line:col: message`.\n",
+    );
+    for (group, title) in GROUPS {
+        s.push_str(&format!("\n## {title}\n"));
+        for f in FUNCTIONS.iter().filter(|f| f.group == *group) {
+            s.push_str(&format!(
+                "\n### `{}`\n\n`{}`\n\n{}\n\n```rhai\n{}\n```\n",
+                f.name, f.signature, f.doc, f.example
+            ));
+            let out = f.output.trim_end_matches('\n');
+            if let Some(err) = out.strip_prefix("error: ") {
+                s.push_str(&format!("fails with:\n\n```text\n{err}\n```\n"));
+            } else {
+                s.push_str(&format!("gives:\n\n```text\n{out}\n```\n"));
+            }
+        }
+    }
+    s
+}

@@ -1,0 +1,80 @@
+//! docs/reference.md: every function documented, every example run and checked.
+
+mod common;
+use rb::api::docs::{reference_markdown, FUNCTIONS};
+use rb::{Event, Runtime};
+use std::sync::{Arc, Mutex};
+
+fn run_example(example: &str) -> String {
+    let logs = Arc::new(Mutex::new(String::new()));
+    let l = logs.clone();
+    let rt = Runtime::builder()
+        .on_event(move |e| {
+            if let Event::Log { msg, .. } = e {
+                l.lock().unwrap().push_str(&format!("{msg}\n"));
+            }
+        })
+        .build()
+        .unwrap();
+    let result = rt.run_script("example.rhai", example);
+    let mut out = logs.lock().unwrap().clone();
+    match result {
+        Ok(v) if v.is_unit() => {}
+        Ok(v) if v.is_string() => out.push_str(&v.into_string().unwrap()),
+        Ok(v) => out.push_str(&v.to_string()),
+        Err(d) => out.push_str(&format!("error: {}", d.message)),
+    }
+    out
+}
+
+#[test]
+fn every_example_gives_its_documented_output() {
+    let mut failures = Vec::new();
+    for f in FUNCTIONS {
+        let got = run_example(f.example);
+        let ok = match f.output.strip_suffix('…') {
+            Some(prefix) => got.starts_with(prefix),
+            None => got == f.output,
+        };
+        if !ok {
+            failures.push(format!("{}:\n  example: {}\n  want: {:?}\n  got:  {got:?}", f.name, f.example, f.output));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn reference_md_is_generated_from_the_table() {
+    let path = common::root().join("docs/reference.md");
+    let want = reference_markdown();
+    if std::env::var_os("RB_BLESS").is_some() {
+        std::fs::write(&path, &want).unwrap();
+    }
+    let have = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(have == want, "docs/reference.md is stale: run RB_BLESS=1 cargo test --test reference");
+}
+
+#[test]
+fn every_registered_function_is_documented() {
+    let rt = Runtime::builder().build().unwrap();
+    let mut engine = rb::rhai::Engine::new_raw();
+    let _reg = Runtime::builder().register_into(&mut engine).unwrap();
+    drop(rt);
+    let documented: String = FUNCTIONS
+        .iter()
+        .map(|f| format!("{} {} ", f.name, f.signature))
+        .collect();
+    let mut missing = Vec::new();
+    for sig in engine.gen_fn_signatures(false) {
+        let name = sig.split('(').next().unwrap().trim();
+        let name = name.strip_prefix("get$").unwrap_or(name);
+        if matches!(name, "to_string" | "to_debug" | "+" | "==" | "!=") {
+            continue;
+        }
+        let word = regex::Regex::new(&format!(r"(^|[^\w]){}([^\w]|$)", regex::escape(name))).unwrap();
+        if !word.is_match(&documented) {
+            missing.push(sig);
+        }
+    }
+    assert!(missing.is_empty(), "undocumented functions: {missing:?}");
+}
