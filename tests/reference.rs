@@ -37,7 +37,10 @@ fn every_example_gives_its_documented_output() {
             None => got == f.output,
         };
         if !ok {
-            failures.push(format!("{}:\n  example: {}\n  want: {:?}\n  got:  {got:?}", f.name, f.example, f.output));
+            failures.push(format!(
+                "{}:\n  example: {}\n  want: {:?}\n  got:  {got:?}",
+                f.name, f.example, f.output
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -51,7 +54,10 @@ fn reference_md_is_generated_from_the_table() {
         std::fs::write(&path, &want).unwrap();
     }
     let have = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(have == want, "docs/reference.md is stale: run RB_BLESS=1 cargo test --test reference");
+    assert!(
+        have == want,
+        "docs/reference.md is stale: run RB_BLESS=1 cargo test --test reference"
+    );
 }
 
 #[test]
@@ -71,7 +77,8 @@ fn every_registered_function_is_documented() {
         if matches!(name, "to_string" | "to_debug" | "+" | "==" | "!=") {
             continue;
         }
-        let word = regex::Regex::new(&format!(r"(^|[^\w]){}([^\w]|$)", regex::escape(name))).unwrap();
+        let word =
+            regex::Regex::new(&format!(r"(^|[^\w]){}([^\w]|$)", regex::escape(name))).unwrap();
         if !word.is_match(&documented) {
             missing.push(sig);
         }

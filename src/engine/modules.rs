@@ -26,13 +26,28 @@ impl Resolver {
     }
 
     /// Compile and evaluate a module, naming it `source` in errors.
-    fn load(&self, engine: &Engine, source: &str, text: &str, pos: Position) -> Result<SharedModule, Box<EvalAltResult>> {
-        if let Some(m) = self.cache.lock().unwrap_or_else(|e| e.into_inner()).get(source) {
+    fn load(
+        &self,
+        engine: &Engine,
+        source: &str,
+        text: &str,
+        pos: Position,
+    ) -> Result<SharedModule, Box<EvalAltResult>> {
+        if let Some(m) = self
+            .cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(source)
+        {
             return Ok(m.clone());
         }
-        let mut ast = engine
-            .compile(text)
-            .map_err(|e| Box::new(EvalAltResult::ErrorInModule(source.to_string(), e.into(), pos)))?;
+        let mut ast = engine.compile(text).map_err(|e| {
+            Box::new(EvalAltResult::ErrorInModule(
+                source.to_string(),
+                e.into(),
+                pos,
+            ))
+        })?;
         ast.set_source(source.to_string());
         let mut m = Module::eval_ast_as_new(Scope::new(), &ast, engine)
             .map_err(|e| Box::new(EvalAltResult::ErrorInModule(source.to_string(), e, pos)))?;
@@ -68,7 +83,10 @@ impl ModuleResolver for Resolver {
         };
         if file.is_file() {
             let text = std::fs::read_to_string(&file).map_err(|e| {
-                Box::new(EvalAltResult::ErrorModuleNotFound(format!("{path} ({}: {e})", file.display()), pos))
+                Box::new(EvalAltResult::ErrorModuleNotFound(
+                    format!("{path} ({}: {e})", file.display()),
+                    pos,
+                ))
             })?;
             return self.load(engine, &file.display().to_string(), &text, pos);
         }
