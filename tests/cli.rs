@@ -410,3 +410,27 @@ fn embedding_example_runs() {
     assert!(text.contains("task: report"), "{text}");
     assert!(text.contains("own engine: true"), "{text}");
 }
+
+#[test]
+fn wait_http_and_wait_port_against_a_live_server() {
+    let stub = KubeStub::start(&root().join("tests/fixtures/nodes.json"));
+    let (out, _d) = run_script(
+        &format!(
+            r#"
+print(wait_port("127.0.0.1", {port}, 5));
+let r = wait_http("{server}/api", #{{contains: "APIVersions", retries: 2, delay: 0}});
+print(`${{r.status}} ${{r.attempts}}`);
+wait_http("{server}/nope", #{{retries: 1, delay: 0}});
+"#,
+            port = stub.port,
+            server = stub.server()
+        ),
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stdout(&out), "true\n200 1\n");
+    let err = stderr(&out);
+    assert!(err.contains("test.rhai:5:1:"), "{err}");
+    assert!(err.contains("/nope not ready after 2 attempts"), "{err}");
+    assert!(err.contains("attempt 2: status 404, want 200"), "{err}");
+}
