@@ -16,6 +16,7 @@ pub mod api;
 pub mod context;
 pub mod engine;
 pub mod host;
+pub mod inventory;
 pub mod kubepath;
 pub mod report;
 pub mod transport;
