@@ -5,20 +5,43 @@
 //! thread-locals, because fan-out runs each host's closure on its own thread.
 
 use crate::host::Host;
+use crate::inventory::Inventory;
 use crate::report::{Emitter, Event, Level, Secrets};
 use rhai::Dynamic;
 use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::future::Future;
+use std::sync::Mutex;
 use tokio_util::sync::CancellationToken;
+
+/// Why a host left the play.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HostFailure {
+    pub message: String,
+    pub unreachable: bool,
+}
 
 pub struct Ctx {
     pub handle: tokio::runtime::Handle,
     pub emitter: Emitter,
     pub cancel: CancellationToken,
     pub check_mode: bool,
+    /// `--diff`: show file changes.
+    pub diff: bool,
     /// `vars`: a shared map, so reading it does not copy it.
     pub vars: Dynamic,
     pub local: Host,
+    pub inventory: Inventory,
+    /// One Host per inventory host, same index; transports connect lazily.
+    pub hosts: Vec<Host>,
+    /// `--limit`: hosts every selection is narrowed to.
+    pub limit: Option<Vec<bool>>,
+    /// `--seed`: the default seed of `shuffle`.
+    pub seed: Option<u64>,
+    /// Hosts that failed or were unreachable; they leave the play.
+    pub failed: Mutex<BTreeMap<String, HostFailure>>,
+    /// The runbook being run, for error positions reported from fan-out threads.
+    pub runbook: Mutex<String>,
 }
 
 thread_local! {
@@ -69,6 +92,33 @@ impl Ctx {
             level,
             msg: msg.to_string(),
         });
+    }
+
+    /// Record that `host` left the play, and tell the event stream.
+    pub fn fail_host(&self, host: &str, message: &str, unreachable: bool) {
+        let message = self.secrets().redact(message);
+        self.failed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(
+                host.to_string(),
+                HostFailure {
+                    message: message.clone(),
+                    unreachable,
+                },
+            );
+        self.emit(Event::HostFailed {
+            host: host.to_string(),
+            message,
+            unreachable,
+        });
+    }
+
+    pub fn has_failed(&self, host: &str) -> bool {
+        self.failed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains_key(host)
     }
 
     /// Drive a future to completion from a plain (non-tokio) thread: the script thread or

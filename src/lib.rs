@@ -19,6 +19,7 @@ pub mod host;
 pub mod inventory;
 pub mod kubepath;
 pub mod report;
+pub mod run;
 pub mod transport;
 
 pub use engine::diagnostics::Diagnostic;
@@ -38,6 +39,11 @@ use tokio_util::sync::CancellationToken;
 pub struct RuntimeBuilder {
     vars: Map,
     check_mode: bool,
+    diff: bool,
+    inventory: Option<inventory::Inventory>,
+    limit: Option<String>,
+    seed: Option<u64>,
+    ssh: transport::SshOptions,
     sinks: Vec<EventSink>,
     handle: Option<tokio::runtime::Handle>,
     cancel: CancellationToken,
@@ -65,6 +71,11 @@ impl Default for RuntimeBuilder {
         RuntimeBuilder {
             vars: Map::new(),
             check_mode: false,
+            diff: false,
+            inventory: None,
+            limit: None,
+            seed: None,
+            ssh: transport::SshOptions::default(),
             sinks: Vec::new(),
             handle: None,
             cancel: CancellationToken::new(),
@@ -117,6 +128,36 @@ impl RuntimeBuilder {
         self
     }
 
+    /// `--diff`: report file changes as unified diffs.
+    pub fn diff(mut self, on: bool) -> Self {
+        self.diff = on;
+        self
+    }
+
+    /// The hosts runbooks can select with `hosts(pattern)` (default: just `localhost`).
+    pub fn inventory(mut self, inv: inventory::Inventory) -> Self {
+        self.inventory = Some(inv);
+        self
+    }
+
+    /// Narrow every host selection to this pattern (`--limit`).
+    pub fn limit(mut self, pattern: &str) -> Self {
+        self.limit = Some(pattern.to_string());
+        self
+    }
+
+    /// The seed `shuffle` uses when a runbook gives none (`--seed`).
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = Some(seed);
+        self
+    }
+
+    /// How to reach SSH hosts: config file, connect timeout, control directory.
+    pub fn ssh_options(mut self, opts: transport::SshOptions) -> Self {
+        self.ssh = opts;
+        self
+    }
+
     /// Receive every event through a callback (called on the thread that emitted it).
     pub fn on_event(mut self, f: impl Fn(&Event) + Send + Sync + 'static) -> Self {
         self.sinks.push(Arc::new(f));
@@ -163,13 +204,37 @@ impl RuntimeBuilder {
         for s in self.sinks {
             emitter.add_sink(s);
         }
+        let inventory = self
+            .inventory
+            .unwrap_or_else(inventory::Inventory::localhost);
+        let limit = match &self.limit {
+            None => None,
+            Some(p) => {
+                let (sel, _) = inventory
+                    .select(p)
+                    .map_err(|e| Diagnostic::plain(format!("--limit {p}: {e}"), 2))?;
+                let mut set = vec![false; inventory.hosts.len()];
+                for i in sel {
+                    set[i] = true;
+                }
+                Some(set)
+            }
+        };
+        let hosts = host::hosts_of(&inventory, Arc::new(self.ssh));
         let ctx = Arc::new(Ctx {
             handle,
             emitter,
             cancel: self.cancel,
             check_mode: self.check_mode,
+            diff: self.diff,
             vars: Dynamic::from_map(self.vars).into_shared(),
             local: host::Host::local(),
+            inventory,
+            hosts,
+            limit,
+            seed: self.seed,
+            failed: Default::default(),
+            runbook: Default::default(),
         });
         Ok(Registration { ctx, _tokio: tokio })
     }
@@ -261,16 +326,28 @@ impl Runtime {
     pub fn run_file(&mut self, path: &Path) -> Result<Dynamic, Diagnostic> {
         let (name, text) = read_runbook(path)?;
         self.point_imports_at(path);
-        self.run_named(&name, &text)
+        self.run_named(&name, &text, true)
     }
 
     /// Run a script given as a string; imports resolve in the current directory.
     pub fn run_script(&self, name: &str, text: &str) -> Result<Dynamic, Diagnostic> {
-        self.run_named(name, text)
+        self.run_named(name, text, true)
     }
 
-    fn run_named(&self, name: &str, text: &str) -> Result<Dynamic, Diagnostic> {
+    /// Like `run_script`, but hosts that failed inside `on(...)` do not make the result an
+    /// error: the caller reads them from the script's value (as `rb exec` does).
+    pub fn run_script_keep_going(&self, name: &str, text: &str) -> Result<Dynamic, Diagnostic> {
+        self.run_named(name, text, false)
+    }
+
+    fn run_named(
+        &self,
+        name: &str,
+        text: &str,
+        fail_on_failed_hosts: bool,
+    ) -> Result<Dynamic, Diagnostic> {
         let started = Instant::now();
+        *self.ctx.runbook.lock().unwrap_or_else(|e| e.into_inner()) = name.to_string();
         self.ctx.emit(Event::RunStart {
             runbook: name.to_string(),
             check_mode: self.ctx.check_mode,
@@ -294,6 +371,23 @@ impl Runtime {
                     d
                 })
         });
+        // Hosts that failed inside `on(...)` fail the run even when the runbook went on.
+        let result = result.and_then(|v| {
+            let failed = self
+                .ctx
+                .failed
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone();
+            if failed.is_empty() || !fail_on_failed_hosts {
+                return Ok(v);
+            }
+            let names: Vec<String> = failed.keys().cloned().collect();
+            Err(Diagnostic::plain(
+                format!("{} host(s) failed: {}", names.len(), names.join(", ")),
+                1,
+            ))
+        });
         let result = result.map_err(|mut d| {
             d.message = self.ctx.secrets().redact(&d.message);
             self.ctx.emit(Event::Error {
@@ -305,12 +399,27 @@ impl Runtime {
             });
             d
         });
+        self.close_connections();
+        self.ctx.emit(Event::Recap {
+            hosts: self.ctx.emitter.recap(),
+        });
         self.ctx.emit(Event::RunEnd {
             ok: result.is_ok(),
             exit_code: result.as_ref().map(|_| 0).unwrap_or_else(|d| d.exit_code),
             duration: started.elapsed().as_secs_f64(),
         });
         result
+    }
+}
+
+impl Runtime {
+    /// Close every SSH master opened during the run.
+    fn close_connections(&self) {
+        self.ctx.block_on(async {
+            for h in &self.ctx.hosts {
+                h.transport.close().await;
+            }
+        });
     }
 }
 

@@ -1,10 +1,13 @@
 //! The `rb` command line. Everything here is argument handling; the work is in the library.
 
 use clap::{Args, Parser, Subcommand};
+use rb::inventory::{Inventory, Order};
 use rb::report::{HumanPrinter, JsonPrinter};
-use rb::{Diagnostic, Runtime};
+use rb::transport::SshOptions;
+use rb::{Diagnostic, Runtime, RuntimeBuilder};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 #[derive(Parser)]
@@ -28,35 +31,145 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Run one command on the hosts a pattern selects; output grouped per host.
+    Exec(ExecArgs),
+    /// Show the hosts a pattern selects, in order.
+    Hosts(HostsArgs),
+}
+
+/// Where hosts come from and how to reach them.
+#[derive(Args)]
+struct HostOpts {
+    /// Inventory file (Ansible INI). Without it, the only host is localhost.
+    #[arg(short = 'i', long = "inventory", value_name = "FILE")]
+    inventory: Option<PathBuf>,
+    /// Narrow every host selection to this pattern.
+    #[arg(short = 'l', long)]
+    limit: Option<String>,
+    /// Seed for `shuffle` orders, for reproducible runs.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// ssh config file to use instead of ~/.ssh/config.
+    #[arg(long = "ssh-config", value_name = "FILE")]
+    ssh_config: Option<PathBuf>,
+    /// Seconds to wait for an SSH connection.
+    #[arg(long = "connect-timeout", default_value_t = 10)]
+    connect_timeout: u64,
+}
+
+#[derive(Args)]
+struct Output {
+    /// Print newline-delimited JSON events instead of human output.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args)]
 struct RunArgs {
     /// The runbook (.rhai).
     file: PathBuf,
+    #[command(flatten)]
+    hosts: HostOpts,
     /// Set a variable: -e key=value (ints and true/false are typed; {..}/[..] are JSON).
     #[arg(short = 'e', long = "extra-var", value_name = "KEY=VALUE")]
     extra: Vec<String>,
     /// Read variables from a JSON object file (applied before -e).
     #[arg(long = "vars", value_name = "FILE")]
     vars: Vec<PathBuf>,
-    /// Print newline-delimited JSON events instead of human output.
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    output: Output,
     /// Check mode: report what would run and change; run only read-only commands.
     #[arg(long)]
     check: bool,
+    /// Show file changes as diffs.
+    #[arg(long)]
+    diff: bool,
+}
+
+#[derive(Args)]
+struct ExecArgs {
+    /// Host pattern (all, groups, a:b, a:&b, a:!b, globs).
+    pattern: String,
+    /// The command, run by /bin/sh on each host.
+    command: String,
+    #[command(flatten)]
+    hosts: HostOpts,
+    /// At most this many hosts at once (default: all).
+    #[arg(short = 'f', long)]
+    forks: Option<i64>,
+    /// Seconds before the command is killed.
+    #[arg(long)]
+    timeout: Option<f64>,
+    #[command(flatten)]
+    output: Output,
+}
+
+#[derive(Args)]
+struct HostsArgs {
+    /// Host pattern.
+    pattern: String,
+    #[command(flatten)]
+    hosts: HostOpts,
+    /// inventory, reverse_inventory, sorted, reverse_sorted or shuffle.
+    #[arg(long, default_value = "inventory")]
+    order: String,
 }
 
 fn usage(msg: impl Into<String>) -> Diagnostic {
     Diagnostic::plain(msg, 2)
 }
 
+fn load_inventory(opts: &HostOpts) -> Result<Inventory, Diagnostic> {
+    match &opts.inventory {
+        None => Ok(Inventory::localhost()),
+        Some(p) => Inventory::load(p).map_err(|e| usage(e.to_string())),
+    }
+}
+
+/// A runtime builder with the hosts, ssh settings, printer and Ctrl-C wired up.
+fn builder(
+    opts: &HostOpts,
+    json: bool,
+    cancel: &CancellationToken,
+) -> Result<RuntimeBuilder, Diagnostic> {
+    let mut b = Runtime::builder()
+        .inventory(load_inventory(opts)?)
+        .cancel_token(cancel.clone())
+        .ssh_options(SshOptions {
+            config: opts.ssh_config.clone(),
+            connect_timeout: Duration::from_secs(opts.connect_timeout.max(1)),
+            ..SshOptions::default()
+        });
+    if let Some(l) = &opts.limit {
+        b = b.limit(l);
+    }
+    if let Some(s) = opts.seed {
+        b = b.seed(s);
+    }
+    Ok(if json {
+        let p = JsonPrinter;
+        b.on_event(move |e| p.print(e))
+    } else {
+        let p = HumanPrinter::default();
+        b.on_event(move |e| p.print(e))
+    })
+}
+
+/// Ctrl-C: stop new work and kill commands in flight; the run then ends with 130.
+fn on_ctrl_c(rt: &Runtime, cancel: &CancellationToken) {
+    let c = cancel.clone();
+    rt.context().handle.spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            c.cancel();
+        }
+    });
+}
+
 fn run(args: RunArgs) -> Result<(), Diagnostic> {
     let cancel = CancellationToken::new();
-    let mut b = Runtime::builder()
+    let mut b = builder(&args.hosts, args.output.json, &cancel)?
         .check_mode(args.check)
-        .cancel_token(cancel.clone());
+        .diff(args.diff);
     for f in &args.vars {
         let text = std::fs::read_to_string(f)
             .map_err(|e| usage(format!("cannot read --vars {}: {e}", f.display())))?;
@@ -75,27 +188,12 @@ fn run(args: RunArgs) -> Result<(), Diagnostic> {
     for kv in &args.extra {
         let (k, v) = kv
             .split_once('=')
+            .filter(|(k, _)| !k.is_empty())
             .ok_or_else(|| usage(format!("-e expects key=value, got {kv:?}")))?;
-        if k.is_empty() {
-            return Err(usage(format!("-e expects key=value, got {kv:?}")));
-        }
         b = b.var(k, rb::parse_cli_value(v));
     }
-    b = if args.json {
-        let p = JsonPrinter;
-        b.on_event(move |e| p.print(e))
-    } else {
-        let p = HumanPrinter;
-        b.on_event(move |e| p.print(e))
-    };
     let mut rt = b.build()?;
-    // Ctrl-C: stop new work and kill commands in flight; the run then ends with 130.
-    let c = cancel.clone();
-    rt.context().handle.spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            c.cancel();
-        }
-    });
+    on_ctrl_c(&rt, &cancel);
     rt.run_file(&args.file).map(|_| ()).map_err(|mut d| {
         // Already reported through the event stream.
         d.message.clear();
@@ -103,37 +201,148 @@ fn run(args: RunArgs) -> Result<(), Diagnostic> {
     })
 }
 
+fn exec(args: ExecArgs) -> Result<(), Diagnostic> {
+    let cancel = CancellationToken::new();
+    let mut b = builder(&args.hosts, args.output.json, &cancel)?
+        .var("rb_exec_pattern", args.pattern.clone())
+        .var("rb_exec_cmd", args.command.clone());
+    if let Some(f) = args.forks {
+        b = b.var("rb_exec_forks", f);
+    }
+    if let Some(t) = args.timeout {
+        b = b.var("rb_exec_timeout", t);
+    }
+    let rt = b.build()?;
+    on_ctrl_c(&rt, &cancel);
+    let script = r#"
+        let list = hosts(vars.rb_exec_pattern);
+        if list.is_empty() { fail(`no hosts match ${vars.rb_exec_pattern}`); }
+        let opts = #{};
+        if vars.rb_exec_forks != () { opts.forks = vars.rb_exec_forks; }
+        let sh_opts = #{check: false};
+        if vars.rb_exec_timeout != () { sh_opts.timeout = vars.rb_exec_timeout; }
+        let results = on(list, opts, |h| {
+            let r = h.sh(vars.rb_exec_cmd, sh_opts);
+            #{rc: r.rc, stdout: r.stdout, stderr: r.stderr}
+        });
+        [list.names(), results]
+    "#;
+    let value = rt.run_script_keep_going("exec", script).map_err(|mut d| {
+        // Already reported through the event stream.
+        d.message.clear();
+        d
+    })?;
+    if args.output.json {
+        return Ok(());
+    }
+    let arr = value.into_array().unwrap_or_default();
+    let names = arr
+        .first()
+        .cloned()
+        .and_then(|a| a.into_array().ok())
+        .unwrap_or_default();
+    let results = arr
+        .get(1)
+        .cloned()
+        .and_then(|m| m.try_cast::<rb::rhai::Map>())
+        .unwrap_or_default();
+    let mut failed = false;
+    for name in names {
+        let name = name.to_string();
+        let Some(r) = results
+            .get(name.as_str())
+            .and_then(|r| r.clone().try_cast::<rb::rhai::Map>())
+        else {
+            continue;
+        };
+        let get = |k: &str| r.get(k).map(|v| v.to_string()).unwrap_or_default();
+        if r.contains_key("failed") {
+            failed = true;
+            let what = if get("unreachable") == "true" {
+                "UNREACHABLE"
+            } else {
+                "FAILED"
+            };
+            println!("{name} | {what} >>\n{}", get("error"));
+            continue;
+        }
+        let rc = r.get("rc").and_then(|v| v.as_int().ok()).unwrap_or(-1);
+        failed |= rc != 0;
+        let status = if rc == 0 { "CHANGED" } else { "FAILED" };
+        // One block per host: stdout, then stderr, never interleaved with other hosts.
+        println!("{name} | {status} | rc={rc} >>");
+        for stream in [get("stdout"), get("stderr")] {
+            if !stream.is_empty() {
+                print!("{stream}");
+                if !stream.ends_with('\n') {
+                    println!();
+                }
+            }
+        }
+    }
+    if failed {
+        Err(Diagnostic::plain("", 1))
+    } else {
+        Ok(())
+    }
+}
+
+fn hosts(args: HostsArgs) -> Result<(), Diagnostic> {
+    let inv = load_inventory(&args.hosts)?;
+    let order = Order::parse(&args.order, args.hosts.seed).map_err(usage)?;
+    let (sel, unmatched) = inv.select(&args.pattern).map_err(usage)?;
+    for t in unmatched {
+        eprintln!(
+            "warning: host pattern `{t}` matches no host or group in {}",
+            inv.file
+        );
+    }
+    let limit = match &args.hosts.limit {
+        None => None,
+        Some(l) => Some(inv.select(l).map_err(usage)?.0),
+    };
+    let mut names: Vec<String> = sel
+        .into_iter()
+        .filter(|i| limit.as_ref().is_none_or(|l| l.contains(i)))
+        .map(|i| inv.hosts[i].name.clone())
+        .collect();
+    order.apply(&mut names);
+    for n in names {
+        println!("{n}");
+    }
+    Ok(())
+}
+
+fn check(files: Vec<PathBuf>) -> Result<(), Diagnostic> {
+    let mut worst = Ok(());
+    for f in files {
+        let mut rt = Runtime::builder().build()?;
+        if let Err(d) = rt.check_file(&f) {
+            eprintln!("{d}");
+            worst = Err(Diagnostic {
+                message: String::new(),
+                ..d
+            });
+        }
+    }
+    worst
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(args) => run(args),
-        Command::Check { files } => {
-            let mut worst = Ok(());
-            for f in files {
-                let mut rt = match Runtime::builder().build() {
-                    Ok(rt) => rt,
-                    Err(d) => return report(d),
-                };
-                if let Err(d) = rt.check_file(&f) {
-                    eprintln!("{d}");
-                    worst = Err(Diagnostic {
-                        message: String::new(),
-                        ..d
-                    });
-                }
-            }
-            worst
-        }
+        Command::Check { files } => check(files),
+        Command::Exec(args) => exec(args),
+        Command::Hosts(args) => hosts(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(d) => report(d),
+        Err(d) => {
+            if !d.message.is_empty() {
+                eprintln!("error: {d}");
+            }
+            ExitCode::from(d.exit_code.clamp(0, 255) as u8)
+        }
     }
-}
-
-fn report(d: Diagnostic) -> ExitCode {
-    if !d.message.is_empty() {
-        eprintln!("error: {d}");
-    }
-    ExitCode::from(d.exit_code.clamp(0, 255) as u8)
 }

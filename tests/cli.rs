@@ -247,6 +247,7 @@ fn json_events_carry_the_run_and_hide_secrets() {
             "cmd_start",
             "cmd_result",
             "error",
+            "recap",
             "run_end"
         ]
     );
@@ -261,7 +262,9 @@ fn json_events_carry_the_run_and_hide_secrets() {
         .as_str()
         .unwrap()
         .contains("stderr: ********"));
-    assert_eq!(events[9]["exit_code"], 1);
+    assert_eq!(events[9]["hosts"][0]["host"], "local");
+    assert_eq!(events[9]["hosts"][0]["ok"], 1);
+    assert_eq!(events[10]["exit_code"], 1);
     assert!(events.iter().all(|e| e["ts"].as_f64().unwrap() > 1.7e9));
 }
 
@@ -318,7 +321,10 @@ fn check_mode_runs_only_read_only_commands() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(stdout(&out), "Linux true\n");
     assert!(
-        stderr(&out).contains("would run: touch"),
+        stderr(&out).contains(&format!(
+            "local › touch {}: would run (check mode)",
+            f.display()
+        )),
         "{}",
         stderr(&out)
     );

@@ -3,6 +3,8 @@
 pub mod core;
 pub mod docs;
 pub mod errors;
+pub mod files;
+pub mod hosts;
 pub mod json;
 pub mod quote;
 pub mod regex;
@@ -21,4 +23,6 @@ pub fn register(engine: &mut Engine, ctx: &Arc<Ctx>) {
     json::register(engine);
     quote::register(engine);
     wait::register(engine, ctx);
+    hosts::register(engine, ctx);
+    files::register(engine, ctx);
 }

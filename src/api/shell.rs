@@ -15,6 +15,8 @@ use std::time::{Duration, Instant};
 pub struct CmdResult {
     pub cmd: String,
     pub stdout: String,
+    /// The exact bytes, kept only when stdout was not valid UTF-8 (then `stdout` is lossy).
+    pub stdout_raw: Option<Arc<[u8]>>,
     pub stderr: String,
     pub rc: i64,
     pub ok: bool,
@@ -191,6 +193,33 @@ fn tail(text: &str, lines: usize) -> String {
         .join("\n  ")
 }
 
+/// What a transport failure means, in words. Unreachable errors start with
+/// `unreachable: HOST:` so fan-out can tell them from failures of the runbook.
+pub fn exec_error(e: &ExecError, host: &str, shown: &str) -> String {
+    match e {
+        ExecError::Timeout(t) => format!(
+            "command timed out after {}s on {host} and was killed: {shown}",
+            t.as_secs_f64()
+        ),
+        ExecError::Cancelled => format!("interrupted: command killed on {host}: {shown}"),
+        ExecError::Unreachable(why) => format!("unreachable: {host}: {why}"),
+        ExecError::Spawn(why) => format!("command could not start on {host}: {why}"),
+    }
+}
+
+/// Run a helper command for rb itself (file operations): no events, errors as text.
+pub fn exec_quiet(
+    ctx: &Ctx,
+    host: &Host,
+    req: &ExecRequest,
+) -> Result<crate::transport::ExecOutput, String> {
+    if ctx.cancel.is_cancelled() {
+        return Err("interrupted: the run was cancelled".into());
+    }
+    ctx.block_on(host.transport.exec(req, &ctx.cancel))
+        .map_err(|e| exec_error(&e, &host.name, &req.program.display()))
+}
+
 /// Run `cmd` on `host` with `opts`: the one implementation behind every `sh`.
 pub fn run(
     ctx: &Ctx,
@@ -256,17 +285,7 @@ pub fn run(
     let out = match out {
         Ok(out) => out,
         Err(e) => {
-            let msg = match e {
-                ExecError::Timeout(t) => format!(
-                    "command timed out after {}s on {host_name} and was killed: {shown}",
-                    t.as_secs_f64()
-                ),
-                ExecError::Cancelled => {
-                    format!("interrupted: command killed on {host_name}: {shown}")
-                }
-                ExecError::Unreachable(why) => format!("unreachable: {host_name}: {why}"),
-                ExecError::Spawn(why) => format!("command could not start on {host_name}: {why}"),
-            };
+            let msg = exec_error(&e, &host_name, &shown);
             ctx.emit(Event::CmdResult {
                 host: host_name,
                 task,
@@ -283,6 +302,9 @@ pub fn run(
 
     let mut result = CmdResult {
         cmd: shown.clone(),
+        stdout_raw: std::str::from_utf8(&out.stdout)
+            .is_err()
+            .then(|| out.stdout.as_slice().into()),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
         rc: out.rc,
@@ -329,6 +351,12 @@ pub fn register(engine: &mut Engine, ctx: &Arc<Ctx>) {
         .register_type_with_name::<CmdResult>("CmdResult")
         .register_get("stdout", |r: &mut CmdResult| r.stdout.clone())
         .register_get("stderr", |r: &mut CmdResult| r.stderr.clone())
+        .register_get("stdout_bytes", |r: &mut CmdResult| -> rhai::Blob {
+            match &r.stdout_raw {
+                Some(b) => b.to_vec(),
+                None => r.stdout.as_bytes().to_vec(),
+            }
+        })
         .register_get("out", |r: &mut CmdResult| r.stdout.trim().to_string())
         .register_get("rc", |r: &mut CmdResult| r.rc)
         .register_get("ok", |r: &mut CmdResult| r.ok)

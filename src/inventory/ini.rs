@@ -80,7 +80,10 @@ fn typed(v: &str) -> Dynamic {
 }
 
 fn valid_name(name: &str) -> bool {
-    !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || "_-.".contains(c))
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || "_-.".contains(c))
 }
 
 /// Strip a comment that starts a word (`host # note`), but not `#` inside a value.
@@ -102,12 +105,10 @@ pub fn parse(file: &str, text: &str) -> Result<Inventory, InventoryError> {
     };
     let mut section = Section::Hosts("ungrouped".into());
     let group = |inv: &mut Inventory, name: &str| {
-        inv.groups
-            .entry(name.to_string())
-            .or_insert_with(|| Group {
-                name: name.to_string(),
-                ..Default::default()
-            });
+        inv.groups.entry(name.to_string()).or_insert_with(|| Group {
+            name: name.to_string(),
+            ..Default::default()
+        });
     };
     group(&mut inv, "all");
     for (n, raw) in text.lines().enumerate() {
@@ -119,7 +120,13 @@ pub fn parse(file: &str, text: &str) -> Result<Inventory, InventoryError> {
         if let Some(rest) = line.strip_prefix('[') {
             let inner = rest
                 .strip_suffix(']')
-                .ok_or_else(|| err(file, line_no, format!("section header `{line}` is missing `]`")))?
+                .ok_or_else(|| {
+                    err(
+                        file,
+                        line_no,
+                        format!("section header `{line}` is missing `]`"),
+                    )
+                })?
                 .trim();
             let (name, kind) = match inner.split_once(':') {
                 None => (inner, ""),
@@ -136,7 +143,9 @@ pub fn parse(file: &str, text: &str) -> Result<Inventory, InventoryError> {
                     return Err(err(
                         file,
                         line_no,
-                        format!("unknown section type `:{other}` (expected `:vars` or `:children`)"),
+                        format!(
+                            "unknown section type `:{other}` (expected `:vars` or `:children`)"
+                        ),
                     ))
                 }
             };
@@ -146,7 +155,11 @@ pub fn parse(file: &str, text: &str) -> Result<Inventory, InventoryError> {
         match &section {
             Section::Vars(g) => {
                 let (k, v) = line.split_once('=').ok_or_else(|| {
-                    err(file, line_no, format!("expected `key=value` in [{g}:vars], got `{line}`"))
+                    err(
+                        file,
+                        line_no,
+                        format!("expected `key=value` in [{g}:vars], got `{line}`"),
+                    )
                 })?;
                 let k = k.trim();
                 if !valid_name(k) {
@@ -161,10 +174,18 @@ pub fn parse(file: &str, text: &str) -> Result<Inventory, InventoryError> {
             }
             Section::Children(g) => {
                 if !valid_name(line) {
-                    return Err(err(file, line_no, format!("invalid child group name `{line}` in [{g}:children]")));
+                    return Err(err(
+                        file,
+                        line_no,
+                        format!("invalid child group name `{line}` in [{g}:children]"),
+                    ));
                 }
                 if line == g {
-                    return Err(err(file, line_no, format!("group `{g}` cannot be its own child")));
+                    return Err(err(
+                        file,
+                        line_no,
+                        format!("group `{g}` cannot be its own child"),
+                    ));
                 }
                 group(&mut inv, line);
                 let g = g.clone();
@@ -179,7 +200,11 @@ pub fn parse(file: &str, text: &str) -> Result<Inventory, InventoryError> {
                 let mut vars = std::collections::BTreeMap::new();
                 for w in rest {
                     let (k, v) = w.split_once('=').ok_or_else(|| {
-                        err(file, line_no, format!("expected `key=value` after the host name, got `{w}`"))
+                        err(
+                            file,
+                            line_no,
+                            format!("expected `key=value` after the host name, got `{w}`"),
+                        )
                     })?;
                     if !valid_name(k) {
                         return Err(err(file, line_no, format!("invalid variable name `{k}`")));
@@ -190,8 +215,13 @@ pub fn parse(file: &str, text: &str) -> Result<Inventory, InventoryError> {
                 let mut pattern = pattern.as_str();
                 if let Some(i) = pattern.rfind(':') {
                     let port = &pattern[i + 1..];
-                    if !pattern[i..].contains(']') && !port.is_empty() && port.chars().all(|c| c.is_ascii_digit()) && pattern.matches(':').count() == 1 {
-                        vars.entry("ansible_port".into()).or_insert_with(|| typed(port));
+                    if !pattern[i..].contains(']')
+                        && !port.is_empty()
+                        && port.chars().all(|c| c.is_ascii_digit())
+                        && pattern.matches(':').count() == 1
+                    {
+                        vars.entry("ansible_port".into())
+                            .or_insert_with(|| typed(port));
                         pattern = &pattern[..i];
                     }
                 }
@@ -246,13 +276,28 @@ mod tests {
     #[test]
     fn errors_carry_file_and_line() {
         let e = parse("inventory.ini", "[web]\nweb1\n[web:vras]\n").unwrap_err();
-        assert_eq!(e.to_string(), "inventory.ini:3: unknown section type `:vras` (expected `:vars` or `:children`)");
+        assert_eq!(
+            e.to_string(),
+            "inventory.ini:3: unknown section type `:vras` (expected `:vars` or `:children`)"
+        );
         let e = parse("inventory.ini", "[web]\nweb[1:x]\n").unwrap_err();
-        assert!(e.to_string().starts_with("inventory.ini:2: invalid host range"), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("inventory.ini:2: invalid host range"),
+            "{e}"
+        );
         let e = parse("inventory.ini", "[web:vars]\njust_a_word\n").unwrap_err();
-        assert!(e.to_string().starts_with("inventory.ini:2: expected `key=value`"), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("inventory.ini:2: expected `key=value`"),
+            "{e}"
+        );
         let e = parse("inventory.ini", "web1 oops\n").unwrap_err();
-        assert!(e.to_string().starts_with("inventory.ini:1: expected `key=value` after the host name"), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("inventory.ini:1: expected `key=value` after the host name"),
+            "{e}"
+        );
         let e = parse("inventory.ini", "[web\n").unwrap_err();
         assert!(e.to_string().contains("missing `]`"), "{e}");
     }

@@ -128,7 +128,9 @@ impl Inventory {
                 .filter(|g| g.name != "ungrouped" && g.name != "all")
                 .flat_map(|g| g.hosts.iter().copied())
                 .collect();
-            return (0..self.hosts.len()).filter(|i| !grouped.contains(i)).collect();
+            return (0..self.hosts.len())
+                .filter(|i| !grouped.contains(i))
+                .collect();
         }
         let mut seen = vec![false; self.hosts.len()];
         let mut stack = vec![name.to_string()];
@@ -244,7 +246,10 @@ impl Inventory {
                 *a &= !b;
             }
         }
-        Ok(((0..self.hosts.len()).filter(|&i| sel[i]).collect(), unmatched))
+        Ok((
+            (0..self.hosts.len()).filter(|&i| sel[i]).collect(),
+            unmatched,
+        ))
     }
 
     /// One pattern term: `all`/`*`, a group, a host, a glob over both, or `~regex` over hosts.
@@ -265,6 +270,42 @@ impl Inventory {
             }
             return Ok(set);
         }
+        // `group[0]`, `group[1:3]`: a slice of what the name selects (Ansible's subscripts).
+        if let Some((name, sub)) = term.strip_suffix(']').and_then(|t| t.split_once('[')) {
+            if !name.is_empty()
+                && sub
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || c == ':' || c == '-')
+            {
+                let base: Vec<usize> = (0..self.hosts.len())
+                    .filter(|&i| self.term(name).map(|s| s[i]).unwrap_or(false))
+                    .collect();
+                let n = base.len() as i64;
+                let idx = |s: &str, default: i64| -> Result<i64, String> {
+                    if s.is_empty() {
+                        return Ok(default);
+                    }
+                    let v: i64 = s
+                        .parse()
+                        .map_err(|_| format!("invalid subscript `[{sub}]` in host pattern"))?;
+                    Ok(if v < 0 { n + v } else { v })
+                };
+                let range = match sub.split_once(':') {
+                    None => {
+                        let i = idx(sub, 0)?;
+                        i..=i
+                    }
+                    // Ansible's slices include the end.
+                    Some((a, b)) => idx(a, 0)?..=idx(b, n - 1)?,
+                };
+                for (k, &h) in base.iter().enumerate() {
+                    if range.contains(&(k as i64)) {
+                        set[h] = true;
+                    }
+                }
+                return Ok(set);
+            }
+        }
         if self.groups.contains_key(term) || term == "ungrouped" {
             mark(&mut set, self.group_hosts(term));
         }
@@ -278,7 +319,12 @@ impl Inventory {
                     set[i] = true;
                 }
             }
-            let groups: Vec<String> = self.groups.keys().filter(|g| glob.matches(g)).cloned().collect();
+            let groups: Vec<String> = self
+                .groups
+                .keys()
+                .filter(|g| glob.matches(g))
+                .cloned()
+                .collect();
             for g in groups {
                 mark(&mut set, self.group_hosts(&g));
             }
@@ -351,11 +397,36 @@ k8s_interface=wg0
     fn patterns_select_like_ansible() {
         let inv = Inventory::parse("inv.ini", INV).unwrap();
         assert_eq!(names(&inv, "all").len(), 6);
-        assert_eq!(names(&inv, "etcd"), ["controller01.i.domain.tld", "controller02.i.domain.tld", "controller03.i.domain.tld"]);
-        assert_eq!(names(&inv, "k8s_worker:!worker02*"), ["worker01.i.domain.tld", "worker03.i.domain.tld"]);
-        assert_eq!(names(&inv, "k8s:&*01*"), ["controller01.i.domain.tld", "worker01.i.domain.tld"]);
-        assert_eq!(names(&inv, "worker03.i.domain.tld,controller01.i.domain.tld"), ["controller01.i.domain.tld", "worker03.i.domain.tld"]);
-        assert_eq!(names(&inv, "~^worker0[12]"), ["worker01.i.domain.tld", "worker02.i.domain.tld"]);
+        assert_eq!(
+            names(&inv, "etcd"),
+            [
+                "controller01.i.domain.tld",
+                "controller02.i.domain.tld",
+                "controller03.i.domain.tld"
+            ]
+        );
+        assert_eq!(
+            names(&inv, "k8s_worker:!worker02*"),
+            ["worker01.i.domain.tld", "worker03.i.domain.tld"]
+        );
+        assert_eq!(
+            names(&inv, "k8s:&*01*"),
+            ["controller01.i.domain.tld", "worker01.i.domain.tld"]
+        );
+        assert_eq!(
+            names(&inv, "worker03.i.domain.tld,controller01.i.domain.tld"),
+            ["controller01.i.domain.tld", "worker03.i.domain.tld"]
+        );
+        assert_eq!(
+            names(&inv, "~^worker0[12]"),
+            ["worker01.i.domain.tld", "worker02.i.domain.tld"]
+        );
+        assert_eq!(names(&inv, "k8s_worker[0]"), ["worker01.i.domain.tld"]);
+        assert_eq!(
+            names(&inv, "k8s_worker[1:]"),
+            ["worker02.i.domain.tld", "worker03.i.domain.tld"]
+        );
+        assert_eq!(names(&inv, "k8s[-1]"), ["worker03.i.domain.tld"]);
         let (none, unmatched) = inv.select("workers:k8s_worker").unwrap();
         assert_eq!(none.len(), 3);
         assert_eq!(unmatched, ["workers"]);

@@ -10,7 +10,11 @@ pub fn expand(pattern: &str) -> Result<Vec<String>, String> {
         .find(']')
         .map(|i| open + i)
         .ok_or_else(|| format!("unclosed `[` in host range `{pattern}`"))?;
-    let (head, spec, tail) = (&pattern[..open], &pattern[open + 1..close], &pattern[close + 1..]);
+    let (head, spec, tail) = (
+        &pattern[..open],
+        &pattern[open + 1..close],
+        &pattern[close + 1..],
+    );
     let parts: Vec<&str> = spec.split(':').collect();
     if parts.len() < 2 || parts.len() > 3 {
         return Err(format!(
@@ -28,7 +32,9 @@ pub fn expand(pattern: &str) -> Result<Vec<String>, String> {
     };
     let items: Vec<String> = if let (Ok(a), Ok(b)) = (start.parse::<u64>(), end.parse::<u64>()) {
         if a > b {
-            return Err(format!("host range `[{spec}]` in `{pattern}` runs backwards"));
+            return Err(format!(
+                "host range `[{spec}]` in `{pattern}` runs backwards"
+            ));
         }
         if b - a > 100_000 {
             return Err(format!("host range `[{spec}]` in `{pattern}` is too large"));
@@ -50,7 +56,9 @@ pub fn expand(pattern: &str) -> Result<Vec<String>, String> {
     {
         let (a, b) = (start.as_bytes()[0], end.as_bytes()[0]);
         if a > b {
-            return Err(format!("host range `[{spec}]` in `{pattern}` runs backwards"));
+            return Err(format!(
+                "host range `[{spec}]` in `{pattern}` runs backwards"
+            ));
         }
         (a..=b)
             .step_by(stride)
@@ -79,12 +87,19 @@ mod tests {
     fn ranges_expand_like_ansible() {
         assert_eq!(
             expand("worker0[1:3].i.domain.tld").unwrap(),
-            ["worker01.i.domain.tld", "worker02.i.domain.tld", "worker03.i.domain.tld"]
+            [
+                "worker01.i.domain.tld",
+                "worker02.i.domain.tld",
+                "worker03.i.domain.tld"
+            ]
         );
         assert_eq!(expand("node[a:c]").unwrap(), ["nodea", "nodeb", "nodec"]);
         assert_eq!(expand("web[08:10]").unwrap(), ["web08", "web09", "web10"]);
         assert_eq!(expand("h[1:7:3]").unwrap(), ["h1", "h4", "h7"]);
-        assert_eq!(expand("r[1:2]n[a:b]").unwrap(), ["r1na", "r1nb", "r2na", "r2nb"]);
+        assert_eq!(
+            expand("r[1:2]n[a:b]").unwrap(),
+            ["r1na", "r1nb", "r2na", "r2nb"]
+        );
         assert!(expand("h[3:1]").unwrap_err().contains("backwards"));
         assert!(expand("h[1:").unwrap_err().contains("unclosed"));
         assert!(expand("h[x:9]").is_err());

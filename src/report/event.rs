@@ -11,6 +11,19 @@ pub enum Level {
     Warn,
 }
 
+/// One host's line in the recap.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct RecapRow {
+    pub host: String,
+    pub ok: u64,
+    pub changed: u64,
+    pub failed: u64,
+    pub unreachable: u64,
+    pub skipped: u64,
+    /// Seconds from the host's first command to its last.
+    pub time: f64,
+}
+
 /// One thing that happened during a run. Serialized as one JSON object per line with an
 /// `"event"` tag; the schema is documented in docs/events.md.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -59,6 +72,27 @@ pub enum Event {
         level: Level,
         msg: String,
     },
+    /// A host left the play: its closure raised, or it could not be reached.
+    HostFailed {
+        host: String,
+        message: String,
+        unreachable: bool,
+    },
+    /// A host finished its part of an `on(...)` (ok: its closure returned).
+    HostEnd {
+        host: String,
+        ok: bool,
+        duration: f64,
+    },
+    /// A file on a host changed (or would change, in check mode); `diff` with `--diff`.
+    FileChanged {
+        host: String,
+        task: Vec<String>,
+        path: String,
+        diff: Option<String>,
+    },
+    /// Per-host totals, just before `run_end`.
+    Recap { hosts: Vec<RecapRow> },
     /// The error that ended the run (or a host's part of it).
     Error {
         host: String,
@@ -80,11 +114,15 @@ impl Event {
     pub(crate) fn map_text(&mut self, f: &dyn Fn(&str) -> String) {
         match self {
             Event::RunStart { .. } | Event::RunEnd { .. } | Event::TaskStart { .. } => {}
-            Event::TaskEnd { .. } => {}
+            Event::TaskEnd { .. } | Event::HostEnd { .. } => {}
             Event::CmdStart { cmd, .. } | Event::CmdResult { cmd, .. } => *cmd = f(cmd),
             Event::Log { msg, .. } => *msg = f(msg),
             Event::Retry { outcome, .. } => *outcome = f(outcome),
-            Event::Error { message, .. } => *message = f(message),
+            Event::Error { message, .. } | Event::HostFailed { message, .. } => {
+                *message = f(message)
+            }
+            Event::FileChanged { diff: Some(d), .. } => *d = f(d),
+            Event::FileChanged { .. } | Event::Recap { .. } => {}
         }
     }
 }

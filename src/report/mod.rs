@@ -2,10 +2,12 @@
 
 mod event;
 mod printer;
+mod recap;
 mod secrets;
 
-pub use event::{Event, Level};
+pub use event::{Event, Level, RecapRow};
 pub use printer::{HumanPrinter, JsonPrinter};
+pub use recap::Recap;
 pub use secrets::{Secret, Secrets, REDACTED};
 
 use std::sync::Arc;
@@ -18,6 +20,7 @@ pub type EventSink = Arc<dyn Fn(&Event) + Send + Sync>;
 pub struct Emitter {
     sinks: Vec<EventSink>,
     secrets: Secrets,
+    recap: Arc<Recap>,
 }
 
 impl Emitter {
@@ -25,7 +28,13 @@ impl Emitter {
         Emitter {
             sinks: Vec::new(),
             secrets,
+            recap: Arc::default(),
         }
+    }
+
+    /// The per-host totals so far.
+    pub fn recap(&self) -> Vec<RecapRow> {
+        self.recap.rows()
     }
 
     pub fn add_sink(&mut self, sink: EventSink) {
@@ -39,6 +48,7 @@ impl Emitter {
     pub fn emit(&self, mut event: Event) {
         let secrets = &self.secrets;
         event.map_text(&|s| secrets.redact(s));
+        self.recap.observe(&event);
         for sink in &self.sinks {
             sink(&event);
         }

@@ -1,15 +1,108 @@
-//! Printers: human lines (default) and newline-delimited JSON (`--json`).
+//! Printers: human output (default) and newline-delimited JSON (`--json`).
+//!
+//! Human output: `log` lines on stdout; everything about progress on stderr. On a terminal,
+//! one spinner line per host in flight (indicatif) with its current command and elapsed
+//! time; elsewhere, one plain line per finished command: `time host › task › cmd: status`.
 
-use super::event::{Event, Level};
+use super::event::{Event, Level, RecapRow};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
-use std::io::Write;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::collections::HashMap;
+use std::io::{IsTerminal, Write};
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-/// Human output: `log` lines on stdout, everything about the run's progress on stderr.
-#[derive(Default)]
-pub struct HumanPrinter;
+pub struct HumanPrinter {
+    bars: Option<(MultiProgress, Mutex<HashMap<String, ProgressBar>>)>,
+}
+
+impl Default for HumanPrinter {
+    fn default() -> Self {
+        Self::new(std::io::stderr().is_terminal())
+    }
+}
+
+/// Local wall-clock time as HH:MM:SS.
+fn clock() -> String {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as libc::time_t)
+        .unwrap_or(0);
+    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    // localtime_r is thread-safe and honours TZ.
+    unsafe { libc::localtime_r(&now, &mut tm) };
+    format!("{:02}:{:02}:{:02}", tm.tm_hour, tm.tm_min, tm.tm_sec)
+}
+
+fn path(host: &str, task: &[String]) -> String {
+    let mut p = vec![host.to_string()];
+    p.extend(task.iter().cloned());
+    p.join(" › ")
+}
+
+pub fn recap_table(rows: &[RecapRow]) -> String {
+    let w = rows.iter().map(|r| r.host.len()).max().unwrap_or(4).max(4);
+    let mut s = format!(
+        "RECAP\n{:<w$}  {:>5}  {:>7}  {:>6}  {:>11}  {:>7}  {:>8}\n",
+        "host", "ok", "changed", "failed", "unreachable", "skipped", "time"
+    );
+    for r in rows {
+        s.push_str(&format!(
+            "{:<w$}  {:>5}  {:>7}  {:>6}  {:>11}  {:>7}  {:>7.2}s\n",
+            r.host, r.ok, r.changed, r.failed, r.unreachable, r.skipped, r.time
+        ));
+    }
+    s
+}
 
 impl HumanPrinter {
+    pub fn new(tty: bool) -> Self {
+        let bars = tty.then(|| {
+            (
+                MultiProgress::with_draw_target(ProgressDrawTarget::stderr()),
+                Mutex::new(HashMap::new()),
+            )
+        });
+        HumanPrinter { bars }
+    }
+
+    /// A line on stderr that does not tear the spinners.
+    fn line(&self, text: &str) {
+        match &self.bars {
+            Some((multi, _)) => {
+                let _ = multi.println(text);
+            }
+            None => eprintln!("{text}"),
+        }
+    }
+
+    fn bar(&self, host: &str, f: impl FnOnce(&ProgressBar)) {
+        if let Some((multi, bars)) = &self.bars {
+            let mut bars = bars.lock().unwrap_or_else(|e| e.into_inner());
+            let bar = bars.entry(host.to_string()).or_insert_with(|| {
+                let b = multi.add(ProgressBar::new_spinner());
+                b.set_style(
+                    ProgressStyle::with_template(
+                        "{spinner} {prefix:.bold} {wide_msg} {elapsed:>4}",
+                    )
+                    .expect("valid template"),
+                );
+                b.set_prefix(host.to_string());
+                b.enable_steady_tick(Duration::from_millis(120));
+                b
+            });
+            f(bar);
+        }
+    }
+
+    fn finish_bars(&self) {
+        if let Some((_, bars)) = &self.bars {
+            for (_, b) in bars.lock().unwrap_or_else(|e| e.into_inner()).drain() {
+                b.finish_and_clear();
+            }
+        }
+    }
+
     pub fn print(&self, event: &Event) {
         match event {
             Event::Log { host, level, msg } => {
@@ -20,26 +113,67 @@ impl HumanPrinter {
                 };
                 match level {
                     Level::Info => {
-                        let mut out = std::io::stdout().lock();
-                        let _ = writeln!(out, "{prefix}{msg}");
-                        let _ = out.flush();
+                        let text = format!("{prefix}{msg}");
+                        match &self.bars {
+                            Some((multi, _)) => {
+                                multi.suspend(|| println!("{text}"));
+                            }
+                            None => {
+                                let mut out = std::io::stdout().lock();
+                                let _ = writeln!(out, "{text}");
+                                let _ = out.flush();
+                            }
+                        }
                     }
-                    Level::Warn => eprintln!("{prefix}warning: {msg}"),
+                    Level::Warn => self.line(&format!("{prefix}warning: {msg}")),
                 }
             }
-            Event::TaskStart { host, task } => {
-                eprintln!("{host} › {}", task.join(" › "));
+            Event::CmdStart { host, task, cmd } => {
+                let mut p = task.clone();
+                p.push(cmd.clone());
+                self.bar(host, |b| {
+                    b.reset_elapsed();
+                    b.set_message(p.join(" › "));
+                });
             }
             Event::CmdResult {
                 host,
                 task,
                 cmd,
-                skipped: true,
-                ..
+                rc,
+                ok,
+                changed,
+                skipped,
+                duration,
             } => {
-                let mut path = vec![host.clone()];
-                path.extend(task.iter().cloned());
-                eprintln!("{} › would run: {cmd}", path.join(" › "));
+                let status = if *skipped {
+                    "would run (check mode)".to_string()
+                } else if !ok {
+                    format!("failed (rc {rc})")
+                } else if *changed {
+                    "changed".to_string()
+                } else {
+                    "ok".to_string()
+                };
+                let text = format!(
+                    "{} {} › {cmd}: {status} ({duration:.2}s)",
+                    clock(),
+                    path(host, task)
+                );
+                if self.bars.is_none() || !ok || *skipped {
+                    self.line(&text);
+                }
+            }
+            Event::FileChanged {
+                host,
+                task,
+                path: p,
+                diff,
+            } => {
+                self.line(&format!("{} {} › {p}: changed", clock(), path(host, task)));
+                if let Some(d) = diff {
+                    self.line(d.trim_end());
+                }
             }
             Event::Retry {
                 host,
@@ -49,7 +183,36 @@ impl HumanPrinter {
                 delay,
                 ..
             } => {
-                eprintln!("{host} › attempt {attempt}/{attempts} failed ({outcome}); retrying in {delay}s");
+                self.line(&format!(
+                    "{host} › attempt {attempt}/{attempts} failed ({outcome}); retrying in {delay}s"
+                ));
+            }
+            Event::HostFailed {
+                host,
+                message,
+                unreachable,
+            } => {
+                let what = if *unreachable {
+                    "UNREACHABLE"
+                } else {
+                    "FAILED"
+                };
+                self.line(&format!("{} {host} › {what}: {message}", clock()));
+                self.bar(host, |b| b.finish_and_clear());
+            }
+            Event::HostEnd { host, .. } => {
+                if let Some((_, bars)) = &self.bars {
+                    if let Some(b) = bars.lock().unwrap_or_else(|e| e.into_inner()).remove(host) {
+                        b.finish_and_clear();
+                    }
+                }
+            }
+            Event::Recap { hosts } => {
+                self.finish_bars();
+                let only_local = hosts.iter().all(|r| r.host == "local");
+                if !only_local {
+                    eprint!("{}", recap_table(hosts));
+                }
             }
             Event::Error {
                 message,
@@ -58,6 +221,7 @@ impl HumanPrinter {
                 col,
                 ..
             } => {
+                self.finish_bars();
                 let at = match (file, line, col) {
                     (Some(f), Some(l), Some(c)) => format!("{f}:{l}:{c}: "),
                     (Some(f), _, _) => format!("{f}: "),

@@ -2,8 +2,10 @@
 //! (local processes today; SSH joins here), so the Rhai API never cares which one it talks to.
 
 mod local;
+mod ssh;
 
 pub use local::LocalTransport;
+pub use ssh::{SshOptions, SshTransport};
 
 use std::future::Future;
 use std::pin::Pin;
@@ -80,10 +82,17 @@ pub enum ExecError {
     Spawn(String),
 }
 
+pub type CloseFuture<'a> = Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
+
 pub type ExecFuture<'a> = Pin<Box<dyn Future<Output = Result<ExecOutput, ExecError>> + Send + 'a>>;
 
 /// A way to run commands on one host.
 pub trait Transport: Send + Sync {
     /// Run one command, honouring its timeout and the cancellation token.
     fn exec<'a>(&'a self, req: &'a ExecRequest, cancel: &'a CancellationToken) -> ExecFuture<'a>;
+
+    /// Release connections at the end of a run.
+    fn close(&self) -> CloseFuture<'_> {
+        Box::pin(async {})
+    }
 }

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# (Re)start one lab host's sshd in its network namespace, with its own mount and UTS
+# namespaces: copy-on-write /etc, /var/lib, /opt, /usr/local and /root over the machine's,
+# fresh /run and /tmp, an empty ~/.bashrc, and its hostname. Used by lab/up.sh, and by tests
+# that stop a host and bring it back.
+#
+#   lab/start-host.sh NAME
+set -euo pipefail
+h=$1
+LAB=${RB_LAB_DIR:-/var/tmp/rblab}
+d=$LAB/hosts/$h
+[ -f "$d/sshd_config" ] || { echo "start-host.sh: no lab host $h (run lab/up.sh)" >&2; exit 1; }
+ip netns exec "$h" unshare --mount --uts --propagation private bash -euc '
+    d=$1; h=$2; lab=$3
+    for pair in etc:/etc var-lib:/var/lib opt:/opt usr-local:/usr/local root:/root; do
+        m=${pair%%:*}; target=${pair#*:}
+        mount -t overlay "rblab-$h-$m" -o "lowerdir=$target,upperdir=$d/upper/$m,workdir=$d/work/$m" "$target"
+    done
+    mount -t tmpfs -o mode=755 "rblab-$h-run" /run
+    mount -t tmpfs -o mode=1777 "rblab-$h-tmp" /tmp
+    mount --bind "$lab/empty_bashrc" /root/.bashrc
+    mkdir -p /run/sshd
+    hostname "$h"
+    echo "$h" > /etc/hostname
+    exec /usr/sbin/sshd -f "$d/sshd_config"
+' _ "$d" "$h" "$LAB"

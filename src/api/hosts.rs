@@ -1,0 +1,180 @@
+//! Hosts as runbooks see them: `hosts(pattern)` → HostList, `.order(...)`, `.filter(...)`,
+//! iteration and indexing, `host(name)`, and fan-out: `on(...)` and `run_once(...)`.
+
+use super::errors::{at, RhaiResult};
+use crate::context::Ctx;
+use crate::host::Host;
+use crate::inventory::Order;
+use crate::report::Level;
+use rhai::{Array, Dynamic, Engine, FnPtr, Map, NativeCallContext};
+use std::fmt;
+use std::sync::Arc;
+
+/// An ordered list of hosts.
+#[derive(Clone, Default)]
+pub struct HostList(pub Vec<Host>);
+
+impl IntoIterator for HostList {
+    type Item = Host;
+    type IntoIter = std::vec::IntoIter<Host>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl fmt::Display for HostList {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.0.iter().map(|h| h.name.as_ref()).collect();
+        write!(f, "[{}]", names.join(", "))
+    }
+}
+
+/// Hosts matching an Ansible pattern, narrowed by `--limit`, in inventory order.
+pub fn select(ctx: &Ctx, pattern: &str) -> Result<HostList, String> {
+    let (sel, unmatched) = ctx.inventory.select(pattern)?;
+    for term in unmatched {
+        ctx.log(
+            Level::Warn,
+            &format!(
+                "host pattern `{term}` matches no host or group in {}",
+                ctx.inventory.file
+            ),
+        );
+    }
+    Ok(HostList(
+        sel.into_iter()
+            .filter(|&i| ctx.limit.as_ref().is_none_or(|l| l[i]))
+            .map(|i| ctx.hosts[i].clone())
+            .collect(),
+    ))
+}
+
+fn order(
+    ctx: &Ctx,
+    nctx: &NativeCallContext,
+    list: &HostList,
+    kind: &str,
+    seed: Option<u64>,
+) -> RhaiResult<HostList> {
+    let o = Order::parse(kind, seed.or(ctx.seed)).map_err(|e| at(nctx, e))?;
+    let mut v = list.0.clone();
+    o.apply(&mut v);
+    Ok(HostList(v))
+}
+
+pub fn register(engine: &mut Engine, ctx: &Arc<Ctx>) {
+    engine
+        .register_type_with_name::<HostList>("HostList")
+        .register_iterator::<HostList>()
+        .register_fn("len", |l: &mut HostList| l.0.len() as i64)
+        .register_fn("is_empty", |l: &mut HostList| l.0.is_empty())
+        .register_fn("names", |l: &mut HostList| -> Array {
+            l.0.iter()
+                .map(|h| Dynamic::from(h.name.to_string()))
+                .collect()
+        })
+        .register_fn("to_string", |l: &mut HostList| l.to_string())
+        .register_fn("to_debug", |l: &mut HostList| format!("HostList{l}"))
+        .register_indexer_get(
+            |nctx: NativeCallContext, l: &mut HostList, i: i64| -> RhaiResult<Host> {
+                usize::try_from(i)
+                    .ok()
+                    .and_then(|i| l.0.get(i).cloned())
+                    .ok_or_else(|| {
+                        at(
+                            &nctx,
+                            format!(
+                                "host index {i} out of range: the list has {} hosts",
+                                l.0.len()
+                            ),
+                        )
+                    })
+            },
+        )
+        .register_fn(
+            "filter",
+            |nctx: NativeCallContext, l: &mut HostList, f: FnPtr| -> RhaiResult<HostList> {
+                let mut out = Vec::new();
+                for h in &l.0 {
+                    if f.call_within_context::<bool>(&nctx, (h.clone(),))? {
+                        out.push(h.clone());
+                    }
+                }
+                Ok(HostList(out))
+            },
+        );
+
+    let c = ctx.clone();
+    engine.register_fn(
+        "order",
+        move |nctx: NativeCallContext, l: &mut HostList, kind: &str| {
+            order(&c, &nctx, l, kind, None)
+        },
+    );
+    let c = ctx.clone();
+    engine.register_fn(
+        "order",
+        move |nctx: NativeCallContext, l: &mut HostList, kind: &str, seed: i64| {
+            order(&c, &nctx, l, kind, Some(seed as u64))
+        },
+    );
+
+    let c = ctx.clone();
+    engine.register_fn("hosts", move |nctx: NativeCallContext, pattern: &str| {
+        select(&c, pattern).map_err(|e| at(&nctx, e))
+    });
+    let c = ctx.clone();
+    engine.register_fn(
+        "host",
+        move |nctx: NativeCallContext, name: &str| -> RhaiResult<Host> {
+            c.inventory
+                .index
+                .get(name)
+                .map(|&i| c.hosts[i].clone())
+                .ok_or_else(|| at(&nctx, format!("no host `{name}` in {}", c.inventory.file)))
+        },
+    );
+    let c = ctx.clone();
+    engine.register_get("groups", move |h: &mut Host| -> Array {
+        match c.inventory.index.get(h.name.as_ref()) {
+            Some(&i) => c
+                .inventory
+                .groups_of(i)
+                .into_iter()
+                .map(Dynamic::from)
+                .collect(),
+            None => Array::new(),
+        }
+    });
+
+    let c = ctx.clone();
+    engine.register_fn(
+        "on",
+        move |nctx: NativeCallContext, l: HostList, opts: Map, f: FnPtr| {
+            crate::run::on(&c, &nctx, &l.0, &opts, &f)
+        },
+    );
+    let c = ctx.clone();
+    engine.register_fn(
+        "on",
+        move |nctx: NativeCallContext, l: HostList, f: FnPtr| {
+            crate::run::on(&c, &nctx, &l.0, &Map::new(), &f)
+        },
+    );
+    let c = ctx.clone();
+    engine.register_fn(
+        "run_once",
+        move |nctx: NativeCallContext, l: HostList, f: FnPtr| -> RhaiResult<Dynamic> {
+            let first: Vec<Host> =
+                l.0.into_iter()
+                    .filter(|h| !c.has_failed(&h.name))
+                    .take(1)
+                    .collect();
+            let Some(h) = first.first() else {
+                return Err(at(&nctx, "run_once: no host left in the list"));
+            };
+            let mut r = crate::run::on(&c, &nctx, &first, &Map::new(), &f)?;
+            Ok(r.remove(h.name.as_ref()).unwrap_or(Dynamic::UNIT))
+        },
+    );
+}

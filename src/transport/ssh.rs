@@ -1,0 +1,348 @@
+//! SSH through the openssh crate: one ControlMaster per host, opened on first use and
+//! reused for every command (each command is one multiplexed channel, no process spawned),
+//! closed when the run ends.
+//!
+//! Every remote command is wrapped as `echo rb-pid:$$ >&2; [cd DIR &&] exec ...`: sshd makes
+//! each session its own process group, so the reported pid lets rb kill the whole remote
+//! command (timeouts, Ctrl-C) through a second channel.
+
+use super::{ExecError, ExecFuture, ExecOutput, ExecRequest, Program, Transport};
+use crate::api::quote::shell_quote;
+use openssh::{ControlPersist, KnownHosts, Session, SessionBuilder, Stdio};
+use std::num::NonZeroUsize;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::sync::Mutex;
+use tokio_util::sync::CancellationToken;
+
+/// How to reach SSH hosts (shared by every host of a run).
+#[derive(Debug, Clone)]
+pub struct SshOptions {
+    /// `-F FILE`; without it ssh reads the user's ~/.ssh/config as usual.
+    pub config: Option<PathBuf>,
+    pub connect_timeout: Duration,
+    /// Where the ControlMaster sockets live (short: Unix socket paths are limited).
+    pub control_dir: PathBuf,
+}
+
+impl Default for SshOptions {
+    fn default() -> Self {
+        SshOptions {
+            config: None,
+            connect_timeout: Duration::from_secs(10),
+            control_dir: std::env::temp_dir(),
+        }
+    }
+}
+
+pub struct SshTransport {
+    /// What ssh connects to: `ansible_host`/`rb_host` if set, else the inventory name (so
+    /// ssh config `Host` aliases apply).
+    dest: String,
+    user: Option<String>,
+    port: Option<u16>,
+    opts: Arc<SshOptions>,
+    session: Mutex<Option<Result<Arc<Session>, String>>>,
+}
+
+const PID_MARK: &[u8] = b"rb-pid:";
+
+impl SshTransport {
+    pub fn new(
+        dest: String,
+        user: Option<String>,
+        port: Option<u16>,
+        opts: Arc<SshOptions>,
+    ) -> Self {
+        SshTransport {
+            dest,
+            user,
+            port,
+            opts,
+            session: Mutex::new(None),
+        }
+    }
+
+    /// The master connection, opened on first use. A failed connection is remembered: the
+    /// host stays unreachable for the rest of the run.
+    async fn session(&self) -> Result<Arc<Session>, ExecError> {
+        let mut slot = self.session.lock().await;
+        if let Some(s) = slot.as_ref() {
+            return s.clone().map_err(ExecError::Unreachable);
+        }
+        let mut b = SessionBuilder::default();
+        b.known_hosts_check(KnownHosts::Strict)
+            .connect_timeout(self.opts.connect_timeout)
+            .control_directory(&self.opts.control_dir)
+            // If rb dies without closing, masters do not linger.
+            .control_persist(ControlPersist::IdleFor(
+                NonZeroUsize::new(60).expect("non-zero"),
+            ))
+            .server_alive_interval(Duration::from_secs(5));
+        if let Some(cfg) = &self.opts.config {
+            b.config_file(cfg);
+        }
+        if let Some(u) = &self.user {
+            b.user(u.clone());
+        }
+        if let Some(p) = self.port {
+            b.port(p);
+        }
+        let result = b
+            .connect_mux(&self.dest)
+            .await
+            .map(Arc::new)
+            .map_err(|e| describe(&e));
+        *slot = Some(result.clone());
+        result.map_err(ExecError::Unreachable)
+    }
+
+    /// Forget a session whose master is gone, so the next command reports it cleanly.
+    async fn mark_lost(&self, why: &str) {
+        *self.session.lock().await = Some(Err(why.to_string()));
+    }
+
+    async fn kill_remote(session: &Session, pid: u32) {
+        let _ = session
+            .raw_command(format!(
+                "kill -KILL -- -{pid} 2>/dev/null || kill -KILL {pid}"
+            ))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .await;
+    }
+}
+
+/// The text of an openssh error, with ssh's own reason when there is one.
+fn describe(e: &openssh::Error) -> String {
+    use std::error::Error as _;
+    let mut msg = e.to_string();
+    let mut src = e.source();
+    while let Some(s) = src {
+        let t = s.to_string();
+        if !t.is_empty() && !msg.contains(&t) {
+            msg = format!("{msg}: {}", t.trim());
+        }
+        src = s.source();
+    }
+    msg
+}
+
+/// The remote command line: report our pid, change directory, then exec the command.
+pub fn remote_command(req: &ExecRequest) -> String {
+    let mut s = String::from("echo rb-pid:$$ >&2; ");
+    if let Some(cwd) = &req.cwd {
+        s.push_str(&format!("cd {} && ", shell_quote(cwd)));
+    }
+    s.push_str("exec ");
+    if req.sudo {
+        s.push_str("sudo -n -- ");
+    }
+    if !req.env.is_empty() {
+        s.push_str("env ");
+        for (k, v) in &req.env {
+            s.push_str(&shell_quote(&format!("{k}={v}")));
+            s.push(' ');
+        }
+    }
+    match &req.program {
+        Program::Shell(cmd) => {
+            s.push_str(&shell_quote(&req.shell));
+            s.push_str(" -c ");
+            s.push_str(&shell_quote(cmd));
+        }
+        Program::Argv(argv) => {
+            let q: Vec<String> = argv.iter().map(|a| shell_quote(a)).collect();
+            s.push_str(&q.join(" "));
+        }
+    }
+    s
+}
+
+/// Split our pid line out of stderr; lines a login shell printed before it are kept.
+fn take_pid(stderr: &mut Vec<u8>) -> Option<u32> {
+    let start = stderr
+        .windows(PID_MARK.len())
+        .position(|w| w == PID_MARK)
+        .filter(|&i| i == 0 || stderr[i - 1] == b'\n')?;
+    let end = stderr[start..].iter().position(|&b| b == b'\n')? + start;
+    let pid = std::str::from_utf8(&stderr[start + PID_MARK.len()..end])
+        .ok()?
+        .parse()
+        .ok()?;
+    stderr.drain(start..=end);
+    Some(pid)
+}
+
+impl Transport for SshTransport {
+    fn exec<'a>(&'a self, req: &'a ExecRequest, cancel: &'a CancellationToken) -> ExecFuture<'a> {
+        Box::pin(async move {
+            let session = self.session().await?;
+            let mut cmd = session.raw_command(remote_command(req));
+            cmd.stdin(if req.stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+            let mut child = match cmd.spawn().await {
+                Ok(c) => c,
+                Err(e) => {
+                    let why = format!("connection lost: {}", describe(&e));
+                    if session.check().await.is_err() {
+                        self.mark_lost(&why).await;
+                    }
+                    return Err(ExecError::Unreachable(why));
+                }
+            };
+            let stdin = child.stdin().take();
+            let mut out = child.stdout().take().expect("stdout is piped");
+            let mut err = child.stderr().take().expect("stderr is piped");
+            let input = req.stdin.clone();
+            let pid = std::sync::Mutex::new(None::<u32>);
+
+            let run = async {
+                let feed = async move {
+                    if let (Some(mut w), Some(data)) = (stdin, input) {
+                        let _ = w.write_all(&data).await;
+                        let _ = w.shutdown().await;
+                    }
+                };
+                let read_out = async {
+                    let mut o = Vec::new();
+                    out.read_to_end(&mut o).await.map(|_| o)
+                };
+                let read_err = async {
+                    // Read until the pid line is in, record it, then read the rest.
+                    let mut e = Vec::new();
+                    let mut buf = [0u8; 8192];
+                    loop {
+                        let n = err.read(&mut buf).await?;
+                        if n == 0 {
+                            break;
+                        }
+                        e.extend_from_slice(&buf[..n]);
+                        let mut guard = pid.lock().expect("not poisoned");
+                        if guard.is_none() {
+                            if let Some(p) = take_pid(&mut e) {
+                                *guard = Some(p);
+                            }
+                        }
+                    }
+                    Ok::<_, std::io::Error>(e)
+                };
+                let (_, o, e) = tokio::join!(feed, read_out, read_err);
+                let (o, e) = (o.map_err(|x| x.to_string()), e.map_err(|x| x.to_string()));
+                let status = child.wait().await;
+                Ok::<_, String>((o, e, status))
+            };
+            let timeout = async {
+                match req.timeout {
+                    Some(t) => tokio::time::sleep(t).await,
+                    None => std::future::pending().await,
+                }
+            };
+            let outcome = tokio::select! {
+                r = run => r,
+                _ = timeout => {
+                    let p = *pid.lock().expect("not poisoned");
+                    if let Some(p) = p { Self::kill_remote(&session, p).await; }
+                    return Err(ExecError::Timeout(req.timeout.unwrap_or_default()));
+                }
+                _ = cancel.cancelled() => {
+                    let p = *pid.lock().expect("not poisoned");
+                    if let Some(p) = p { Self::kill_remote(&session, p).await; }
+                    return Err(ExecError::Cancelled);
+                }
+            };
+            let (o, e, status) = outcome.map_err(ExecError::Spawn)?;
+            let (stdout, stderr) = match (o, e) {
+                (Ok(o), Ok(e)) => (o, e),
+                (Err(x), _) | (_, Err(x)) => {
+                    let why = format!("connection lost: {x}");
+                    if session.check().await.is_err() {
+                        self.mark_lost(&why).await;
+                        return Err(ExecError::Unreachable(why));
+                    }
+                    return Err(ExecError::Spawn(why));
+                }
+            };
+            match status {
+                Ok(st) => Ok(ExecOutput {
+                    stdout,
+                    stderr,
+                    rc: st.code().map(i64::from).unwrap_or(-1),
+                }),
+                Err(e) => {
+                    // The multiplex protocol cannot tell "killed by a signal" from "the
+                    // connection dropped": ask the master.
+                    if session.check().await.is_err() {
+                        let why = format!("connection lost: {}", describe(&e));
+                        self.mark_lost(&why).await;
+                        return Err(ExecError::Unreachable(why));
+                    }
+                    let mut stderr = stderr;
+                    stderr.extend_from_slice(
+                        b"\n(rb: the remote process was terminated by a signal)\n",
+                    );
+                    Ok(ExecOutput {
+                        stdout,
+                        stderr,
+                        rc: -1,
+                    })
+                }
+            }
+        })
+    }
+
+    fn close(&self) -> super::CloseFuture<'_> {
+        Box::pin(async move {
+            let s = self.session.lock().await.take();
+            if let Some(Ok(s)) = s {
+                if let Ok(s) = Arc::try_unwrap(s) {
+                    let _ = s.close().await;
+                }
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn remote_commands_are_quoted() {
+        let mut r = ExecRequest::new(Program::Argv(vec![
+            "ip".into(),
+            "route".into(),
+            "a b".into(),
+        ]));
+        r.cwd = Some("/tmp/x y".into());
+        r.env = vec![("A".into(), "it's".into())];
+        assert_eq!(
+            remote_command(&r),
+            r"echo rb-pid:$$ >&2; cd '/tmp/x y' && exec env 'A=it'\''s' ip route 'a b'"
+        );
+        let r = ExecRequest::new(Program::Shell("echo $HOME | wc -c".into()));
+        assert_eq!(
+            remote_command(&r),
+            "echo rb-pid:$$ >&2; exec /bin/sh -c 'echo $HOME | wc -c'"
+        );
+    }
+
+    #[test]
+    fn pid_line_is_removed_from_stderr() {
+        let mut e = b"motd\nrb-pid:4242\nreal error\n".to_vec();
+        assert_eq!(take_pid(&mut e), Some(4242));
+        assert_eq!(e, b"motd\nreal error\n");
+        let mut e = b"rb-pid:7\n".to_vec();
+        assert_eq!(take_pid(&mut e), Some(7));
+        assert!(e.is_empty());
+    }
+}
