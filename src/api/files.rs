@@ -39,7 +39,7 @@ enum Current {
         mode: String,
         owner: String,
         group: String,
-        content: String,
+        content: Vec<u8>,
     },
 }
 
@@ -58,8 +58,9 @@ fn probe(ctx: &Ctx, host: &Host, path: &str) -> Result<Current, String> {
             String::from_utf8_lossy(&out.stderr).trim()
         ));
     }
-    let text = String::from_utf8_lossy(&out.stdout);
-    let (first, rest) = text.split_once('\n').unwrap_or((&text, ""));
+    let nl = out.stdout.iter().position(|&b| b == b'\n').unwrap_or(out.stdout.len());
+    let first = String::from_utf8_lossy(&out.stdout[..nl]).into_owned();
+    let rest = out.stdout.get(nl + 1..).unwrap_or_default().to_vec();
     let mut f = first.split(' ');
     Ok(match f.next() {
         Some("dir") => Current::Dir,
@@ -67,7 +68,7 @@ fn probe(ctx: &Ctx, host: &Host, path: &str) -> Result<Current, String> {
             mode: f.next().unwrap_or("").to_string(),
             owner: f.next().unwrap_or("").to_string(),
             group: f.next().unwrap_or("").to_string(),
-            content: rest.to_string(),
+            content: rest,
         },
         _ => Current::Absent,
     })
@@ -134,7 +135,7 @@ fn ensure(
     ctx: &Ctx,
     host: &Host,
     path: &str,
-    content: &str,
+    content: &[u8],
     current: Current,
     o: &PutOpts,
 ) -> Result<bool, String> {
@@ -151,7 +152,7 @@ fn ensure(
                 && o.mode.as_ref().is_none_or(|m| *m == normalize_mode(mode))
                 && o.owner.as_ref().is_none_or(|u| u == owner)
                 && o.group.as_ref().is_none_or(|g| g == group);
-            (Some(old.as_str()), same)
+            (Some(old.as_slice()), same)
         }
     };
     let shown = format!("put {path}");
@@ -169,10 +170,13 @@ fn ensure(
         return Ok(false);
     }
     let diff = ctx.diff.then(|| {
-        similar::TextDiff::from_lines(old.unwrap_or(""), content)
-            .unified_diff()
-            .header(&format!("{path} (before)"), &format!("{path} (after)"))
-            .to_string()
+        match (std::str::from_utf8(old.unwrap_or_default()), std::str::from_utf8(content)) {
+            (Ok(a), Ok(b)) => similar::TextDiff::from_lines(a, b)
+                .unified_diff()
+                .header(&format!("{path} (before)"), &format!("{path} (after)"))
+                .to_string(),
+            _ => format!("binary content of {path} differs\n"),
+        }
     });
     if !ctx.check_mode {
         let mut req = script(
@@ -184,7 +188,7 @@ fn ensure(
                 o.group.as_deref().unwrap_or(""),
             ],
         );
-        req.stdin = Some(content.as_bytes().to_vec());
+        req.stdin = Some(content.to_vec());
         let out = exec_quiet(ctx, host, &req)?;
         if out.rc != 0 {
             return Err(format!(
@@ -214,7 +218,11 @@ fn ensure(
 }
 
 fn put(ctx: &Ctx, host: &Host, path: &str, content: &Dynamic, opts: &Map) -> Result<Map, String> {
-    let content = text_of(content, "the content")?;
+    // Text, or a blob for binary files.
+    let content = match content.read_lock::<rhai::Blob>() {
+        Some(b) => b.clone(),
+        None => text_of(content, "the content")?.into_bytes(),
+    };
     let o = put_opts(opts, false)?;
     let current = probe(ctx, host, path)?;
     let changed = ensure(ctx, host, path, &content, current, &o)?;
@@ -236,7 +244,7 @@ fn line_in_file(
     let o = put_opts(opts, true)?;
     let current = probe(ctx, host, path)?;
     let old = match &current {
-        Current::File { content, .. } => content.clone(),
+        Current::File { content, .. } => String::from_utf8_lossy(content).into_owned(),
         Current::Dir => return Err(format!("{path} on {} is a directory", host.name)),
         Current::Absent if o.create => String::new(),
         Current::Absent => {
@@ -258,7 +266,7 @@ fn line_in_file(
     if !new.is_empty() {
         new.push('\n');
     }
-    ensure(ctx, host, path, &new, current, &o)
+    ensure(ctx, host, path, new.as_bytes(), current, &o)
 }
 
 pub fn register(engine: &mut Engine, ctx: &Arc<Ctx>) {
@@ -315,7 +323,7 @@ pub fn register(engine: &mut Engine, ctx: &Arc<Ctx>) {
         "read",
         move |nctx: NativeCallContext, h: &mut Host, path: &str| -> RhaiResult<String> {
             match probe(&c, h, path).map_err(|e| at(&nctx, e))? {
-                Current::File { content, .. } => Ok(content),
+                Current::File { content, .. } => Ok(String::from_utf8_lossy(&content).into_owned()),
                 Current::Dir => Err(at(&nctx, format!("{path} on {} is a directory", h.name))),
                 Current::Absent => Err(at(&nctx, format!("{path} does not exist on {}", h.name))),
             }

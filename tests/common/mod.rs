@@ -78,3 +78,85 @@ impl Drop for KubeStub {
         let _ = self.child.wait();
     }
 }
+
+/// The lab (lab/up.sh): real hosts rbh1..rbhN in network namespaces, each with its sshd.
+pub struct Lab {
+    pub dir: PathBuf,
+}
+
+static LAB_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// The lab, locked for this test: tests that stop hosts or time things must not overlap.
+pub fn lab() -> (Lab, std::sync::MutexGuard<'static, ()>) {
+    let guard = LAB_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = PathBuf::from(std::env::var("RB_LAB_DIR").unwrap_or_else(|_| "/var/tmp/rblab".into()));
+    assert!(
+        dir.join("inventory.ini").exists(),
+        "the lab is not up: run `sudo lab/up.sh` (or .ci/run) first"
+    );
+    (Lab { dir }, guard)
+}
+
+impl Lab {
+    pub fn inventory(&self) -> PathBuf {
+        self.dir.join("inventory.ini")
+    }
+
+    pub fn ssh_config(&self) -> PathBuf {
+        self.dir.join("ssh_config")
+    }
+
+    /// `rb ARGS... -i INVENTORY --ssh-config CONFIG`
+    pub fn rb(&self, args: &[&str]) -> Command {
+        let mut c = rb();
+        c.args(args)
+            .arg("-i")
+            .arg(self.inventory())
+            .arg("--ssh-config")
+            .arg(self.ssh_config());
+        c
+    }
+
+    /// `rb run` on a runbook given as text, against the lab.
+    pub fn run(&self, script: &str, args: &[&str]) -> Output {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("lab.rhai");
+        std::fs::write(&file, script).unwrap();
+        self.rb(&["run", file.to_str().unwrap()]).args(args).output().unwrap()
+    }
+
+    /// A command on a lab host through plain ssh: the independent view of the host.
+    pub fn ssh(&self, host: &str, cmd: &str) -> String {
+        let out = Command::new("ssh")
+            .arg("-F")
+            .arg(self.ssh_config())
+            .arg("-o")
+            .arg("BatchMode=yes")
+            .arg(host)
+            .arg(cmd)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Kill everything in a host's namespace: its sshd and every session (a dead host).
+    pub fn kill_host(&self, host: &str) {
+        let pids = Command::new("ip").args(["netns", "pids", host]).output().unwrap();
+        for pid in String::from_utf8_lossy(&pids.stdout).split_whitespace() {
+            let _ = Command::new("kill").args(["-9", pid]).status();
+        }
+    }
+
+    /// Bring a killed host back and wait until it answers.
+    pub fn restart_host(&self, host: &str) {
+        let st = Command::new(root().join("lab/start-host.sh")).arg(host).status().unwrap();
+        assert!(st.success());
+        for _ in 0..50 {
+            if self.ssh(host, "echo up").trim() == "up" {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("{host} did not come back");
+    }
+}

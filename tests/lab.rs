@@ -1,0 +1,393 @@
+//! Hosts, fan-out, ordering, batches and failure policy on the lab's real hosts over SSH.
+//! Needs the lab (`sudo lab/up.sh`, done by .ci/run).
+
+mod common;
+use common::*;
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+const FIVE: &str = "rbh1:rbh2:rbh3:rbh9:rbh10";
+
+fn json_map(text: &str) -> BTreeMap<String, serde_json::Value> {
+    let line = text.lines().last().unwrap_or("{}");
+    serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {text}"))
+}
+
+/// Host names sorted by the nanosecond timestamp each host recorded.
+fn by_time(stamps: &BTreeMap<String, serde_json::Value>) -> Vec<String> {
+    let mut v: Vec<(u128, String)> = stamps
+        .iter()
+        .map(|(h, t)| (t.as_str().unwrap().trim().parse().unwrap(), h.clone()))
+        .collect();
+    v.sort();
+    v.into_iter().map(|(_, h)| h).collect()
+}
+
+#[test]
+fn each_order_visits_hosts_in_the_expected_sequence() {
+    let (lab, _g) = lab();
+    let shuffled = lab
+        .rb(&["hosts", FIVE, "--order", "shuffle", "--seed", "7"])
+        .output()
+        .unwrap();
+    let shuffled: Vec<String> = stdout(&shuffled).lines().map(String::from).collect();
+    let inventory = ["rbh1", "rbh2", "rbh3", "rbh9", "rbh10"];
+    assert_ne!(shuffled, inventory, "seed 7 should not give the identity permutation");
+    let cases: Vec<(&str, Vec<String>)> = vec![
+        ("inventory", inventory.map(String::from).to_vec()),
+        ("reverse_inventory", ["rbh10", "rbh9", "rbh3", "rbh2", "rbh1"].map(String::from).to_vec()),
+        ("sorted", ["rbh1", "rbh10", "rbh2", "rbh3", "rbh9"].map(String::from).to_vec()),
+        ("reverse_sorted", ["rbh9", "rbh3", "rbh2", "rbh10", "rbh1"].map(String::from).to_vec()),
+        ("shuffle", shuffled),
+    ];
+    for (order, want) in cases {
+        let out = lab.run(
+            &format!(
+                r#"
+let list = hosts("{FIVE}");
+on(list, #{{order: "{order}", serial: 1}}, |h| h.sh("date +%s%N > /tmp/rb-order-stamp"));
+print(to_json(on(list, |h| h.read("/tmp/rb-order-stamp"))));
+"#
+            ),
+            &["--seed", "7"],
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert_eq!(by_time(&json_map(&stdout(&out))), want, "order {order}");
+    }
+}
+
+/// (start, end) nanosecond stamps each host recorded around a sleep.
+fn intervals(out: &str) -> BTreeMap<String, (u128, u128)> {
+    json_map(out)
+        .into_iter()
+        .map(|(h, v)| {
+            let s = v.as_str().unwrap();
+            let mut it = s.split_whitespace().map(|x| x.parse::<u128>().unwrap());
+            (h, (it.next().unwrap(), it.next().unwrap()))
+        })
+        .collect()
+}
+
+const TIMED: &str = r#"
+let r = on(hosts(vars.pattern), vars.opts, |h| h.sh("date +%s%N; sleep 0.4; date +%s%N").out);
+print(to_json(r));
+"#;
+
+#[test]
+fn serial_2_never_has_more_than_2_hosts_in_flight() {
+    let (lab, _g) = lab();
+    let out = lab.run(TIMED, &["-e", &format!("pattern={FIVE}"), "-e", r#"opts={"serial": 2}"#]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let iv = intervals(&stdout(&out));
+    assert_eq!(iv.len(), 5);
+    let most = iv
+        .values()
+        .map(|&(s, _)| iv.values().filter(|&&(a, b)| a <= s && s < b).count())
+        .max()
+        .unwrap();
+    assert_eq!(most, 2, "hosts in flight at once: {iv:?}");
+}
+
+#[test]
+fn serial_list_makes_batches_of_1_then_half() {
+    let (lab, _g) = lab();
+    let out = lab.run(TIMED, &["-e", &format!("pattern={FIVE}"), "-e", r#"opts={"serial": [1, "50%"]}"#]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let mut iv: Vec<(u128, u128)> = intervals(&stdout(&out)).into_values().collect();
+    iv.sort();
+    // A new batch starts only after every host of the previous one ended.
+    let mut batches: Vec<usize> = Vec::new();
+    let mut end = 0;
+    for (s, e) in iv {
+        if s > end || batches.is_empty() {
+            batches.push(0);
+        }
+        *batches.last_mut().unwrap() += 1;
+        end = end.max(e);
+    }
+    assert_eq!(batches, [1, 2, 2]);
+}
+
+#[test]
+fn a_host_whose_sshd_dies_mid_run_is_unreachable_and_the_others_finish() {
+    let (lab, _g) = lab();
+    let dir = tempfile::tempdir().unwrap();
+    let book = dir.path().join("b.rhai");
+    std::fs::write(
+        &book,
+        r#"
+on(hosts("rbh1:rbh2:rbh3:rbh4:rbh5"), |h| {
+    h.sh("rm -f /tmp/rb-unreach; echo started > /tmp/rb-unreach");
+    h.sh("sleep 2");
+    h.sh("echo finished > /tmp/rb-unreach");
+});
+"#,
+    )
+    .unwrap();
+    let child = lab
+        .rb(&["run", book.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1200));
+    lab.kill_host("rbh3");
+    let out = child.wait_with_output().unwrap();
+    lab.restart_host("rbh3");
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("rbh3 › UNREACHABLE"), "{err}");
+    assert!(!err.contains("rbh1 › UNREACHABLE") && !err.contains("FAILED"), "{err}");
+    let recap = err.lines().find(|l| l.starts_with("rbh3 ")).unwrap();
+    let cols: Vec<&str> = recap.split_whitespace().collect();
+    assert_eq!(cols[3..5], ["0", "1"], "failed 0, unreachable 1: {recap}");
+    for h in ["rbh1", "rbh2", "rbh4", "rbh5"] {
+        assert_eq!(lab.ssh(h, "cat /tmp/rb-unreach").trim(), "finished", "{h}");
+    }
+}
+
+#[test]
+fn a_host_that_refuses_connections_is_unreachable_with_sshs_reason() {
+    let (lab, _g) = lab();
+    let dir = tempfile::tempdir().unwrap();
+    let inv = dir.path().join("inv.ini");
+    std::fs::write(
+        &inv,
+        format!(
+            "{}\n[ghosts]\nghost ansible_host=10.77.0.1 ansible_port=1\n",
+            std::fs::read_to_string(lab.inventory()).unwrap()
+        ),
+    )
+    .unwrap();
+    let book = dir.path().join("b.rhai");
+    std::fs::write(&book, "let r = on(hosts(\"ghost:rbh1\"), |h| h.sh(\"echo hi\").out);\nprint(r.rbh1);\n").unwrap();
+    let out = rb()
+        .args(["run", book.to_str().unwrap(), "-i", inv.to_str().unwrap(), "--ssh-config"])
+        .arg(lab.ssh_config())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stdout(&out), "hi\n");
+    let err = stderr(&out);
+    assert!(err.contains("ghost › UNREACHABLE") && err.contains("Connection refused"), "{err}");
+}
+
+const FAILING: &str = r#"
+let list = hosts(vars.pattern);
+on(list, #{ max_fail_percentage: 40 }, |h| if vars.fail.contains(h.name) { fail("planned failure") });
+on(list, |h| h.sh("touch /tmp/rb-after"));
+"#;
+
+fn after_marks(lab: &Lab) -> Vec<String> {
+    FIVE.split(':')
+        .filter(|h| lab.ssh(h, "test -e /tmp/rb-after && echo yes").trim() == "yes")
+        .map(String::from)
+        .collect()
+}
+
+fn clear_marks(lab: &Lab) {
+    for h in FIVE.split(':') {
+        lab.ssh(h, "rm -f /tmp/rb-after /tmp/rb-fatal");
+    }
+}
+
+#[test]
+fn max_fail_percentage_stops_when_exceeded_and_not_before() {
+    let (lab, _g) = lab();
+    clear_marks(&lab);
+    // 2 of 5 = 40%: not more than 40%, the play goes on without the failed hosts.
+    let out = lab.run(FAILING, &["-e", &format!("pattern={FIVE}"), "-e", r#"fail=["rbh1","rbh2"]"#]);
+    assert_eq!(out.status.code(), Some(1), "failed hosts fail the run");
+    assert_eq!(after_marks(&lab), ["rbh3", "rbh9", "rbh10"]);
+    assert!(!stderr(&out).contains("max_fail_percentage"), "{}", stderr(&out));
+    clear_marks(&lab);
+    // 3 of 5 = 60%: the run stops before the next step.
+    let out = lab.run(FAILING, &["-e", &format!("pattern={FIVE}"), "-e", r#"fail=["rbh1","rbh2","rbh3"]"#]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("max_fail_percentage 40% exceeded in batch 1 (3 of 5 hosts failed"), "{}", stderr(&out));
+    assert!(after_marks(&lab).is_empty());
+}
+
+#[test]
+fn any_errors_fatal_stops_after_the_failing_batch() {
+    let (lab, _g) = lab();
+    clear_marks(&lab);
+    let book = format!(
+        r#"
+on(hosts("{FIVE}"), #{{serial: 2, any_errors_fatal: vars.fatal}}, |h| {{
+    h.sh("touch /tmp/rb-after");
+    if h.name == "rbh1" {{ fail("rbh1 is broken") }}
+}});
+"#
+    );
+    let out = lab.run(&book, &["-e", "fatal=true"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("any_errors_fatal: rbh1 failed"), "{}", stderr(&out));
+    assert_eq!(after_marks(&lab), ["rbh1", "rbh2"], "the second and third batches never start");
+    clear_marks(&lab);
+    let out = lab.run(&book, &["-e", "fatal=false"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(after_marks(&lab), FIVE.split(':').collect::<Vec<_>>(), "without it the others go on");
+}
+
+#[test]
+fn check_mode_changes_nothing_on_any_host() {
+    let (lab, _g) = lab();
+    let book = r#"
+on(hosts("lab"), |h| {
+    h.put("/etc/rb-check-test.conf", "a=1\n");
+    h.line_in_file("/etc/rb-check-line.conf", "^a=", "a=2", #{create: true});
+    h.sh("touch /var/lib/rb-check-test");
+    h.sh("hostname", #{check_mode: true}).out
+});
+"#;
+    let out = lab.run(book, &["--check", "--diff"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("rbh4 › /etc/rb-check-test.conf: changed"), "{err}");
+    assert!(err.contains("+a=1"), "--diff shows the change: {err}");
+    assert!(err.contains("rbh4 › touch /var/lib/rb-check-test: would run (check mode)"), "{err}");
+    for i in 1..=10 {
+        let h = format!("rbh{i}");
+        let seen = lab.ssh(&h, "ls /etc/rb-check-test.conf /etc/rb-check-line.conf /var/lib/rb-check-test 2>/dev/null");
+        assert_eq!(seen, "", "{h} was changed under --check");
+    }
+}
+
+#[test]
+fn big_and_binary_output_arrive_whole() {
+    let (lab, _g) = lab();
+    let dir = tempfile::tempdir().unwrap();
+    let local_copy = dir.path().join("copy.bin");
+    let book = format!(
+        r#"
+let h = host("rbh2");
+let big = h.sh("head -c 52428800 /dev/zero | tr '\\0' x");
+print(big.stdout.len());
+h.sh("head -c 300000 /dev/urandom > /tmp/rb-bin");
+let bin = h.sh("cat /tmp/rb-bin");
+local.put("{copy}", bin.stdout_bytes);
+print(h.sh("sha256sum < /tmp/rb-bin").out == sh("sha256sum < {copy}").out);
+"#,
+        copy = local_copy.display()
+    );
+    let started = Instant::now();
+    let out = lab.run(&book, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "52428800\ntrue\n");
+    assert!(started.elapsed() < Duration::from_secs(60));
+    assert_eq!(std::fs::metadata(&local_copy).unwrap().len(), 300_000);
+}
+
+#[test]
+fn files_behave_the_same_on_local_and_ssh_hosts() {
+    let (lab, _g) = lab();
+    let dir = tempfile::tempdir().unwrap();
+    let inv = dir.path().join("inv.ini");
+    std::fs::write(
+        &inv,
+        format!("localhost\n{}", std::fs::read_to_string(lab.inventory()).unwrap()),
+    )
+    .unwrap();
+    let target = dir.path().join("rb-files.conf");
+    let t = target.display();
+    let book = dir.path().join("b.rhai");
+    std::fs::write(
+        &book,
+        format!(
+            r#"
+let r = on(hosts("localhost:rbh5"), |h| {{
+    h.sh("rm -f {t}; mkdir -p {dir}");
+    let a = h.put("{t}", "KEY=\"1\"\nOTHER=x\n", #{{mode: "0640"}}).changed;
+    let b = h.put("{t}", "KEY=\"1\"\nOTHER=x\n").changed;
+    let ino = h.sh("stat -c %i {t}").out;
+    let c = h.line_in_file("{t}", "^KEY=", "KEY=\"2\"");
+    let d = h.line_in_file("{t}", "^KEY=", "KEY=\"2\"");
+    let ino2 = h.sh("stat -c %i {t}").out;
+    [a, b, c, d, ino != ino2, h.sh("stat -c %a {t}").out, h.read("{t}"),
+     h.sh("ls -a {dir} | grep -c rb-put || true").out, h.exists("{t}"), h.which("sh") != ()]
+}});
+print(to_json(r));
+"#,
+            dir = dir.path().display()
+        ),
+    )
+    .unwrap();
+    let out = rb()
+        .args(["run", book.to_str().unwrap(), "-i", inv.to_str().unwrap(), "--ssh-config"])
+        .arg(lab.ssh_config())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let r = json_map(&stdout(&out));
+    let want = serde_json::json!([true, false, true, false, true, "640", "KEY=\"2\"\nOTHER=x\n", "0", true, true]);
+    assert_eq!(r["localhost"], want);
+    assert_eq!(r["rbh5"], want);
+}
+
+#[test]
+fn progress_lines_recap_and_json_events_name_the_host() {
+    let (lab, _g) = lab();
+    let book = "on(hosts(\"rbh1:rbh2\"), |h| { h.sh(\"true\"); h.sh(\"echo changed\", #{changed_if: |r| false}); });\n";
+    let out = lab.run(book, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    let line = err.lines().find(|l| l.contains("rbh2 › true: changed")).unwrap_or_else(|| panic!("{err}"));
+    assert!(line.as_bytes()[2] == b':' && line.as_bytes()[5] == b':', "starts with HH:MM:SS: {line}");
+    assert!(err.contains("rbh1 › echo changed: ok"), "{err}");
+    let recap: Vec<&str> = err.lines().skip_while(|l| *l != "RECAP").collect();
+    assert!(recap[1].starts_with("host") && recap[1].contains("unreachable"), "{err}");
+    let row: Vec<&str> = recap.iter().find(|l| l.starts_with("rbh2")).unwrap().split_whitespace().collect();
+    assert_eq!(row[1..6], ["2", "1", "0", "0", "0"], "ok changed failed unreachable skipped");
+
+    let out = lab.run(book, &["--json"]);
+    let events: Vec<serde_json::Value> = stdout(&out).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let hosts: std::collections::BTreeSet<&str> = events
+        .iter()
+        .filter(|e| e["event"] == "cmd_result")
+        .map(|e| e["host"].as_str().unwrap())
+        .collect();
+    assert_eq!(hosts.into_iter().collect::<Vec<_>>(), ["rbh1", "rbh2"]);
+}
+
+#[test]
+fn ctrl_c_kills_remote_commands_and_exits_130() {
+    let (lab, _g) = lab();
+    let dir = tempfile::tempdir().unwrap();
+    let book = dir.path().join("b.rhai");
+    std::fs::write(&book, "on(hosts(\"rbh1:rbh2\"), |h| h.sh(\"exec -a rbsshsleep sleep 30\", #{shell: \"/bin/bash\"}));\n").unwrap();
+    let child = lab
+        .rb(&["run", book.to_str().unwrap()])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    let started = Instant::now();
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    assert!(stderr(&out).contains("RECAP"), "{}", stderr(&out));
+    std::thread::sleep(Duration::from_millis(300));
+    for h in ["rbh1", "rbh2"] {
+        assert_eq!(lab.ssh(h, "pgrep -f rbsshslee[p] || true").trim(), "", "{h} still runs the command");
+    }
+}
+
+#[test]
+fn exec_groups_output_per_host_and_hosts_lists_in_order() {
+    let (lab, _g) = lab();
+    let out = lab.rb(&["exec", "lab[0:2]", "hostname; echo oops >&2"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "rbh1 | CHANGED | rc=0 >>\nrbh1\noops\nrbh2 | CHANGED | rc=0 >>\nrbh2\noops\nrbh3 | CHANGED | rc=0 >>\nrbh3\noops\n"
+    );
+    let out = lab.rb(&["exec", "rbh4", "exit 3"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stdout(&out), "rbh4 | FAILED | rc=3 >>\n");
+    let out = lab.rb(&["hosts", "lab:!rbh1*", "--order", "reverse_sorted"]).output().unwrap();
+    assert_eq!(stdout(&out), "rbh9\nrbh8\nrbh7\nrbh6\nrbh5\nrbh4\nrbh3\nrbh2\n");
+}
