@@ -55,6 +55,10 @@ struct HostOpts {
     /// Seconds to wait for an SSH connection.
     #[arg(long = "connect-timeout", default_value_t = 10)]
     connect_timeout: u64,
+    /// Keep SSH connections open this many seconds after the run and reuse them in later
+    /// runs (like Ansible's ControlPersist). Default: close them at exit.
+    #[arg(long = "ssh-persist", value_name = "SECONDS")]
+    ssh_persist: Option<u64>,
 }
 
 #[derive(Args)]
@@ -138,6 +142,7 @@ fn builder(
         .ssh_options(SshOptions {
             config: opts.ssh_config.clone(),
             connect_timeout: Duration::from_secs(opts.connect_timeout.max(1)),
+            persist: opts.ssh_persist.map(Duration::from_secs),
             ..SshOptions::default()
         });
     if let Some(l) = &opts.limit {

@@ -32,12 +32,30 @@ fn each_order_visits_hosts_in_the_expected_sequence() {
         .unwrap();
     let shuffled: Vec<String> = stdout(&shuffled).lines().map(String::from).collect();
     let inventory = ["rbh1", "rbh2", "rbh3", "rbh9", "rbh10"];
-    assert_ne!(shuffled, inventory, "seed 7 should not give the identity permutation");
+    assert_ne!(
+        shuffled, inventory,
+        "seed 7 should not give the identity permutation"
+    );
     let cases: Vec<(&str, Vec<String>)> = vec![
         ("inventory", inventory.map(String::from).to_vec()),
-        ("reverse_inventory", ["rbh10", "rbh9", "rbh3", "rbh2", "rbh1"].map(String::from).to_vec()),
-        ("sorted", ["rbh1", "rbh10", "rbh2", "rbh3", "rbh9"].map(String::from).to_vec()),
-        ("reverse_sorted", ["rbh9", "rbh3", "rbh2", "rbh10", "rbh1"].map(String::from).to_vec()),
+        (
+            "reverse_inventory",
+            ["rbh10", "rbh9", "rbh3", "rbh2", "rbh1"]
+                .map(String::from)
+                .to_vec(),
+        ),
+        (
+            "sorted",
+            ["rbh1", "rbh10", "rbh2", "rbh3", "rbh9"]
+                .map(String::from)
+                .to_vec(),
+        ),
+        (
+            "reverse_sorted",
+            ["rbh9", "rbh3", "rbh2", "rbh10", "rbh1"]
+                .map(String::from)
+                .to_vec(),
+        ),
         ("shuffle", shuffled),
     ];
     for (order, want) in cases {
@@ -76,7 +94,15 @@ print(to_json(r));
 #[test]
 fn serial_2_never_has_more_than_2_hosts_in_flight() {
     let (lab, _g) = lab();
-    let out = lab.run(TIMED, &["-e", &format!("pattern={FIVE}"), "-e", r#"opts={"serial": 2}"#]);
+    let out = lab.run(
+        TIMED,
+        &[
+            "-e",
+            &format!("pattern={FIVE}"),
+            "-e",
+            r#"opts={"serial": 2}"#,
+        ],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let iv = intervals(&stdout(&out));
     assert_eq!(iv.len(), 5);
@@ -91,7 +117,15 @@ fn serial_2_never_has_more_than_2_hosts_in_flight() {
 #[test]
 fn serial_list_makes_batches_of_1_then_half() {
     let (lab, _g) = lab();
-    let out = lab.run(TIMED, &["-e", &format!("pattern={FIVE}"), "-e", r#"opts={"serial": [1, "50%"]}"#]);
+    let out = lab.run(
+        TIMED,
+        &[
+            "-e",
+            &format!("pattern={FIVE}"),
+            "-e",
+            r#"opts={"serial": [1, "50%"]}"#,
+        ],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let mut iv: Vec<(u128, u128)> = intervals(&stdout(&out)).into_values().collect();
     iv.sort();
@@ -137,7 +171,10 @@ on(hosts("rbh1:rbh2:rbh3:rbh4:rbh5"), |h| {
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     assert!(err.contains("rbh3 › UNREACHABLE"), "{err}");
-    assert!(!err.contains("rbh1 › UNREACHABLE") && !err.contains("FAILED"), "{err}");
+    assert!(
+        !err.contains("rbh1 › UNREACHABLE") && !err.contains("FAILED"),
+        "{err}"
+    );
     let recap = err.lines().find(|l| l.starts_with("rbh3 ")).unwrap();
     let cols: Vec<&str> = recap.split_whitespace().collect();
     assert_eq!(cols[3..5], ["0", "1"], "failed 0, unreachable 1: {recap}");
@@ -160,16 +197,29 @@ fn a_host_that_refuses_connections_is_unreachable_with_sshs_reason() {
     )
     .unwrap();
     let book = dir.path().join("b.rhai");
-    std::fs::write(&book, "let r = on(hosts(\"ghost:rbh1\"), |h| h.sh(\"echo hi\").out);\nprint(r.rbh1);\n").unwrap();
+    std::fs::write(
+        &book,
+        "let r = on(hosts(\"ghost:rbh1\"), |h| h.sh(\"echo hi\").out);\nprint(r.rbh1);\n",
+    )
+    .unwrap();
     let out = rb()
-        .args(["run", book.to_str().unwrap(), "-i", inv.to_str().unwrap(), "--ssh-config"])
+        .args([
+            "run",
+            book.to_str().unwrap(),
+            "-i",
+            inv.to_str().unwrap(),
+            "--ssh-config",
+        ])
         .arg(lab.ssh_config())
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(stdout(&out), "hi\n");
     let err = stderr(&out);
-    assert!(err.contains("ghost › UNREACHABLE") && err.contains("Connection refused"), "{err}");
+    assert!(
+        err.contains("ghost › UNREACHABLE") && err.contains("Connection refused"),
+        "{err}"
+    );
 }
 
 const FAILING: &str = r#"
@@ -196,15 +246,39 @@ fn max_fail_percentage_stops_when_exceeded_and_not_before() {
     let (lab, _g) = lab();
     clear_marks(&lab);
     // 2 of 5 = 40%: not more than 40%, the play goes on without the failed hosts.
-    let out = lab.run(FAILING, &["-e", &format!("pattern={FIVE}"), "-e", r#"fail=["rbh1","rbh2"]"#]);
+    let out = lab.run(
+        FAILING,
+        &[
+            "-e",
+            &format!("pattern={FIVE}"),
+            "-e",
+            r#"fail=["rbh1","rbh2"]"#,
+        ],
+    );
     assert_eq!(out.status.code(), Some(1), "failed hosts fail the run");
     assert_eq!(after_marks(&lab), ["rbh3", "rbh9", "rbh10"]);
-    assert!(!stderr(&out).contains("max_fail_percentage"), "{}", stderr(&out));
+    assert!(
+        !stderr(&out).contains("max_fail_percentage"),
+        "{}",
+        stderr(&out)
+    );
     clear_marks(&lab);
     // 3 of 5 = 60%: the run stops before the next step.
-    let out = lab.run(FAILING, &["-e", &format!("pattern={FIVE}"), "-e", r#"fail=["rbh1","rbh2","rbh3"]"#]);
+    let out = lab.run(
+        FAILING,
+        &[
+            "-e",
+            &format!("pattern={FIVE}"),
+            "-e",
+            r#"fail=["rbh1","rbh2","rbh3"]"#,
+        ],
+    );
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("max_fail_percentage 40% exceeded in batch 1 (3 of 5 hosts failed"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("max_fail_percentage 40% exceeded in batch 1 (3 of 5 hosts failed"),
+        "{}",
+        stderr(&out)
+    );
     assert!(after_marks(&lab).is_empty());
 }
 
@@ -222,12 +296,24 @@ on(hosts("{FIVE}"), #{{serial: 2, any_errors_fatal: vars.fatal}}, |h| {{
     );
     let out = lab.run(&book, &["-e", "fatal=true"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("any_errors_fatal: rbh1 failed"), "{}", stderr(&out));
-    assert_eq!(after_marks(&lab), ["rbh1", "rbh2"], "the second and third batches never start");
+    assert!(
+        stderr(&out).contains("any_errors_fatal: rbh1 failed"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        after_marks(&lab),
+        ["rbh1", "rbh2"],
+        "the second and third batches never start"
+    );
     clear_marks(&lab);
     let out = lab.run(&book, &["-e", "fatal=false"]);
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(after_marks(&lab), FIVE.split(':').collect::<Vec<_>>(), "without it the others go on");
+    assert_eq!(
+        after_marks(&lab),
+        FIVE.split(':').collect::<Vec<_>>(),
+        "without it the others go on"
+    );
 }
 
 #[test]
@@ -244,12 +330,21 @@ on(hosts("lab"), |h| {
     let out = lab.run(book, &["--check", "--diff"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let err = stderr(&out);
-    assert!(err.contains("rbh4 › /etc/rb-check-test.conf: changed"), "{err}");
+    assert!(
+        err.contains("rbh4 › /etc/rb-check-test.conf: changed"),
+        "{err}"
+    );
     assert!(err.contains("+a=1"), "--diff shows the change: {err}");
-    assert!(err.contains("rbh4 › touch /var/lib/rb-check-test: would run (check mode)"), "{err}");
+    assert!(
+        err.contains("rbh4 › touch /var/lib/rb-check-test: would run (check mode)"),
+        "{err}"
+    );
     for i in 1..=10 {
         let h = format!("rbh{i}");
-        let seen = lab.ssh(&h, "ls /etc/rb-check-test.conf /etc/rb-check-line.conf /var/lib/rb-check-test 2>/dev/null");
+        let seen = lab.ssh(
+            &h,
+            "ls /etc/rb-check-test.conf /etc/rb-check-line.conf /var/lib/rb-check-test 2>/dev/null",
+        );
         assert_eq!(seen, "", "{h} was changed under --check");
     }
 }
@@ -286,7 +381,10 @@ fn files_behave_the_same_on_local_and_ssh_hosts() {
     let inv = dir.path().join("inv.ini");
     std::fs::write(
         &inv,
-        format!("localhost\n{}", std::fs::read_to_string(lab.inventory()).unwrap()),
+        format!(
+            "localhost\n{}",
+            std::fs::read_to_string(lab.inventory()).unwrap()
+        ),
     )
     .unwrap();
     let target = dir.path().join("rb-files.conf");
@@ -314,13 +412,30 @@ print(to_json(r));
     )
     .unwrap();
     let out = rb()
-        .args(["run", book.to_str().unwrap(), "-i", inv.to_str().unwrap(), "--ssh-config"])
+        .args([
+            "run",
+            book.to_str().unwrap(),
+            "-i",
+            inv.to_str().unwrap(),
+            "--ssh-config",
+        ])
         .arg(lab.ssh_config())
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let r = json_map(&stdout(&out));
-    let want = serde_json::json!([true, false, true, false, true, "640", "KEY=\"2\"\nOTHER=x\n", "0", true, true]);
+    let want = serde_json::json!([
+        true,
+        false,
+        true,
+        false,
+        true,
+        "640",
+        "KEY=\"2\"\nOTHER=x\n",
+        "0",
+        true,
+        true
+    ]);
     assert_eq!(r["localhost"], want);
     assert_eq!(r["rbh5"], want);
 }
@@ -332,16 +447,37 @@ fn progress_lines_recap_and_json_events_name_the_host() {
     let out = lab.run(book, &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let err = stderr(&out);
-    let line = err.lines().find(|l| l.contains("rbh2 › true: changed")).unwrap_or_else(|| panic!("{err}"));
-    assert!(line.as_bytes()[2] == b':' && line.as_bytes()[5] == b':', "starts with HH:MM:SS: {line}");
+    let line = err
+        .lines()
+        .find(|l| l.contains("rbh2 › true: changed"))
+        .unwrap_or_else(|| panic!("{err}"));
+    assert!(
+        line.as_bytes()[2] == b':' && line.as_bytes()[5] == b':',
+        "starts with HH:MM:SS: {line}"
+    );
     assert!(err.contains("rbh1 › echo changed: ok"), "{err}");
     let recap: Vec<&str> = err.lines().skip_while(|l| *l != "RECAP").collect();
-    assert!(recap[1].starts_with("host") && recap[1].contains("unreachable"), "{err}");
-    let row: Vec<&str> = recap.iter().find(|l| l.starts_with("rbh2")).unwrap().split_whitespace().collect();
-    assert_eq!(row[1..6], ["2", "1", "0", "0", "0"], "ok changed failed unreachable skipped");
+    assert!(
+        recap[1].starts_with("host") && recap[1].contains("unreachable"),
+        "{err}"
+    );
+    let row: Vec<&str> = recap
+        .iter()
+        .find(|l| l.starts_with("rbh2"))
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    assert_eq!(
+        row[1..6],
+        ["2", "1", "0", "0", "0"],
+        "ok changed failed unreachable skipped"
+    );
 
     let out = lab.run(book, &["--json"]);
-    let events: Vec<serde_json::Value> = stdout(&out).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let events: Vec<serde_json::Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     let hosts: std::collections::BTreeSet<&str> = events
         .iter()
         .filter(|e| e["event"] == "cmd_result")
@@ -367,19 +503,30 @@ fn ctrl_c_kills_remote_commands_and_exits_130() {
         libc::kill(child.id() as i32, libc::SIGINT);
     }
     let out = child.wait_with_output().unwrap();
-    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
     assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
     assert!(stderr(&out).contains("RECAP"), "{}", stderr(&out));
     std::thread::sleep(Duration::from_millis(300));
     for h in ["rbh1", "rbh2"] {
-        assert_eq!(lab.ssh(h, "pgrep -f rbsshslee[p] || true").trim(), "", "{h} still runs the command");
+        assert_eq!(
+            lab.ssh(h, "pgrep -f rbsshslee[p] || true").trim(),
+            "",
+            "{h} still runs the command"
+        );
     }
 }
 
 #[test]
 fn exec_groups_output_per_host_and_hosts_lists_in_order() {
     let (lab, _g) = lab();
-    let out = lab.rb(&["exec", "lab[0:2]", "hostname; echo oops >&2"]).output().unwrap();
+    let out = lab
+        .rb(&["exec", "lab[0:2]", "hostname; echo oops >&2"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(
         stdout(&out),
@@ -388,6 +535,37 @@ fn exec_groups_output_per_host_and_hosts_lists_in_order() {
     let out = lab.rb(&["exec", "rbh4", "exit 3"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(stdout(&out), "rbh4 | FAILED | rc=3 >>\n");
-    let out = lab.rb(&["hosts", "lab:!rbh1*", "--order", "reverse_sorted"]).output().unwrap();
-    assert_eq!(stdout(&out), "rbh9\nrbh8\nrbh7\nrbh6\nrbh5\nrbh4\nrbh3\nrbh2\n");
+    let out = lab
+        .rb(&["hosts", "lab:!rbh1*", "--order", "reverse_sorted"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        stdout(&out),
+        "rbh9\nrbh8\nrbh7\nrbh6\nrbh5\nrbh4\nrbh3\nrbh2\n"
+    );
+}
+
+#[test]
+fn ssh_persist_leaves_masters_for_the_next_run() {
+    let (lab, _g) = lab();
+    let book = "print(on(hosts(\"rbh6\"), |h| h.sh(\"echo $PPID\").out).rbh6);\n";
+    let first = lab.run(book, &["--ssh-persist", "20"]);
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    let second = lab.run(book, &["--ssh-persist", "20"]);
+    assert_eq!(second.status.code(), Some(0), "{}", stderr(&second));
+    // $PPID is sshd's process for the connection: the same one served both runs.
+    assert!(!stdout(&first).trim().is_empty());
+    assert_eq!(stdout(&first), stdout(&second), "the master was reused");
+    // Without --ssh-persist, a run opens (and closes) its own connection.
+    let third = lab.run(book, &[]);
+    assert_ne!(stdout(&third), stdout(&second));
+    assert_eq!(
+        lab.ssh(
+            "rbh6",
+            &format!("test -d /proc/{} && echo alive", stdout(&third).trim())
+        )
+        .trim(),
+        "",
+        "closed at exit"
+    );
 }

@@ -58,7 +58,11 @@ fn probe(ctx: &Ctx, host: &Host, path: &str) -> Result<Current, String> {
             String::from_utf8_lossy(&out.stderr).trim()
         ));
     }
-    let nl = out.stdout.iter().position(|&b| b == b'\n').unwrap_or(out.stdout.len());
+    let nl = out
+        .stdout
+        .iter()
+        .position(|&b| b == b'\n')
+        .unwrap_or(out.stdout.len());
     let first = String::from_utf8_lossy(&out.stdout[..nl]).into_owned();
     let rest = out.stdout.get(nl + 1..).unwrap_or_default().to_vec();
     let mut f = first.split(' ');
@@ -170,7 +174,10 @@ fn ensure(
         return Ok(false);
     }
     let diff = ctx.diff.then(|| {
-        match (std::str::from_utf8(old.unwrap_or_default()), std::str::from_utf8(content)) {
+        match (
+            std::str::from_utf8(old.unwrap_or_default()),
+            std::str::from_utf8(content),
+        ) {
             (Ok(a), Ok(b)) => similar::TextDiff::from_lines(a, b)
                 .unified_diff()
                 .header(&format!("{path} (before)"), &format!("{path} (after)"))

@@ -25,6 +25,9 @@ pub struct SshOptions {
     pub connect_timeout: Duration,
     /// Where the ControlMaster sockets live (short: Unix socket paths are limited).
     pub control_dir: PathBuf,
+    /// Keep masters open this long after the run and reuse them in later runs (Ansible's
+    /// ControlPersist). `None`: each run opens its own masters and closes them at exit.
+    pub persist: Option<Duration>,
 }
 
 impl Default for SshOptions {
@@ -33,6 +36,7 @@ impl Default for SshOptions {
             config: None,
             connect_timeout: Duration::from_secs(10),
             control_dir: std::env::temp_dir(),
+            persist: None,
         }
     }
 }
@@ -72,6 +76,11 @@ impl SshTransport {
         if let Some(s) = slot.as_ref() {
             return s.clone().map_err(ExecError::Unreachable);
         }
+        if let Some(persist) = self.opts.persist {
+            let result = self.persistent_session(persist).await.map(Arc::new);
+            *slot = Some(result.clone());
+            return result.map_err(ExecError::Unreachable);
+        }
         let mut b = SessionBuilder::default();
         b.known_hosts_check(KnownHosts::Strict)
             .connect_timeout(self.opts.connect_timeout)
@@ -97,6 +106,75 @@ impl SshTransport {
             .map_err(|e| describe(&e));
         *slot = Some(result.clone());
         result.map_err(ExecError::Unreachable)
+    }
+
+    /// A master that outlives the run, at a path derived from the destination, so the next
+    /// run finds it warm.
+    async fn persistent_session(&self, persist: Duration) -> Result<Session, String> {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (&self.dest, &self.user, &self.port, &self.opts.config).hash(&mut h);
+        let dir = self
+            .opts
+            .control_dir
+            .join(format!("rb-{}", unsafe { libc::getuid() }));
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        let _ = std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o700));
+        let sock = dir.join(format!("{:016x}", h.finish()));
+        if sock.exists() {
+            let s = Session::resume_mux(sock.clone().into_boxed_path(), None);
+            if s.check().await.is_ok() {
+                return Ok(s);
+            }
+            let _ = std::fs::remove_file(&sock);
+        }
+        let log = dir.join(format!("{:016x}.log", h.finish()));
+        let mut cmd = tokio::process::Command::new("ssh");
+        cmd.arg("-E").arg(&log).arg("-S").arg(&sock);
+        for o in [
+            "ControlMaster=yes".to_string(),
+            format!("ControlPersist={}", persist.as_secs().max(1)),
+            "BatchMode=yes".into(),
+            "StrictHostKeyChecking=yes".into(),
+            format!(
+                "ConnectTimeout={}",
+                self.opts.connect_timeout.as_secs().max(1)
+            ),
+            "ServerAliveInterval=5".into(),
+        ] {
+            cmd.arg("-o").arg(o);
+        }
+        if let Some(cfg) = &self.opts.config {
+            cmd.arg("-F").arg(cfg);
+        }
+        if let Some(u) = &self.user {
+            cmd.arg("-l").arg(u);
+        }
+        if let Some(p) = self.port {
+            cmd.arg("-p").arg(p.to_string());
+        }
+        cmd.arg("-fN")
+            .arg("--")
+            .arg(&self.dest)
+            .stdin(std::process::Stdio::null());
+        let st = cmd
+            .output()
+            .await
+            .map_err(|e| format!("cannot run ssh: {e}"))?;
+        if !st.status.success() {
+            let why = std::fs::read_to_string(&log).unwrap_or_default();
+            let _ = std::fs::remove_file(&log);
+            return Err(why
+                .trim()
+                .lines()
+                .last()
+                .unwrap_or("ssh failed")
+                .to_string());
+        }
+        let s = Session::resume_mux(sock.into_boxed_path(), None);
+        s.check().await.map_err(|e| describe(&e))?;
+        Ok(s)
     }
 
     /// Forget a session whose master is gone, so the next command reports it cleanly.
@@ -302,6 +380,10 @@ impl Transport for SshTransport {
 
     fn close(&self) -> super::CloseFuture<'_> {
         Box::pin(async move {
+            if self.opts.persist.is_some() {
+                // Left running for the next run; ssh's ControlPersist ends it when idle.
+                return;
+            }
             let s = self.session.lock().await.take();
             if let Some(Ok(s)) = s {
                 if let Ok(s) = Arc::try_unwrap(s) {

@@ -89,7 +89,8 @@ static LAB_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
 /// The lab, locked for this test: tests that stop hosts or time things must not overlap.
 pub fn lab() -> (Lab, std::sync::MutexGuard<'static, ()>) {
     let guard = LAB_LOCK.lock().unwrap_or_else(|e| e.into_inner());
-    let dir = PathBuf::from(std::env::var("RB_LAB_DIR").unwrap_or_else(|_| "/var/tmp/rblab".into()));
+    let dir =
+        PathBuf::from(std::env::var("RB_LAB_DIR").unwrap_or_else(|_| "/var/tmp/rblab".into()));
     assert!(
         dir.join("inventory.ini").exists(),
         "the lab is not up: run `sudo lab/up.sh` (or .ci/run) first"
@@ -122,7 +123,10 @@ impl Lab {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("lab.rhai");
         std::fs::write(&file, script).unwrap();
-        self.rb(&["run", file.to_str().unwrap()]).args(args).output().unwrap()
+        self.rb(&["run", file.to_str().unwrap()])
+            .args(args)
+            .output()
+            .unwrap()
     }
 
     /// A command on a lab host through plain ssh: the independent view of the host.
@@ -141,7 +145,10 @@ impl Lab {
 
     /// Kill everything in a host's namespace: its sshd and every session (a dead host).
     pub fn kill_host(&self, host: &str) {
-        let pids = Command::new("ip").args(["netns", "pids", host]).output().unwrap();
+        let pids = Command::new("ip")
+            .args(["netns", "pids", host])
+            .output()
+            .unwrap();
         for pid in String::from_utf8_lossy(&pids.stdout).split_whitespace() {
             let _ = Command::new("kill").args(["-9", pid]).status();
         }
@@ -149,7 +156,10 @@ impl Lab {
 
     /// Bring a killed host back and wait until it answers.
     pub fn restart_host(&self, host: &str) {
-        let st = Command::new(root().join("lab/start-host.sh")).arg(host).status().unwrap();
+        let st = Command::new(root().join("lab/start-host.sh"))
+            .arg(host)
+            .status()
+            .unwrap();
         assert!(st.success());
         for _ in 0..50 {
             if self.ssh(host, "echo up").trim() == "up" {
