@@ -24,7 +24,8 @@ pub struct HostFailure {
 pub struct Ctx {
     pub handle: tokio::runtime::Handle,
     pub emitter: Emitter,
-    pub cancel: CancellationToken,
+    /// Cancellation of the current run (or REPL entry); replaced by `renew_cancel`.
+    pub cancel_slot: Mutex<CancellationToken>,
     pub check_mode: bool,
     /// `--diff`: show file changes.
     pub diff: bool,
@@ -92,6 +93,25 @@ impl Ctx {
             level,
             msg: msg.to_string(),
         });
+    }
+
+    /// The token that Ctrl-C cancels for what is running now.
+    pub fn cancel(&self) -> CancellationToken {
+        self.cancel_slot
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// A fresh token (the REPL starts each entry with one), returned for the signal handler.
+    pub fn renew_cancel(&self) -> CancellationToken {
+        let t = CancellationToken::new();
+        *self.cancel_slot.lock().unwrap_or_else(|e| e.into_inner()) = t.clone();
+        t
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.cancel().is_cancelled()
     }
 
     /// Record that `host` left the play, and tell the event stream.

@@ -18,6 +18,7 @@ pub mod engine;
 pub mod host;
 pub mod inventory;
 pub mod kubepath;
+pub mod repl;
 pub mod report;
 pub mod run;
 pub mod transport;
@@ -224,7 +225,7 @@ impl RuntimeBuilder {
         let ctx = Arc::new(Ctx {
             handle,
             emitter,
-            cancel: self.cancel,
+            cancel_slot: std::sync::Mutex::new(self.cancel),
             check_mode: self.check_mode,
             diff: self.diff,
             vars: Dynamic::from_map(self.vars).into_shared(),
@@ -263,6 +264,82 @@ impl RuntimeBuilder {
 impl Runtime {
     pub fn builder() -> RuntimeBuilder {
         RuntimeBuilder::default()
+    }
+
+    /// The engine.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Evaluate one REPL entry in a persistent scope. Functions defined by earlier entries
+    /// (kept in `functions`) and modules they imported stay available.
+    pub fn eval_in_scope(
+        &mut self,
+        name: &str,
+        text: &str,
+        scope: &mut Scope<'static>,
+        functions: &mut rhai::AST,
+    ) -> Result<Dynamic, Diagnostic> {
+        use rhai::{ASTNode, Expr, Stmt};
+        *self.ctx.runbook.lock().unwrap_or_else(|e| e.into_inner()) = name.to_string();
+        self.ctx.emitter.reset_recap();
+        let ast = self.compile(name, text)?;
+        let combined = functions.merge(&ast);
+        let result = self
+            .engine
+            .eval_ast_with_scope::<Dynamic>(scope, &combined)
+            .map_err(|e| self.runtime_diagnostic(name, &e));
+        if result.is_ok() {
+            *functions = functions.merge(&ast.clone_functions_only());
+            // Imports last beyond the entry: register them as static modules.
+            let mut imports = Vec::new();
+            ast.walk(&mut |path: &[ASTNode]| {
+                if let Some(ASTNode::Stmt(Stmt::Import(x, pos))) = path.last() {
+                    if let Expr::StringConstant(s, _) = &x.0 {
+                        imports.push((s.to_string(), x.1.name.to_string(), *pos));
+                    }
+                }
+                true
+            });
+            for (path, alias, pos) in imports {
+                if let Ok(m) =
+                    self.engine
+                        .module_resolver()
+                        .resolve(&self.engine, Some(name), &path, pos)
+                {
+                    self.engine.register_static_module(alias, m);
+                }
+            }
+        }
+        result.map_err(|mut d| {
+            d.message = self.ctx.secrets().redact(&d.message);
+            d
+        })
+    }
+
+    /// Report the recap of what the last `eval_in_scope` did on hosts other than the controller.
+    pub fn recap_entry(&self) {
+        let rows = self.ctx.emitter.recap();
+        if rows.iter().any(|r| r.host != "local") {
+            self.ctx.emit(Event::Recap { hosts: rows });
+        }
+    }
+
+    /// A runtime error for people: position, task path, and 130 when interrupted.
+    fn runtime_diagnostic(&self, name: &str, e: &rhai::EvalAltResult) -> Diagnostic {
+        let mut d = Diagnostic::from_eval(name, e);
+        if let Some(task) = api::core::take_failed_task() {
+            d.message = format!(
+                "{} › {}: {}",
+                context::current_host(),
+                task.join(" › "),
+                d.message
+            );
+        }
+        if self.ctx.is_cancelled() {
+            d.exit_code = 130;
+        }
+        d
     }
 
     /// The engine, for callers who want to register more functions.
@@ -365,7 +442,7 @@ impl Runtime {
                             d.message
                         );
                     }
-                    if self.ctx.cancel.is_cancelled() {
+                    if self.ctx.is_cancelled() {
                         d.exit_code = 130;
                     }
                     d

@@ -35,6 +35,27 @@ enum Command {
     Exec(ExecArgs),
     /// Show the hosts a pattern selects, in order.
     Hosts(HostsArgs),
+    /// Interactive: the runbook language with history, completion and multi-line entry.
+    Repl(ReplArgs),
+}
+
+/// Variables: --vars files, then -e.
+#[derive(Args)]
+struct VarArgs {
+    /// Set a variable: -e key=value (ints and true/false are typed; {..}/[..] are JSON).
+    #[arg(short = 'e', long = "extra-var", value_name = "KEY=VALUE")]
+    extra: Vec<String>,
+    /// Read variables from a JSON object file (applied before -e).
+    #[arg(long = "vars", value_name = "FILE")]
+    vars: Vec<PathBuf>,
+}
+
+#[derive(Args)]
+struct ReplArgs {
+    #[command(flatten)]
+    hosts: HostOpts,
+    #[command(flatten)]
+    vars: VarArgs,
 }
 
 /// Where hosts come from and how to reach them.
@@ -74,12 +95,8 @@ struct RunArgs {
     file: PathBuf,
     #[command(flatten)]
     hosts: HostOpts,
-    /// Set a variable: -e key=value (ints and true/false are typed; {..}/[..] are JSON).
-    #[arg(short = 'e', long = "extra-var", value_name = "KEY=VALUE")]
-    extra: Vec<String>,
-    /// Read variables from a JSON object file (applied before -e).
-    #[arg(long = "vars", value_name = "FILE")]
-    vars: Vec<PathBuf>,
+    #[command(flatten)]
+    vars: VarArgs,
     #[command(flatten)]
     output: Output,
     /// Check mode: report what would run and change; run only read-only commands.
@@ -170,11 +187,7 @@ fn on_ctrl_c(rt: &Runtime, cancel: &CancellationToken) {
     });
 }
 
-fn run(args: RunArgs) -> Result<(), Diagnostic> {
-    let cancel = CancellationToken::new();
-    let mut b = builder(&args.hosts, args.output.json, &cancel)?
-        .check_mode(args.check)
-        .diff(args.diff);
+fn with_vars(mut b: RuntimeBuilder, args: &VarArgs) -> Result<RuntimeBuilder, Diagnostic> {
     for f in &args.vars {
         let text = std::fs::read_to_string(f)
             .map_err(|e| usage(format!("cannot read --vars {}: {e}", f.display())))?;
@@ -197,7 +210,15 @@ fn run(args: RunArgs) -> Result<(), Diagnostic> {
             .ok_or_else(|| usage(format!("-e expects key=value, got {kv:?}")))?;
         b = b.var(k, rb::parse_cli_value(v));
     }
-    let mut rt = b.build()?;
+    Ok(b)
+}
+
+fn run(args: RunArgs) -> Result<(), Diagnostic> {
+    let cancel = CancellationToken::new();
+    let b = builder(&args.hosts, args.output.json, &cancel)?
+        .check_mode(args.check)
+        .diff(args.diff);
+    let mut rt = with_vars(b, &args.vars)?.build()?;
     on_ctrl_c(&rt, &cancel);
     rt.run_file(&args.file).map(|_| ()).map_err(|mut d| {
         // Already reported through the event stream.
@@ -292,6 +313,31 @@ fn exec(args: ExecArgs) -> Result<(), Diagnostic> {
     }
 }
 
+fn repl(args: ReplArgs) -> Result<(), Diagnostic> {
+    let cancel = CancellationToken::new();
+    let b = builder(&args.hosts, false, &cancel)?;
+    let rt = with_vars(b, &args.vars)?.build()?;
+    // Ctrl-C while an entry runs cancels that entry only (each entry gets a fresh token);
+    // at the prompt the line editor sees Ctrl-C as a key and clears the line.
+    let ctx = rt.context().clone();
+    rt.context().handle.spawn(async move {
+        while tokio::signal::ctrl_c().await.is_ok() {
+            ctx.cancel().cancel();
+        }
+    });
+    let name = args
+        .hosts
+        .inventory
+        .as_ref()
+        .and_then(|p| p.file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "localhost".into());
+    match rb::repl::run(rt, name) {
+        0 => Ok(()),
+        code => Err(Diagnostic::plain("", code)),
+    }
+}
+
 fn hosts(args: HostsArgs) -> Result<(), Diagnostic> {
     let inv = load_inventory(&args.hosts)?;
     let order = Order::parse(&args.order, args.hosts.seed).map_err(usage)?;
@@ -340,6 +386,7 @@ fn main() -> ExitCode {
         Command::Check { files } => check(files),
         Command::Exec(args) => exec(args),
         Command::Hosts(args) => hosts(args),
+        Command::Repl(args) => repl(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -22,10 +22,11 @@ pub fn take_failed_task() -> Option<Vec<String>> {
 
 /// Sleep, waking early (with an error) if the run is cancelled.
 pub fn sleep_cancellable(ctx: &Ctx, d: Duration) -> Result<(), String> {
+    let cancel = ctx.cancel();
     let cancelled = ctx.block_on(async {
         tokio::select! {
             _ = tokio::time::sleep(d) => false,
-            _ = ctx.cancel.cancelled() => true,
+            _ = cancel.cancelled() => true,
         }
     });
     if cancelled {

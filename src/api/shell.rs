@@ -213,10 +213,10 @@ pub fn exec_quiet(
     host: &Host,
     req: &ExecRequest,
 ) -> Result<crate::transport::ExecOutput, String> {
-    if ctx.cancel.is_cancelled() {
+    if ctx.is_cancelled() {
         return Err("interrupted: the run was cancelled".into());
     }
-    ctx.block_on(host.transport.exec(req, &ctx.cancel))
+    ctx.block_on(host.transport.exec(req, &ctx.cancel()))
         .map_err(|e| exec_error(&e, &host.name, &req.program.display()))
 }
 
@@ -260,7 +260,7 @@ pub fn run(
             ..Default::default()
         });
     }
-    if ctx.cancel.is_cancelled() {
+    if ctx.is_cancelled() {
         return Err(at(nctx, "interrupted: the run was cancelled"));
     }
 
@@ -280,7 +280,7 @@ pub fn run(
         cmd: shown.clone(),
     });
     let started = Instant::now();
-    let out = ctx.block_on(host.transport.exec(&req, &ctx.cancel));
+    let out = ctx.block_on(host.transport.exec(&req, &ctx.cancel()));
     let duration = started.elapsed().as_secs_f64();
     let out = match out {
         Ok(out) => out,

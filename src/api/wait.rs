@@ -75,7 +75,7 @@ fn describe(v: &Dynamic) -> String {
 }
 
 fn is_cancel(ctx: &Ctx) -> bool {
-    ctx.cancel.is_cancelled()
+    ctx.is_cancelled()
 }
 
 /// The until loop behind `retry`. `condition` None means "the action did not raise".

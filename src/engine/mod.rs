@@ -47,7 +47,7 @@ pub fn register(engine: &mut Engine, ctx: &Arc<Ctx>) {
     // Ctrl-C stops script loops between operations; commands watch the token themselves.
     let c = ctx.clone();
     engine.on_progress(move |_| {
-        if c.cancel.is_cancelled() {
+        if c.is_cancelled() {
             Some("interrupted".into())
         } else {
             None

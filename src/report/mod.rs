@@ -32,6 +32,10 @@ impl Emitter {
         }
     }
 
+    pub fn reset_recap(&self) {
+        self.recap.reset();
+    }
+
     /// The per-host totals so far.
     pub fn recap(&self) -> Vec<RecapRow> {
         self.recap.rows()

@@ -69,9 +69,7 @@ impl HumanPrinter {
     /// A line on stderr that does not tear the spinners.
     fn line(&self, text: &str) {
         match &self.bars {
-            Some((multi, _)) => {
-                let _ = multi.println(text);
-            }
+            Some((multi, _)) => multi.suspend(|| eprintln!("{text}")),
             None => eprintln!("{text}"),
         }
     }
@@ -92,6 +90,19 @@ impl HumanPrinter {
                 b
             });
             f(bar);
+        }
+    }
+
+    fn drop_bar(&self, host: &str) {
+        if let Some((multi, bars)) = &self.bars {
+            let mut bars = bars.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(b) = bars.remove(host) {
+                b.finish_and_clear();
+                multi.remove(&b);
+            }
+            if bars.is_empty() {
+                let _ = multi.clear();
+            }
         }
     }
 
@@ -197,16 +208,10 @@ impl HumanPrinter {
                 } else {
                     "FAILED"
                 };
+                self.drop_bar(host);
                 self.line(&format!("{} {host} › {what}: {message}", clock()));
-                self.bar(host, |b| b.finish_and_clear());
             }
-            Event::HostEnd { host, .. } => {
-                if let Some((_, bars)) = &self.bars {
-                    if let Some(b) = bars.lock().unwrap_or_else(|e| e.into_inner()).remove(host) {
-                        b.finish_and_clear();
-                    }
-                }
-            }
+            Event::HostEnd { host, .. } => self.drop_bar(host),
             Event::Recap { hosts } => {
                 self.finish_bars();
                 let only_local = hosts.iter().all(|r| r.host == "local");

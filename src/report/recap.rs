@@ -71,6 +71,11 @@ impl Recap {
         }
     }
 
+    /// Start counting afresh (the REPL reports per entry).
+    pub fn reset(&self) {
+        self.rows.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+
     pub fn rows(&self) -> Vec<RecapRow> {
         let rows = self.rows.lock().unwrap_or_else(|e| e.into_inner());
         rows.iter()

@@ -174,7 +174,7 @@ fn run_batch(
     std::thread::scope(|s| {
         for _ in 0..forks.min(batch.len()) {
             s.spawn(|| loop {
-                if stop.load(Ordering::SeqCst) || ctx.cancel.is_cancelled() {
+                if stop.load(Ordering::SeqCst) || ctx.is_cancelled() {
                     break;
                 }
                 let i = next.fetch_add(1, Ordering::SeqCst);
@@ -218,7 +218,7 @@ pub fn on(
     let plan = batches::split(hosts.len(), &o.serial);
     let mut start = 0;
     for (bi, size) in plan.iter().enumerate() {
-        if ctx.cancel.is_cancelled() {
+        if ctx.is_cancelled() {
             break;
         }
         let batch = &hosts[start..start + size];
@@ -272,7 +272,7 @@ pub fn on(
             }
         }
     }
-    if ctx.cancel.is_cancelled() {
+    if ctx.is_cancelled() {
         return Err(at(nctx, "interrupted: the run was cancelled"));
     }
     if let Some(msg) = fatal {

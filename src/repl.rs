@@ -1,0 +1,453 @@
+//! `rb repl`: the runbook language, interactively. Variables, functions and imports persist
+//! across entries; a statement left open (a block, a closure, a string) continues on the
+//! next line; Tab completes functions, variables, hosts and groups; history is kept in the
+//! user's state directory. With stdin not a terminal it reads entries from stdin and prints
+//! results without prompts.
+
+use crate::api::docs::{FUNCTIONS, GROUPS};
+use crate::api::shell::CmdResult;
+use crate::{Diagnostic, Runtime};
+use rhai::{Dynamic, Map, ParseErrorType, Scope, AST};
+use rustyline::completion::{Completer, Pair};
+use rustyline::error::ReadlineError;
+use rustyline::validate::{ValidationContext, ValidationResult, Validator};
+use rustyline::{CompletionType, Config, Context, Editor, Helper, Highlighter, Hinter};
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+/// Is this input an unfinished statement (so Enter continues on the next line)?
+pub fn is_incomplete(text: &str) -> bool {
+    if text.trim_start().starts_with(':') {
+        return false;
+    }
+    let Err(e) = rhai::Engine::new_raw().compile(text) else {
+        return false;
+    };
+    match e.err_type() {
+        ParseErrorType::BadInput(rhai::LexError::UnterminatedString) => true,
+        ParseErrorType::MissingToken(..) => {
+            let lines: Vec<&str> = text.split('\n').collect();
+            let (l, c) = (
+                e.position().line().unwrap_or(0),
+                e.position().position().unwrap_or(0),
+            );
+            l >= lines.len() && c > lines.last().map_or(0, |s| s.chars().count())
+        }
+        _ => false,
+    }
+}
+
+#[derive(Helper, Highlighter, Hinter)]
+struct ReplHelper {
+    /// Function names, host and group names, commands: fixed for the session.
+    fixed: Vec<String>,
+    /// Variables of the session, refreshed after each entry.
+    vars: Arc<Mutex<Vec<String>>>,
+}
+
+impl Validator for ReplHelper {
+    fn validate(&self, ctx: &mut ValidationContext) -> rustyline::Result<ValidationResult> {
+        Ok(if is_incomplete(ctx.input()) {
+            ValidationResult::Incomplete
+        } else {
+            ValidationResult::Valid(None)
+        })
+    }
+}
+
+impl Completer for ReplHelper {
+    type Candidate = Pair;
+
+    fn complete(
+        &self,
+        line: &str,
+        pos: usize,
+        _: &Context<'_>,
+    ) -> rustyline::Result<(usize, Vec<Pair>)> {
+        let start = line[..pos]
+            .rfind(|c: char| !(c.is_alphanumeric() || "_:-.".contains(c)))
+            .map_or(0, |i| i + 1);
+        let word = &line[start..pos];
+        if word.is_empty() {
+            return Ok((pos, Vec::new()));
+        }
+        let vars = self.vars.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let mut found: Vec<String> = self
+            .fixed
+            .iter()
+            .chain(vars.iter())
+            .filter(|w| w.starts_with(word))
+            .cloned()
+            .collect();
+        found.sort();
+        found.dedup();
+        Ok((
+            start,
+            found
+                .into_iter()
+                .map(|w| Pair {
+                    display: w.clone(),
+                    replacement: w,
+                })
+                .collect(),
+        ))
+    }
+}
+
+fn history_file() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_STATE_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))?;
+    Some(base.join("rb").join("history"))
+}
+
+/// A value as people want to read it.
+pub fn format_value(v: &Dynamic, hosts: &dyn Fn(&str) -> bool) -> String {
+    if v.is_unit() {
+        return String::new();
+    }
+    if let Some(r) = v.read_lock::<CmdResult>() {
+        let mut s = r.stdout.clone();
+        if !s.is_empty() && !s.ends_with('\n') {
+            s.push('\n');
+        }
+        s.push_str(&r.stderr);
+        if !r.stderr.is_empty() && !r.stderr.ends_with('\n') {
+            s.push('\n');
+        }
+        if r.rc != 0 {
+            s.push_str(&format!("(rc {})\n", r.rc));
+        }
+        return s;
+    }
+    if let Some(s) = v.read_lock::<rhai::ImmutableString>() {
+        let mut s = s.to_string();
+        if !s.ends_with('\n') {
+            s.push('\n');
+        }
+        return s;
+    }
+    if let Some(m) = v.read_lock::<Map>() {
+        // The result of on(...): one row per host.
+        if !m.is_empty() && m.keys().all(|k| hosts(k)) {
+            let w = m.keys().map(|k| k.len()).max().unwrap_or(4);
+            let mut s = String::new();
+            for (host, val) in m.iter() {
+                let text = match val.read_lock::<Map>() {
+                    Some(e) if e.contains_key("failed") => {
+                        let what = if e
+                            .get("unreachable")
+                            .is_some_and(|u| u.as_bool().unwrap_or(false))
+                        {
+                            "UNREACHABLE"
+                        } else {
+                            "FAILED"
+                        };
+                        format!(
+                            "{what}: {}",
+                            e.get("error").map(|e| e.to_string()).unwrap_or_default()
+                        )
+                    }
+                    _ => format_value(val, &|_| false).trim_end().to_string(),
+                };
+                let mut lines = text.lines();
+                s.push_str(&format!("{host:<w$}  {}\n", lines.next().unwrap_or("")));
+                for l in lines {
+                    s.push_str(&format!("{:<w$}  {l}\n", ""));
+                }
+            }
+            return s;
+        }
+    }
+    if v.is_map() || v.is_array() {
+        let json = crate::api::json::to_value(v);
+        return format!(
+            "{}\n",
+            serde_json::to_string_pretty(&json).unwrap_or_default()
+        );
+    }
+    format!("{v}\n")
+}
+
+pub struct Repl {
+    rt: Runtime,
+    scope: Scope<'static>,
+    functions: AST,
+    vars: Arc<Mutex<Vec<String>>>,
+    name: String,
+}
+
+impl Repl {
+    pub fn new(rt: Runtime, name: String) -> Repl {
+        Repl {
+            rt,
+            scope: Scope::new(),
+            functions: AST::empty(),
+            vars: Arc::default(),
+            name,
+        }
+    }
+
+    fn is_host(&self, name: &str) -> bool {
+        name == "local" || self.rt.context().inventory.index.contains_key(name)
+    }
+
+    /// Words Tab can complete that do not change during the session.
+    fn fixed_words(&self) -> Vec<String> {
+        let ctx = self.rt.context();
+        let mut w: Vec<String> = self
+            .rt
+            .engine()
+            .gen_fn_signatures(false)
+            .iter()
+            .filter_map(|s| s.split('(').next().map(|n| n.trim().to_string()))
+            .filter(|n| !n.contains('$') && n.chars().next().is_some_and(|c| c.is_alphabetic()))
+            .collect();
+        w.extend(
+            FUNCTIONS
+                .iter()
+                .map(|f| f.name.split(' ').next().unwrap_or("").to_string()),
+        );
+        w.extend(ctx.inventory.hosts.iter().map(|h| h.name.clone()));
+        w.extend(ctx.inventory.groups.keys().cloned());
+        w.extend(
+            [
+                ":help", ":hosts", ":vars", ":load", ":quit", "vars", "local", "let", "import",
+                "print",
+            ]
+            .map(String::from),
+        );
+        w.retain(|s| !s.is_empty());
+        w
+    }
+
+    fn refresh_vars(&self) {
+        *self.vars.lock().unwrap_or_else(|e| e.into_inner()) =
+            self.scope.iter().map(|(n, _, _)| n.to_string()).collect();
+    }
+
+    /// Evaluate one entry; the result is printed by the caller.
+    pub fn eval(&mut self, source: &str, text: &str) -> Result<Dynamic, Diagnostic> {
+        let ctx = self.rt.context().clone();
+        ctx.failed.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        ctx.renew_cancel();
+        let out = self
+            .rt
+            .eval_in_scope(source, text, &mut self.scope, &mut self.functions);
+        self.refresh_vars();
+        out
+    }
+
+    /// A `:command`. Returns false to quit.
+    fn command(&mut self, line: &str, out: &mut dyn Write) -> bool {
+        let mut parts = line.trim().splitn(2, char::is_whitespace);
+        let cmd = parts.next().unwrap_or("");
+        let arg = parts.next().unwrap_or("").trim();
+        match cmd {
+            ":quit" | ":q" | ":exit" => return false,
+            ":help" if arg.is_empty() => {
+                let _ = writeln!(out, "Enter rb code (a statement left open continues on the next line). Commands: :help NAME, :hosts [PATTERN], :vars, :load FILE, :quit");
+                for (group, title) in GROUPS {
+                    let names: Vec<&str> = FUNCTIONS
+                        .iter()
+                        .filter(|f| f.group == *group)
+                        .map(|f| f.name)
+                        .collect();
+                    let _ = writeln!(out, "{title}: {}", names.join(", "));
+                }
+            }
+            ":help" => {
+                let found: Vec<_> = FUNCTIONS
+                    .iter()
+                    .filter(|f| {
+                        f.name == arg
+                            || f.name.split(' ').next() == Some(arg)
+                            || f.name.split(" / ").any(|n| n == arg)
+                    })
+                    .collect();
+                if found.is_empty() {
+                    let _ = writeln!(out, "no help for `{arg}`; :help lists every function");
+                }
+                for f in found {
+                    let _ = writeln!(
+                        out,
+                        "{}\n  {}\n\n{}\n\nexample:\n  {}",
+                        f.name, f.signature, f.doc, f.example
+                    );
+                    let o = f.output.trim_end_matches('\n');
+                    if !o.is_empty() {
+                        let _ = writeln!(out, "  ⇒ {}", o.replace('\n', "\n    "));
+                    }
+                }
+            }
+            ":hosts" => {
+                let pattern = if arg.is_empty() { "all" } else { arg };
+                match crate::api::hosts::select(self.rt.context(), pattern) {
+                    Ok(list) => {
+                        for h in list.0 {
+                            let _ = writeln!(out, "{}  {}", h.name, h.addr);
+                        }
+                    }
+                    Err(e) => eprintln!("error: {e}"),
+                }
+            }
+            ":vars" => {
+                let vars = crate::api::json::to_value(&self.rt.context().vars);
+                let _ = writeln!(
+                    out,
+                    "vars = {}",
+                    serde_json::to_string_pretty(&vars).unwrap_or_default()
+                );
+                for (name, _, value) in self.scope.iter() {
+                    let _ = writeln!(
+                        out,
+                        "{name} = {}",
+                        format_value(&value, &|_| false).trim_end()
+                    );
+                }
+            }
+            ":load" => match std::fs::read_to_string(arg) {
+                Ok(text) => match self.eval(arg, &text) {
+                    Ok(v) => {
+                        let _ = write!(out, "{}", format_value(&v, &|h| self.is_host(h)));
+                    }
+                    Err(d) => eprintln!("error: {d}"),
+                },
+                Err(e) => eprintln!("error: cannot read {arg}: {e}"),
+            },
+            other => eprintln!("error: unknown command {other}; try :help"),
+        }
+        true
+    }
+
+    fn show(&self, result: Result<Dynamic, Diagnostic>, out: &mut dyn Write) -> bool {
+        match result {
+            Ok(v) => {
+                let _ = write!(out, "{}", format_value(&v, &|h| self.is_host(h)));
+                let _ = out.flush();
+                true
+            }
+            Err(d) => {
+                let at = match (d.line, d.col) {
+                    (Some(l), Some(c)) => format!(" at {l}:{c}"),
+                    _ => String::new(),
+                };
+                eprintln!("error{at}: {}", d.to_string_without_location());
+                false
+            }
+        }
+    }
+
+    /// The interactive loop. Returns the process exit code.
+    pub fn interactive(mut self) -> i32 {
+        let config = Config::builder()
+            .completion_type(CompletionType::List)
+            .auto_add_history(false)
+            .max_history_size(10_000)
+            .map(|b| b.build())
+            .unwrap_or_default();
+        let mut ed: Editor<ReplHelper, rustyline::history::DefaultHistory> =
+            match Editor::with_config(config) {
+                Ok(e) => e,
+                Err(e) => {
+                    eprintln!("error: cannot start the line editor: {e}");
+                    return 1;
+                }
+            };
+        ed.set_helper(Some(ReplHelper {
+            fixed: self.fixed_words(),
+            vars: self.vars.clone(),
+        }));
+        let history = history_file();
+        if let Some(h) = &history {
+            let _ = ed.load_history(h);
+        }
+        let prompt = format!("rb[{}]> ", self.name);
+        let mut out = std::io::stdout();
+        loop {
+            match ed.readline(&prompt) {
+                Ok(line) => {
+                    if line.trim().is_empty() {
+                        continue;
+                    }
+                    let _ = ed.add_history_entry(line.as_str());
+                    if let Some(h) = &history {
+                        if let Some(dir) = h.parent() {
+                            let _ = std::fs::create_dir_all(dir);
+                        }
+                        let _ = ed.save_history(h);
+                    }
+                    if line.trim_start().starts_with(':') {
+                        if !self.command(&line, &mut out) {
+                            break;
+                        }
+                        continue;
+                    }
+                    let r = self.eval("<entry>", &line);
+                    self.show(r, &mut out);
+                    self.rt.recap_entry();
+                }
+                // Ctrl-C at the prompt clears the line.
+                Err(ReadlineError::Interrupted) => continue,
+                Err(ReadlineError::Eof) => break,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return 1;
+                }
+            }
+        }
+        0
+    }
+
+    /// Entries from a pipe: no prompts, results on stdout, errors on stderr.
+    pub fn scripted(mut self, input: impl BufRead) -> i32 {
+        let mut out = std::io::stdout();
+        let mut buf = String::new();
+        let mut failed = false;
+        let mut lines = input.lines();
+        loop {
+            let line = lines.next();
+            let done = line.is_none();
+            if let Some(Ok(l)) = line {
+                if buf.is_empty() && l.trim().is_empty() {
+                    continue;
+                }
+                if !buf.is_empty() {
+                    buf.push('\n');
+                }
+                buf.push_str(&l);
+                if is_incomplete(&buf) {
+                    continue;
+                }
+            }
+            if !buf.trim().is_empty() {
+                let entry = std::mem::take(&mut buf);
+                if entry.trim_start().starts_with(':') {
+                    if !self.command(&entry, &mut out) {
+                        break;
+                    }
+                } else {
+                    let r = self.eval("<entry>", &entry);
+                    failed |= !self.show(r, &mut out);
+                    self.rt.recap_entry();
+                }
+            }
+            if done {
+                break;
+            }
+        }
+        i32::from(failed)
+    }
+}
+
+/// Start the REPL on a runtime: interactive on a terminal, scripted otherwise.
+pub fn run(rt: Runtime, name: String) -> i32 {
+    let repl = Repl::new(rt, name);
+    if std::io::stdin().is_terminal() {
+        repl.interactive()
+    } else {
+        repl.scripted(std::io::stdin().lock())
+    }
+}

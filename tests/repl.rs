@@ -1,0 +1,236 @@
+//! `rb repl` through a real terminal: tmux runs it in a pseudo-terminal, keys are sent with
+//! send-keys and the screen is read with capture-pane.
+
+mod common;
+use common::*;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+struct Term {
+    socket: String,
+    state: Option<tempfile::TempDir>,
+}
+
+impl Term {
+    /// Start `rb repl ARGS` in a fresh tmux server, with its own history directory.
+    fn start(name: &str, args: &[&str], state: Option<tempfile::TempDir>) -> Term {
+        let state = state.unwrap_or_else(|| tempfile::tempdir().unwrap());
+        let socket = format!("rbrepl-{name}-{}", std::process::id());
+        let mut cmd = format!(
+            "env XDG_STATE_HOME={} {} repl",
+            state.path().display(),
+            env!("CARGO_BIN_EXE_rb")
+        );
+        for a in args {
+            cmd.push(' ');
+            cmd.push_str(a);
+        }
+        let st = Command::new("tmux")
+            .args([
+                "-L",
+                &socket,
+                "new-session",
+                "-d",
+                "-x",
+                "150",
+                "-y",
+                "40",
+                &cmd,
+            ])
+            .status()
+            .expect("tmux is installed");
+        assert!(st.success());
+        let t = Term {
+            socket,
+            state: Some(state),
+        };
+        t.wait_for("]>", Duration::from_secs(10));
+        t
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let st = Command::new("tmux")
+            .args(["-L", &self.socket, "send-keys", "-t", "0"])
+            .args(keys)
+            .status()
+            .unwrap();
+        assert!(st.success());
+    }
+
+    /// Type a line of text literally, then Enter.
+    fn line(&self, text: &str) {
+        let st = Command::new("tmux")
+            .args(["-L", &self.socket, "send-keys", "-t", "0", "-l", text])
+            .status()
+            .unwrap();
+        assert!(st.success());
+        self.keys(&["Enter"]);
+    }
+
+    fn screen(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket, "capture-pane", "-p", "-t", "0"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn wait_for(&self, text: &str, limit: Duration) -> String {
+        let started = Instant::now();
+        loop {
+            let s = self.screen();
+            if s.contains(text) {
+                return s;
+            }
+            if started.elapsed() > limit {
+                panic!("waited {limit:?} for {text:?}; the screen:\n{s}");
+            }
+            std::thread::sleep(Duration::from_millis(30));
+        }
+    }
+
+    fn alive(&self) -> bool {
+        Command::new("tmux")
+            .args(["-L", &self.socket, "has-session"])
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false)
+    }
+
+    /// Stop the terminal, keeping its history directory for a restart.
+    fn into_state(mut self) -> tempfile::TempDir {
+        self.state.take().expect("state is kept until now")
+    }
+}
+
+impl Drop for Term {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .stderr(std::process::Stdio::null())
+            .status();
+    }
+}
+
+#[test]
+fn a_closure_entered_across_lines_runs() {
+    let t = Term::start("multiline", &[], None);
+    t.line("let twice = |x| {");
+    t.line("    x * 2");
+    t.line("}");
+    t.line("fn shout(s) {");
+    t.line("  s.to_upper()");
+    t.line("}");
+    t.line("`${twice.call(21)} ${shout(\"ok\")}`");
+    t.wait_for("42 OK", Duration::from_secs(5));
+}
+
+#[test]
+fn an_error_keeps_the_session_alive() {
+    let t = Term::start("error", &[], None);
+    t.line("let x = 40;");
+    t.line("no_such_function(x)");
+    let s = t.wait_for("error at 1:1: unknown function", Duration::from_secs(5));
+    assert!(s.contains("no_such_function"), "{s}");
+    t.line("x + 2");
+    t.wait_for("\n42", Duration::from_secs(5));
+    t.line("\"abc\".matches(\"a(\")");
+    t.wait_for("error at 1:7: invalid regex", Duration::from_secs(5));
+    assert!(t.alive());
+}
+
+#[test]
+fn history_survives_a_restart_and_ctrl_r_searches_it() {
+    let t = Term::start("history", &[], None);
+    t.line("let marker_from_last_time = 7");
+    t.line(":quit");
+    std::thread::sleep(Duration::from_millis(300));
+    let state = t.into_state();
+    let t = Term::start("history2", &[], Some(state));
+    // The last entry was `:quit`; the one before it is the line we look for.
+    t.keys(&["Up", "Up"]);
+    t.wait_for("]> let marker_from_last_time = 7", Duration::from_secs(5));
+    t.keys(&["C-c"]);
+    t.keys(&["C-r"]);
+    t.keys(&["-l", "marker_from"]);
+    t.wait_for("marker_from_last_time = 7", Duration::from_secs(5));
+}
+
+#[test]
+fn ctrl_c_clears_the_line_and_ctrl_d_exits() {
+    let t = Term::start("keys", &[], None);
+    t.keys(&["-l", "this is not rhai"]);
+    t.keys(&["C-c"]);
+    t.line("1 + 1");
+    let s = t.wait_for("\n2", Duration::from_secs(5));
+    assert!(!s.contains("error"), "{s}");
+    t.keys(&["C-d"]);
+    let started = Instant::now();
+    while t.alive() && started.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(!t.alive(), "Ctrl-D ends the REPL");
+}
+
+#[test]
+fn help_and_hosts_commands() {
+    let t = Term::start("help", &[], None);
+    t.line(":help retry");
+    let s = t.wait_for("example:", Duration::from_secs(5));
+    assert!(s.contains("retry(#{retries, delay}, action)"), "{s}");
+    t.line(":hosts");
+    t.wait_for("localhost  127.0.0.1", Duration::from_secs(5));
+}
+
+#[test]
+fn completion_offers_hosts_and_groups_and_ctrl_c_stops_a_remote_command() {
+    let (lab, _g) = lab();
+    let inv = lab.inventory();
+    let cfg = lab.ssh_config();
+    let t = Term::start(
+        "lab",
+        &[
+            "-i",
+            inv.to_str().unwrap(),
+            "--ssh-config",
+            cfg.to_str().unwrap(),
+        ],
+        None,
+    );
+    t.wait_for("rb[inventory.ini]>", Duration::from_secs(5));
+    // A host name inside a string, and a group name.
+    t.keys(&["-l", "host(\"rbh"]);
+    t.keys(&["Tab", "Tab"]);
+    let s = t.wait_for("rbh10", Duration::from_secs(5));
+    assert!(s.contains("rbh2") && s.contains("rbh9"), "{s}");
+    t.keys(&["C-c"]);
+    t.keys(&["-l", ":hosts la"]);
+    t.keys(&["Tab"]);
+    t.wait_for(":hosts lab", Duration::from_secs(5));
+    t.keys(&["C-c"]);
+
+    t.line("host(\"rbh1\").sh(\"exec -a rbreplsleep sleep 30\", #{shell: \"/bin/bash\"})");
+    let started = Instant::now();
+    while lab
+        .ssh("rbh1", "pgrep -f rbreplslee[p] || true")
+        .trim()
+        .is_empty()
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the command never started"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let interrupted = Instant::now();
+    t.keys(&["C-c"]);
+    t.wait_for("interrupted", Duration::from_secs(1));
+    assert!(interrupted.elapsed() < Duration::from_secs(1));
+    assert_eq!(
+        lab.ssh("rbh1", "pgrep -f rbreplslee[p] || true").trim(),
+        "",
+        "the remote command was killed"
+    );
+    t.line("host(\"rbh1\").sh(\"echo still-here\").out");
+    t.wait_for("\nstill-here", Duration::from_secs(5));
+}
