@@ -11,7 +11,7 @@ LAB=${RB_LAB_DIR:-/var/tmp/rblab}
 d=$LAB/hosts/$h
 [ -f "$d/sshd_config" ] || { echo "start-host.sh: no lab host $h (run lab/up.sh)" >&2; exit 1; }
 ip netns exec "$h" unshare --mount --uts --propagation private bash -euc '
-    d=$1; h=$2; lab=$3
+    d=$1; h=$2; lab=$3; stand_ins=$4
     for pair in etc:/etc var-lib:/var/lib opt:/opt usr-local:/usr/local root:/root; do
         m=${pair%%:*}; target=${pair#*:}
         mount -t overlay "rblab-$h-$m" -o "lowerdir=$target,upperdir=$d/upper/$m,workdir=$d/work/$m" "$target"
@@ -20,7 +20,10 @@ ip netns exec "$h" unshare --mount --uts --propagation private bash -euc '
     mount -t tmpfs -o mode=1777 "rblab-$h-tmp" /tmp
     mount --bind "$lab/empty_bashrc" /root/.bashrc
     mkdir -p /run/sshd
+    # Stand-ins for what a real host has and a namespace cannot (docs/hosts.md, "The lab").
+    mkdir -p /usr/local/sbin
+    install -m 0755 "$stand_ins/systemctl" /usr/local/sbin/systemctl
     hostname "$h"
     echo "$h" > /etc/hostname
     exec /usr/sbin/sshd -f "$d/sshd_config"
-' _ "$d" "$h" "$LAB"
+' _ "$d" "$h" "$LAB" "$(cd "$(dirname "$0")" && pwd)/stand-ins"

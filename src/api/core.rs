@@ -101,6 +101,8 @@ pub fn register(engine: &mut Engine, ctx: &Arc<Ctx>) {
     });
 
     engine.register_fn("current_host", current_host);
+    let c = ctx.clone();
+    engine.register_fn("check_mode", move || c.check_mode);
 
     let c = ctx.clone();
     engine.register_fn(

@@ -287,6 +287,14 @@ pub const FUNCTIONS: &[FnDoc] = &[
         output: "configured",
     },
     FnDoc {
+        name: "check_mode",
+        group: "runbook",
+        signature: "check_mode() -> bool",
+        doc: "Is this a `--check` run? For steps that only make sense when changes were really made (waiting for a service to become healthy).",
+        example: r#"check_mode()"#,
+        output: "false",
+    },
+    FnDoc {
         name: "import",
         group: "runbook",
         signature: "import \"name\" as name;",

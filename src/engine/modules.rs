@@ -9,12 +9,21 @@ use std::sync::{Arc, Mutex};
 type SharedModule = Arc<Module>;
 
 /// The stdlib modules: name and source.
-pub const STDLIB: &[(&str, &str)] = &[("net", include_str!("../../stdlib/net.rhai"))];
+pub const STDLIB: &[(&str, &str)] = &[
+    ("etcd", include_str!("../../stdlib/etcd.rhai")),
+    ("files", include_str!("../../stdlib/files.rhai")),
+    ("k8s", include_str!("../../stdlib/k8s.rhai")),
+    ("net", include_str!("../../stdlib/net.rhai")),
+    ("pkg", include_str!("../../stdlib/pkg.rhai")),
+    ("systemd", include_str!("../../stdlib/systemd.rhai")),
+];
 
 pub struct Resolver {
     base: PathBuf,
     /// Loaded modules by file path (or `stdlib/NAME.rhai`), so each loads once per run.
     cache: Mutex<HashMap<String, SharedModule>>,
+    /// Modules being loaded right now, to report import cycles instead of recursing forever.
+    loading: Mutex<Vec<String>>,
 }
 
 impl Resolver {
@@ -22,6 +31,7 @@ impl Resolver {
         Resolver {
             base,
             cache: Mutex::new(HashMap::new()),
+            loading: Mutex::new(Vec::new()),
         }
     }
 
@@ -41,6 +51,31 @@ impl Resolver {
         {
             return Ok(m.clone());
         }
+        {
+            let mut loading = self.loading.lock().unwrap_or_else(|e| e.into_inner());
+            if loading.iter().any(|l| l == source) {
+                return Err(Box::new(EvalAltResult::ErrorRuntime(
+                    format!("import cycle: {} → {source}", loading.join(" → ")).into(),
+                    pos,
+                )));
+            }
+            loading.push(source.to_string());
+        }
+        let result = self.load_uncached(engine, source, text, pos);
+        self.loading
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|l| l != source);
+        result
+    }
+
+    fn load_uncached(
+        &self,
+        engine: &Engine,
+        source: &str,
+        text: &str,
+        pos: Position,
+    ) -> Result<SharedModule, Box<EvalAltResult>> {
         let mut ast = engine.compile(text).map_err(|e| {
             Box::new(EvalAltResult::ErrorInModule(
                 source.to_string(),
@@ -81,7 +116,12 @@ impl ModuleResolver for Resolver {
         } else {
             dir.join(format!("{path}.rhai"))
         };
-        if file.is_file() {
+        // A runbook named like a stdlib module (runbooks/etcd.rhai importing "etcd") does not
+        // import itself.
+        let is_self = source.is_some_and(|src| {
+            std::fs::canonicalize(src).ok() == std::fs::canonicalize(&file).ok()
+        });
+        if file.is_file() && !is_self {
             let text = std::fs::read_to_string(&file).map_err(|e| {
                 Box::new(EvalAltResult::ErrorModuleNotFound(
                     format!("{path} ({}: {e})", file.display()),
