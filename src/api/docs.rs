@@ -460,3 +460,89 @@ pub fn reference_markdown() -> String {
     }
     s
 }
+
+/// One documented stdlib function, read from the module's `///` comments: the text, then
+/// `/// example: CODE` and `/// gives: OUTPUT` (as `FnDoc::output`).
+#[derive(Debug, Clone)]
+pub struct StdlibDoc {
+    pub module: &'static str,
+    pub name: String,
+    pub signature: String,
+    pub doc: String,
+    pub example: String,
+    pub gives: String,
+}
+
+/// Every public function of the embedded stdlib, in file order.
+pub fn stdlib_docs() -> Vec<StdlibDoc> {
+    let mut out = Vec::new();
+    for (module, text) in crate::engine::modules::STDLIB {
+        let mut block: Vec<&str> = Vec::new();
+        for line in text.lines() {
+            if let Some(d) = line.strip_prefix("///") {
+                block.push(d.strip_prefix(' ').unwrap_or(d));
+                continue;
+            }
+            if let Some(rest) = line.strip_prefix("fn ") {
+                let sig = rest.trim_end_matches('{').trim();
+                let name = sig.split('(').next().unwrap_or("").to_string();
+                let field = |p: &str| {
+                    block
+                        .iter()
+                        .find_map(|l| l.strip_prefix(p))
+                        .unwrap_or("")
+                        .to_string()
+                };
+                out.push(StdlibDoc {
+                    module,
+                    signature: format!("{module}::{sig}"),
+                    doc: block
+                        .iter()
+                        .filter(|l| !l.starts_with("example: ") && !l.starts_with("gives: "))
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    example: field("example: "),
+                    gives: field("gives: "),
+                    name,
+                });
+            }
+            block.clear();
+        }
+    }
+    out
+}
+
+/// docs/stdlib.md, generated from the modules themselves.
+pub fn stdlib_markdown() -> String {
+    let mut s = String::from(
+        "# rb stdlib\n\n\
+         Rhai modules embedded in rb (`stdlib/*.rhai`), imported with `import \"NAME\" as NAME;`. \
+         Generated from the modules' own comments; `cargo test --test stdlib` runs every example \
+         on a lab host and checks what it gives (regenerate with `RB_BLESS=1`). In the examples `h` \
+         is a Host (`host(\"rbh7\")`) and `ep` its etcd endpoint. Functions that change something \
+         return whether they did, and probe with read-only commands, so runbooks built on them \
+         are `--check` safe and report `changed=0` on a second run.\n",
+    );
+    for (module, text) in crate::engine::modules::STDLIB {
+        s.push_str(&format!("\n## {module}\n\n"));
+        let intro: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("//!"))
+            .map(|l| l.trim_start())
+            .collect();
+        if !intro.is_empty() {
+            s.push_str(&format!("{}\n", intro.join(" ")));
+        }
+        for f in stdlib_docs().iter().filter(|f| f.module == *module) {
+            s.push_str(&format!(
+                "\n### `{}`\n\n{}\n\n```rhai\n{}\n```\n",
+                f.signature, f.doc, f.example
+            ));
+            if !f.gives.is_empty() {
+                s.push_str(&format!("gives `{}`\n", f.gives));
+            }
+        }
+    }
+    s
+}
