@@ -432,21 +432,7 @@ impl Runtime {
         let result = self.compile(name, text).and_then(|ast| {
             self.engine
                 .eval_ast_with_scope::<Dynamic>(&mut Scope::new(), &ast)
-                .map_err(|e| {
-                    let mut d = Diagnostic::from_eval(name, &e);
-                    if let Some(task) = api::core::take_failed_task() {
-                        d.message = format!(
-                            "{} › {}: {}",
-                            context::current_host(),
-                            task.join(" › "),
-                            d.message
-                        );
-                    }
-                    if self.ctx.is_cancelled() {
-                        d.exit_code = 130;
-                    }
-                    d
-                })
+                .map_err(|e| self.runtime_diagnostic(name, &e))
         });
         // Hosts that failed inside `on(...)` fail the run even when the runbook went on.
         let result = result.and_then(|v| {

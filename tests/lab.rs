@@ -187,15 +187,11 @@ on(hosts("rbh1:rbh2:rbh3:rbh4:rbh5"), |h| {
 fn a_host_that_refuses_connections_is_unreachable_with_sshs_reason() {
     let (lab, _g) = lab();
     let dir = tempfile::tempdir().unwrap();
-    let inv = dir.path().join("inv.ini");
-    std::fs::write(
-        &inv,
-        format!(
-            "{}\n[ghosts]\nghost ansible_host=10.77.0.1 ansible_port=1\n",
-            std::fs::read_to_string(lab.inventory()).unwrap()
-        ),
-    )
-    .unwrap();
+    let inv = lab.inventory_with(
+        "",
+        "[ghosts]\nghost ansible_host=10.77.0.1 ansible_port=1\n",
+        dir.path(),
+    );
     let book = dir.path().join("b.rhai");
     std::fs::write(
         &book,
@@ -378,15 +374,7 @@ print(h.sh("sha256sum < /tmp/rb-bin").out == sh("sha256sum < {copy}").out);
 fn files_behave_the_same_on_local_and_ssh_hosts() {
     let (lab, _g) = lab();
     let dir = tempfile::tempdir().unwrap();
-    let inv = dir.path().join("inv.ini");
-    std::fs::write(
-        &inv,
-        format!(
-            "localhost\n{}",
-            std::fs::read_to_string(lab.inventory()).unwrap()
-        ),
-    )
-    .unwrap();
+    let inv = lab.inventory_with("localhost\n", "", dir.path());
     let target = dir.path().join("rb-files.conf");
     let t = target.display();
     let book = dir.path().join("b.rhai");

@@ -11,20 +11,6 @@ const ETCD: [(&str, &str); 3] = [
     ("rbh3", "10.77.0.13"),
 ];
 
-/// The lab inventory plus extra groups.
-fn inventory_with(lab: &Lab, extra: &str, dir: &std::path::Path) -> std::path::PathBuf {
-    let inv = dir.join("inventory.ini");
-    std::fs::write(
-        &inv,
-        format!(
-            "{}\n{extra}",
-            std::fs::read_to_string(lab.inventory()).unwrap()
-        ),
-    )
-    .unwrap();
-    inv
-}
-
 fn run_book(
     lab: &Lab,
     inv: &std::path::Path,
@@ -69,7 +55,7 @@ fn etcd_runbook_builds_a_healthy_three_member_cluster_and_rerun_changes_nothing(
         );
     }
     let dir = tempfile::tempdir().unwrap();
-    let inv = inventory_with(&lab, "[etcd]\nrbh[1:3]\n", dir.path());
+    let inv = lab.inventory_with("", "[etcd]\nrbh[1:3]\n", dir.path());
 
     // --check on fresh hosts: says what it would do, changes nothing.
     let out = run_book(&lab, &inv, "etcd.rhai", &["--check"], &[]);
@@ -205,7 +191,7 @@ fn routing_runbook_makes_pod_routes_exactly_right() {
     .unwrap();
     let env = [("KUBECONFIG", kubeconfig.to_str().unwrap())];
     // The seeds' other group name: k8s_worker.
-    let inv = inventory_with(&lab, "[k8s_worker]\nrbh4\nrbh5\nrbh6\n", dir.path());
+    let inv = lab.inventory_with("", "[k8s_worker]\nrbh4\nrbh5\nrbh6\n", dir.path());
 
     let check = run_book(&lab, &inv, "routing.rhai", &["--check"], &env);
     assert_eq!(check.status.code(), Some(0), "{}", stderr(&check));

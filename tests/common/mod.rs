@@ -107,6 +107,15 @@ impl Lab {
         self.dir.join("ssh_config")
     }
 
+    /// A copy of the lab inventory in `dir`, with `before` put first and `after` appended
+    /// (extra hosts and groups for one test).
+    pub fn inventory_with(&self, before: &str, after: &str, dir: &Path) -> PathBuf {
+        let inv = dir.join("inventory.ini");
+        let lab = std::fs::read_to_string(self.inventory()).unwrap();
+        std::fs::write(&inv, format!("{before}{lab}\n{after}")).unwrap();
+        inv
+    }
+
     /// `rb ARGS... -i INVENTORY --ssh-config CONFIG`
     pub fn rb(&self, args: &[&str]) -> Command {
         let mut c = rb();
