@@ -23,6 +23,8 @@ ip netns exec "$h" unshare --mount --uts --propagation private bash -euc '
     # Stand-ins for what a real host has and a namespace cannot (docs/hosts.md, "The lab").
     mkdir -p /usr/local/sbin
     install -m 0755 "$stand_ins/systemctl" /usr/local/sbin/systemctl
+    mkdir -p /usr/local/bin
+    install -m 0755 "$stand_ins/flanneld" /usr/local/bin/flanneld
     hostname "$h"
     echo "$h" > /etc/hostname
     exec /usr/sbin/sshd -f "$d/sshd_config"

@@ -20,7 +20,7 @@ pub const GROUPS: &[(&str, &str)] = &[
     ("commands", "Commands"),
     ("results", "Command results (CmdResult)"),
     ("regex", "Regular expressions"),
-    ("json", "JSON and JSONPath"),
+    ("json", "JSON, JSONPath and addresses"),
     ("waiting", "Waiting and retrying"),
     ("runbook", "Runbook essentials"),
     ("hosts", "Hosts"),
@@ -149,6 +149,14 @@ pub const FUNCTIONS: &[FnDoc] = &[
         doc: "Replace every match; `$1` / `${name}` refer to groups.",
         example: r#"re_replace("ETCD_NAME=old", "^ETCD_NAME=.*", "ETCD_NAME=etcd1")"#,
         output: "ETCD_NAME=etcd1",
+    },
+    FnDoc {
+        name: "ip_in_cidr",
+        group: "json",
+        signature: "ip_in_cidr(ip, cidr) -> bool",
+        doc: "Is an address inside a network (IPv4 or IPv6)? A malformed address or CIDR is an error; an address of the other family is simply outside.",
+        example: r#"[ip_in_cidr("10.240.3.0", "10.240.0.0/16"), ip_in_cidr("10.241.0.1", "10.240.0.0/16")]"#,
+        output: "[true, false]",
     },
     FnDoc {
         name: "parse_json",

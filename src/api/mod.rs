@@ -6,6 +6,7 @@ pub mod errors;
 pub mod files;
 pub mod hosts;
 pub mod json;
+pub mod netaddr;
 pub mod quote;
 pub mod regex;
 pub mod shell;
@@ -22,6 +23,7 @@ pub fn register(engine: &mut Engine, ctx: &Arc<Ctx>) {
     regex::register(engine);
     json::register(engine);
     quote::register(engine);
+    netaddr::register(engine);
     wait::register(engine, ctx);
     hosts::register(engine, ctx);
     files::register(engine, ctx);

@@ -104,6 +104,18 @@ impl ModuleResolver for Resolver {
         path: &str,
         pos: Position,
     ) -> Result<SharedModule, Box<EvalAltResult>> {
+        // `import "stdlib/etcd"` names the stdlib module explicitly, for runbooks that sit
+        // beside a file of the same name (runbooks/etcd.rhai next to runbooks/flannel.rhai).
+        if let Some(name) = path.strip_prefix("stdlib/") {
+            let name = name.trim_end_matches(".rhai");
+            return match STDLIB.iter().find(|(n, _)| *n == name) {
+                Some((_, text)) => self.load(engine, &format!("stdlib/{name}.rhai"), text, pos),
+                None => Err(Box::new(EvalAltResult::ErrorModuleNotFound(
+                    format!("{path} (rb's stdlib has: {})", STDLIB.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")),
+                    pos,
+                ))),
+            };
+        }
         // A module importing another resolves beside itself; the runbook beside the runbook.
         let dir = source
             .map(Path::new)
