@@ -253,17 +253,28 @@ fn routing_runbook_makes_pod_routes_exactly_right() {
 #[test]
 fn flannel_runbook_leases_subnets_builds_vxlan_and_cleans_stale_leases() {
     let (lab, _g) = lab();
-    const WORKERS: [(&str, &str); 3] = [("rbh8", "10.77.0.18"), ("rbh9", "10.77.0.19"), ("rbh10", "10.77.0.20")];
+    const WORKERS: [(&str, &str); 3] = [
+        ("rbh8", "10.77.0.18"),
+        ("rbh9", "10.77.0.19"),
+        ("rbh10", "10.77.0.20"),
+    ];
     let etcdctl = "ETCDCTL_API=3 etcdctl --endpoints=http://10.77.0.11:2379";
     for (h, _) in WORKERS {
         lab.ssh(h, "systemctl stop flanneld; ip link del flannel.1 2>/dev/null; rm -f /etc/default/flanneld /etc/systemd/system/flanneld.service");
     }
     let dir = tempfile::tempdir().unwrap();
-    let inv = lab.inventory_with("", "[etcd]\nrbh[1:3]\n[workers]\nrbh8\nrbh9\nrbh10\n", dir.path());
+    let inv = lab.inventory_with(
+        "",
+        "[etcd]\nrbh[1:3]\n[workers]\nrbh8\nrbh9\nrbh10\n",
+        dir.path(),
+    );
     // The etcd cluster the leases live in (the etcd runbook; a no-op if it is already up).
     let out = run_book(&lab, &inv, "etcd.rhai", &["-e", "health_delay=1"], &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    lab.ssh("rbh1", &format!("{etcdctl} del --prefix /atomic.io/network"));
+    lab.ssh(
+        "rbh1",
+        &format!("{etcdctl} del --prefix /atomic.io/network"),
+    );
     // A lease left behind by a worker whose address changed.
     lab.ssh(
         "rbh1",
@@ -272,33 +283,63 @@ fn flannel_runbook_leases_subnets_builds_vxlan_and_cleans_stale_leases() {
 
     let out = run_book(&lab, &inv, "flannel.rhai", &[], &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(stdout(&out).contains("removed stale lease /atomic.io/network/subnets/10.240.99.0-24"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("removed stale lease /atomic.io/network/subnets/10.240.99.0-24"),
+        "{}",
+        stdout(&out)
+    );
 
     let config = lab.ssh("rbh2", "ETCDCTL_API=3 etcdctl --endpoints=http://10.77.0.12:2379 get --print-value-only /atomic.io/network/config");
     let config: Value = serde_json::from_str(config.trim()).unwrap();
-    assert_eq!(config, serde_json::json!({"Network": "10.240.0.0/16", "SubnetLen": 24, "Backend": {"Type": "vxlan", "VNI": 1}}));
-    let leases = lab.ssh("rbh1", &format!("{etcdctl} get --prefix /atomic.io/network/subnets/"));
+    assert_eq!(
+        config,
+        serde_json::json!({"Network": "10.240.0.0/16", "SubnetLen": 24, "Backend": {"Type": "vxlan", "VNI": 1}})
+    );
+    let leases = lab.ssh(
+        "rbh1",
+        &format!("{etcdctl} get --prefix /atomic.io/network/subnets/"),
+    );
     let lines: Vec<&str> = leases.lines().collect();
     let mut owners: Vec<String> = lines
         .chunks(2)
-        .map(|kv| serde_json::from_str::<Value>(kv[1]).unwrap()["PublicIP"].as_str().unwrap().to_string())
+        .map(|kv| {
+            serde_json::from_str::<Value>(kv[1]).unwrap()["PublicIP"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
         .collect();
     owners.sort();
-    assert_eq!(owners, ["10.77.0.18", "10.77.0.19", "10.77.0.20"], "{leases}");
+    assert_eq!(
+        owners,
+        ["10.77.0.18", "10.77.0.19", "10.77.0.20"],
+        "{leases}"
+    );
 
     let mut flannel_ip = Vec::new();
     for (h, _) in WORKERS {
-        let addr: Value = serde_json::from_str(&lab.ssh(h, "ip -j -4 addr show dev flannel.1")).unwrap();
-        let ip = addr[0]["addr_info"][0]["local"].as_str().unwrap().to_string();
+        let addr: Value =
+            serde_json::from_str(&lab.ssh(h, "ip -j -4 addr show dev flannel.1")).unwrap();
+        let ip = addr[0]["addr_info"][0]["local"]
+            .as_str()
+            .unwrap()
+            .to_string();
         assert!(ip.starts_with("10.240."), "{h}: {ip}");
-        assert!(lab.ssh(h, "ip -d link show flannel.1").contains("vxlan id 1"), "{h}");
+        assert!(
+            lab.ssh(h, "ip -d link show flannel.1")
+                .contains("vxlan id 1"),
+            "{h}"
+        );
         flannel_ip.push((h, ip));
     }
     // Through the vxlan: each flannel address pings every other.
     for (h, src) in &flannel_ip {
         for (o, dst) in &flannel_ip {
             if o != h {
-                let ping = lab.ssh(h, &format!("ping -c 1 -W 3 -I {src} {dst} >/dev/null && echo ok"));
+                let ping = lab.ssh(
+                    h,
+                    &format!("ping -c 1 -W 3 -I {src} {dst} >/dev/null && echo ok"),
+                );
                 assert_eq!(ping.trim(), "ok", "{h} -> {o}: ping -I {src} {dst}");
             }
         }
@@ -308,6 +349,9 @@ fn flannel_runbook_leases_subnets_builds_vxlan_and_cleans_stale_leases() {
     assert_eq!(again.status.code(), Some(0), "{}", stdout(&again));
     assert_eq!(changed_in_recap(&again), 0, "{}", stdout(&again));
     for (h, _) in WORKERS {
-        lab.ssh(h, "systemctl stop flanneld; ip link del flannel.1 2>/dev/null");
+        lab.ssh(
+            h,
+            "systemctl stop flanneld; ip link del flannel.1 2>/dev/null",
+        );
     }
 }

@@ -111,7 +111,14 @@ impl ModuleResolver for Resolver {
             return match STDLIB.iter().find(|(n, _)| *n == name) {
                 Some((_, text)) => self.load(engine, &format!("stdlib/{name}.rhai"), text, pos),
                 None => Err(Box::new(EvalAltResult::ErrorModuleNotFound(
-                    format!("{path} (rb's stdlib has: {})", STDLIB.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")),
+                    format!(
+                        "{path} (rb's stdlib has: {})",
+                        STDLIB
+                            .iter()
+                            .map(|(n, _)| *n)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
                     pos,
                 ))),
             };
