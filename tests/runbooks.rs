@@ -355,3 +355,239 @@ fn flannel_runbook_leases_subnets_builds_vxlan_and_cleans_stale_leases() {
         );
     }
 }
+
+/// Reset the workers' Kubernetes state, as if freshly provisioned.
+fn reset_workers(lab: &Lab, hosts: &[&str]) {
+    for h in hosts {
+        lab.ssh(
+            h,
+            "for s in kubelet kube-proxy containerd; do systemctl stop $s; systemctl disable $s; done 2>/dev/null; \
+             rm -rf /usr/local/bin/kubelet /usr/local/bin/kube-proxy /usr/local/bin/kubectl /var/lib/kubelet /var/lib/kube-proxy \
+             /var/lib/kubernetes /etc/systemd/system/kubelet.service /etc/systemd/system/kube-proxy.service /etc/rb-lab",
+        );
+    }
+}
+
+/// The mirror (lab/mirror.sh) served on the lab bridge, the controller's PKI and kubeconfigs.
+struct K8sFixture {
+    server: std::process::Child,
+    url: String,
+    mirror: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+    args: Vec<String>,
+}
+
+impl Drop for K8sFixture {
+    fn drop(&mut self) {
+        let _ = self.server.kill();
+        let _ = self.server.wait();
+    }
+}
+
+fn k8s_fixture(workers: &[&str]) -> K8sFixture {
+    let dir = tempfile::tempdir().unwrap();
+    let mirror = dir.path().join("mirror");
+    assert!(std::process::Command::new(root().join("lab/mirror.sh"))
+        .arg(&mirror)
+        .status()
+        .unwrap()
+        .success());
+    let port = 18400 + std::process::id() % 500;
+    let server = std::process::Command::new("python3")
+        .args([
+            "-m",
+            "http.server",
+            &port.to_string(),
+            "--bind",
+            "10.77.0.1",
+            "--directory",
+        ])
+        .arg(&mirror)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let pki = dir.path().join("certs");
+    let configs = dir.path().join("configs");
+    std::fs::create_dir_all(&pki).unwrap();
+    std::fs::create_dir_all(&configs).unwrap();
+    std::fs::write(
+        pki.join("ca-k8s-apiserver.pem"),
+        "-----BEGIN CERTIFICATE-----\nlab CA\n-----END CERTIFICATE-----\n",
+    )
+    .unwrap();
+    for w in workers {
+        std::fs::write(pki.join(format!("cert-{w}.pem")), format!("cert of {w}\n")).unwrap();
+        std::fs::write(
+            pki.join(format!("cert-{w}-key.pem")),
+            format!("key of {w}\n"),
+        )
+        .unwrap();
+        std::fs::write(
+            configs.join(format!("{w}.kubeconfig")),
+            format!("kubeconfig of {w}\n"),
+        )
+        .unwrap();
+    }
+    std::fs::write(
+        configs.join("kube-proxy.kubeconfig"),
+        "kube-proxy kubeconfig\n",
+    )
+    .unwrap();
+    let url = format!("http://10.77.0.1:{port}/v1.28.5/bin/linux/amd64");
+    for _ in 0..50 {
+        if std::net::TcpStream::connect(("10.77.0.1", port as u16)).is_ok() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let args = vec![
+        "-e".to_string(),
+        format!("k8s_download_url={url}"),
+        "-e".into(),
+        format!("k8s_ca_conf_directory={}", pki.display()),
+        "-e".into(),
+        format!("k8s_config_directory={}", configs.display()),
+        "-e".into(),
+        "order=inventory".into(),
+    ];
+    K8sFixture {
+        server,
+        url,
+        mirror,
+        _dir: dir,
+        args,
+    }
+}
+
+const KUBELET_CONFIG_RBH5: &str = "kind: KubeletConfiguration
+apiVersion: kubelet.config.k8s.io/v1beta1
+address: 10.77.0.15
+authentication:
+  anonymous:
+    enabled: false
+  webhook:
+    enabled: true
+  x509:
+    clientCAFile: \"/var/lib/kubernetes/ca-k8s-apiserver.pem\"
+authorization:
+  mode: Webhook
+clusterDomain: \"cluster.local\"
+clusterDNS:
+  - \"10.32.0.254\"
+failSwapOn: true
+healthzBindAddress: \"10.77.0.15\"
+healthzPort: 10248
+runtimeRequestTimeout: \"15m\"
+serializeImagePulls: false
+tlsCertFile: \"/var/lib/kubernetes/cert-rbh5.pem\"
+tlsPrivateKeyFile: \"/var/lib/kubernetes/cert-rbh5-key.pem\"
+cgroupDriver: \"systemd\"
+";
+
+#[test]
+fn workers_runbook_installs_renders_starts_and_rerun_changes_nothing() {
+    let (lab, _g) = lab();
+    let workers = ["rbh5", "rbh6", "rbh7"];
+    reset_workers(&lab, &workers);
+    let fx = k8s_fixture(&workers);
+    let dir = tempfile::tempdir().unwrap();
+    let inv = lab.inventory_with("", "[workers]\nrbh5\nrbh6\nrbh7\n", dir.path());
+    let mut args: Vec<&str> = fx.args.iter().map(String::as_str).collect();
+    let out = run_book(&lab, &inv, "workers.rhai", &args, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let kubectl_sha =
+        std::fs::read_to_string(fx.mirror.join("v1.28.5/bin/linux/amd64/kubectl.sha256")).unwrap();
+    for (i, h) in workers.iter().enumerate() {
+        let addr = format!("10.77.0.{}", 15 + i);
+        let conf = lab.ssh(h, "cat /var/lib/kubelet/kubelet-config.yaml");
+        assert_eq!(
+            conf,
+            KUBELET_CONFIG_RBH5
+                .replace("10.77.0.15", &addr)
+                .replace("rbh5", h),
+            "{h}"
+        );
+        let proxy = lab.ssh(h, "cat /var/lib/kube-proxy/kubeproxy-config.yaml");
+        assert!(
+            proxy.contains(&format!("healthzBindAddress: {addr}:10256"))
+                && proxy.contains("clusterCIDR: \"10.200.0.0/16\""),
+            "{proxy}"
+        );
+        let unit = lab.ssh(h, "cat /etc/systemd/system/kubelet.service");
+        assert!(unit.contains(&format!("ExecStart=/usr/local/bin/kubelet --config=/var/lib/kubelet/kubelet-config.yaml --node-ip={addr} --container-runtime-endpoint=unix:///run/containerd/containerd.sock --kubeconfig=/var/lib/kubelet/kubeconfig --register-node=true\n")), "{unit}");
+        assert_eq!(
+            lab.ssh(h, "sha256sum /usr/local/bin/kubectl | cut -d' ' -f1"),
+            kubectl_sha,
+            "{h}"
+        );
+        assert_eq!(
+            lab.ssh(h, "cat /var/lib/kubelet/kubeconfig"),
+            format!("kubeconfig of {h}\n")
+        );
+        assert_eq!(
+            lab.ssh(h, "stat -c %a /var/lib/kubernetes/cert-*-key.pem")
+                .trim(),
+            "600"
+        );
+        assert_eq!(
+            lab.ssh(h, &format!("curl -s http://{addr}:10248/healthz")),
+            "ok",
+            "{h} kubelet"
+        );
+        assert_eq!(
+            lab.ssh(h, &format!("curl -s http://{addr}:10256/healthz")),
+            "ok",
+            "{h} kube-proxy"
+        );
+        assert_eq!(
+            lab.ssh(h, "systemctl is-enabled kubelet kube-proxy").trim(),
+            "enabled\nenabled"
+        );
+    }
+    args.push("--json");
+    let again = run_book(&lab, &inv, "workers.rhai", &args, &[]);
+    assert_eq!(again.status.code(), Some(0), "{}", stdout(&again));
+    assert_eq!(changed_in_recap(&again), 0, "{}", stdout(&again));
+    assert!(fx.url.starts_with("http://10.77.0.1:"));
+    reset_workers(&lab, &workers);
+}
+
+#[test]
+fn a_rolling_run_stops_at_the_first_unhealthy_worker() {
+    let (lab, _g) = lab();
+    let workers = ["rbh5", "rbh6", "rbh7"];
+    reset_workers(&lab, &workers);
+    // rbh6's kubelet will answer healthz with 500.
+    lab.ssh(
+        "rbh6",
+        "mkdir -p /etc/rb-lab && touch /etc/rb-lab/kubelet-fail",
+    );
+    let fx = k8s_fixture(&workers);
+    let dir = tempfile::tempdir().unwrap();
+    let inv = lab.inventory_with("", "[workers]\nrbh5\nrbh6\nrbh7\n", dir.path());
+    let mut args: Vec<&str> = fx.args.iter().map(String::as_str).collect();
+    args.extend(["-e", "health_retries=2"]);
+    let out = run_book(&lab, &inv, "workers.rhai", &args, &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("rbh6 › FAILED: wait for kubelet healthz"),
+        "{err}"
+    );
+    assert!(
+        err.contains("max_fail_percentage 0% exceeded in batch 2"),
+        "{err}"
+    );
+    assert_eq!(
+        lab.ssh("rbh5", "curl -s http://10.77.0.15:10248/healthz"),
+        "ok",
+        "the first worker was upgraded"
+    );
+    assert_eq!(
+        lab.ssh("rbh7", "ls /usr/local/bin/kubelet /etc/systemd/system/kubelet.service /var/lib/kubelet 2>/dev/null"),
+        "",
+        "the worker after the unhealthy one is untouched"
+    );
+    reset_workers(&lab, &workers);
+}

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Build a download mirror of Kubernetes worker binaries laid out like dl.k8s.io
+# (vRELEASE/bin/linux/amd64/NAME and NAME.sha256), for the lab. kubelet and kube-proxy are
+# the stand-in lab/stand-ins/kubelet (Debian packages neither); kubectl is the real one.
+#
+#   lab/mirror.sh DIR [RELEASE]      then serve DIR over HTTP on the lab bridge (10.77.0.1)
+set -euo pipefail
+dir=$1
+release=${2:-1.28.5}
+here=$(cd "$(dirname "$0")" && pwd)
+out=$dir/v$release/bin/linux/amd64
+mkdir -p "$out"
+install -m 0755 "$here/stand-ins/kubelet" "$out/kubelet"
+install -m 0755 "$here/stand-ins/kubelet" "$out/kube-proxy"
+install -m 0755 "$(readlink -f "$(command -v kubectl)")" "$out/kubectl"
+for b in kubelet kube-proxy kubectl; do
+    sha256sum "$out/$b" | cut -d' ' -f1 > "$out/$b.sha256"
+done
