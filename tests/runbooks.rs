@@ -494,6 +494,19 @@ fn workers_runbook_installs_renders_starts_and_rerun_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let inv = lab.inventory_with("", "[workers]\nrbh5\nrbh6\nrbh7\n", dir.path());
     let mut args: Vec<&str> = fx.args.iter().map(String::as_str).collect();
+    // --check on fresh workers: every step reported, nothing installed or written.
+    let mut check_args = args.clone();
+    check_args.push("--check");
+    let check = run_book(&lab, &inv, "workers.rhai", &check_args, &[]);
+    assert_eq!(check.status.code(), Some(0), "{}", stderr(&check));
+    assert!(
+        stderr(&check).contains("rbh6 › units › /etc/systemd/system/kubelet.service: changed"),
+        "{}",
+        stderr(&check)
+    );
+    for h in workers {
+        assert_eq!(lab.ssh(h, "ls /usr/local/bin/kubelet /var/lib/kubelet /etc/systemd/system/kubelet.service 2>/dev/null"), "", "{h}");
+    }
     let out = run_book(&lab, &inv, "workers.rhai", &args, &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let kubectl_sha =
