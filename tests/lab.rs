@@ -198,15 +198,8 @@ fn a_host_that_refuses_connections_is_unreachable_with_sshs_reason() {
         "let r = on(hosts(\"ghost:rbh1\"), |h| h.sh(\"echo hi\").out);\nprint(r.rbh1);\n",
     )
     .unwrap();
-    let out = rb()
-        .args([
-            "run",
-            book.to_str().unwrap(),
-            "-i",
-            inv.to_str().unwrap(),
-            "--ssh-config",
-        ])
-        .arg(lab.ssh_config())
+    let out = lab
+        .rb_with(&inv, &["run", book.to_str().unwrap()])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
@@ -399,15 +392,8 @@ print(to_json(r));
         ),
     )
     .unwrap();
-    let out = rb()
-        .args([
-            "run",
-            book.to_str().unwrap(),
-            "-i",
-            inv.to_str().unwrap(),
-            "--ssh-config",
-        ])
-        .arg(lab.ssh_config())
+    let out = lab
+        .rb_with(&inv, &["run", book.to_str().unwrap()])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));

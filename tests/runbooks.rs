@@ -18,12 +18,8 @@ fn run_book(
     args: &[&str],
     env: &[(&str, &str)],
 ) -> Output {
-    rb().arg("run")
-        .arg(root().join("runbooks").join(book))
-        .arg("-i")
-        .arg(inv)
-        .arg("--ssh-config")
-        .arg(lab.ssh_config())
+    let path = root().join("runbooks").join(book);
+    lab.rb_with(inv, &["run", path.to_str().unwrap()])
         .args(args)
         .envs(env.iter().copied())
         .output()

@@ -96,6 +96,34 @@ impl Resolver {
     }
 }
 
+fn stdlib_names() -> String {
+    STDLIB
+        .iter()
+        .map(|(n, _)| *n)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn not_found(what: String, pos: Position) -> Box<EvalAltResult> {
+    Box::new(EvalAltResult::ErrorModuleNotFound(what, pos))
+}
+
+impl Resolver {
+    /// The embedded stdlib module `name` (with or without `.rhai`), if there is one.
+    fn load_stdlib(
+        &self,
+        engine: &Engine,
+        name: &str,
+        pos: Position,
+    ) -> Option<Result<SharedModule, Box<EvalAltResult>>> {
+        let name = name.trim_end_matches(".rhai");
+        STDLIB
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, text)| self.load(engine, &format!("stdlib/{name}.rhai"), text, pos))
+    }
+}
+
 impl ModuleResolver for Resolver {
     fn resolve(
         &self,
@@ -107,21 +135,12 @@ impl ModuleResolver for Resolver {
         // `import "stdlib/etcd"` names the stdlib module explicitly, for runbooks that sit
         // beside a file of the same name (runbooks/etcd.rhai next to runbooks/flannel.rhai).
         if let Some(name) = path.strip_prefix("stdlib/") {
-            let name = name.trim_end_matches(".rhai");
-            return match STDLIB.iter().find(|(n, _)| *n == name) {
-                Some((_, text)) => self.load(engine, &format!("stdlib/{name}.rhai"), text, pos),
-                None => Err(Box::new(EvalAltResult::ErrorModuleNotFound(
-                    format!(
-                        "{path} (rb's stdlib has: {})",
-                        STDLIB
-                            .iter()
-                            .map(|(n, _)| *n)
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
+            return self.load_stdlib(engine, name, pos).unwrap_or_else(|| {
+                Err(not_found(
+                    format!("{path} (rb's stdlib has: {})", stdlib_names()),
                     pos,
-                ))),
-            };
+                ))
+            });
         }
         // A module importing another resolves beside itself; the runbook beside the runbook.
         let dir = source
@@ -141,29 +160,20 @@ impl ModuleResolver for Resolver {
             std::fs::canonicalize(src).ok() == std::fs::canonicalize(&file).ok()
         });
         if file.is_file() && !is_self {
-            let text = std::fs::read_to_string(&file).map_err(|e| {
-                Box::new(EvalAltResult::ErrorModuleNotFound(
-                    format!("{path} ({}: {e})", file.display()),
-                    pos,
-                ))
-            })?;
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| not_found(format!("{path} ({}: {e})", file.display()), pos))?;
             return self.load(engine, &file.display().to_string(), &text, pos);
         }
-        let name = path.trim_end_matches(".rhai");
-        if let Some((_, text)) = STDLIB.iter().find(|(n, _)| *n == name) {
-            return self.load(engine, &format!("stdlib/{name}.rhai"), text, pos);
+        if let Some(module) = self.load_stdlib(engine, path, pos) {
+            return module;
         }
-        Err(Box::new(EvalAltResult::ErrorModuleNotFound(
+        Err(not_found(
             format!(
                 "{path} (looked for {} and in rb's stdlib: {})",
                 file.display(),
-                STDLIB
-                    .iter()
-                    .map(|(n, _)| *n)
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                stdlib_names()
             ),
             pos,
-        )))
+        ))
     }
 }

@@ -118,10 +118,15 @@ impl Lab {
 
     /// `rb ARGS... -i INVENTORY --ssh-config CONFIG`
     pub fn rb(&self, args: &[&str]) -> Command {
+        self.rb_with(&self.inventory(), args)
+    }
+
+    /// `rb ARGS... -i INV --ssh-config CONFIG`, with another inventory (see `inventory_with`).
+    pub fn rb_with(&self, inv: &Path, args: &[&str]) -> Command {
         let mut c = rb();
         c.args(args)
             .arg("-i")
-            .arg(self.inventory())
+            .arg(inv)
             .arg("--ssh-config")
             .arg(self.ssh_config());
         c
