@@ -283,7 +283,7 @@ impl Runtime {
         use rhai::{ASTNode, Expr, Stmt};
         *self.ctx.runbook.lock().unwrap_or_else(|e| e.into_inner()) = name.to_string();
         self.ctx.emitter.reset_recap();
-        let ast = self.compile(name, text)?;
+        let ast = self.compile_with(name, text, Some(functions))?;
         let combined = functions.merge(&ast);
         let result = self
             .engine
@@ -372,6 +372,16 @@ impl Runtime {
     /// Compile a runbook and load every module it imports, so a missing or broken module
     /// is a compile error (exit 2) with the import's position, before anything runs.
     fn compile(&self, name: &str, text: &str) -> Result<rhai::AST, Diagnostic> {
+        self.compile_with(name, text, None)
+    }
+
+    /// `compile`, knowing the functions an earlier REPL entry defined.
+    fn compile_with(
+        &self,
+        name: &str,
+        text: &str,
+        earlier: Option<&rhai::AST>,
+    ) -> Result<rhai::AST, Diagnostic> {
         use rhai::{ASTNode, Expr, Stmt};
         let mut ast = self
             .engine
@@ -396,6 +406,7 @@ impl Runtime {
                     ..Diagnostic::from_eval(name, &e)
                 })?;
         }
+        engine::calls::check(&self.engine, name, &ast, earlier)?;
         Ok(ast)
     }
 

@@ -116,13 +116,30 @@ fn bad_jsonpath_names_the_path_and_column() {
 }
 
 #[test]
-fn unknown_function_is_a_readable_error() {
-    let (out, _d) = run_script("let a = 1;\n  frobnicate(a);\n", &[]);
-    assert_eq!(out.status.code(), Some(1));
+fn unknown_function_is_a_readable_error_before_anything_runs() {
+    let (out, _d) = run_script("log(\"step 1\");\n  frobnicate(1);\n", &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(stdout(&out), "", "nothing ran");
     let err = stderr(&out);
-    assert!(err.contains("test.rhai:2:3: unknown function"), "{err}");
-    assert!(err.contains("frobnicate"), "{err}");
+    assert!(
+        err.contains("test.rhai:2:3: unknown function `frobnicate`; nothing was run"),
+        "{err}"
+    );
     assert_no_panic(&out);
+    let (out, _d) = run_script(
+        "let n = [1, 2].lenn();\nlet m = lenght([1]);\n",
+        &["--check"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("test.rhai:2:9: unknown function `lenght`"),
+        "{}",
+        stderr(&out)
+    );
+    // Right name, wrong argument types: found when called.
+    let (out, _d) = run_script("sh(42);\n", &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("test.rhai:1:1:"), "{}", stderr(&out));
 }
 
 #[test]

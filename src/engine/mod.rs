@@ -1,6 +1,7 @@
 //! Building the Rhai engine for a run: rb's API, `vars`/`local`, print routing, module
 //! resolution, cancellation, and compiling runbooks with file:line:col errors.
 
+pub mod calls;
 pub mod diagnostics;
 pub mod modules;
 
