@@ -543,3 +543,60 @@ fn ssh_persist_leaves_masters_for_the_next_run() {
         "closed at exit"
     );
 }
+
+#[test]
+fn on_a_terminal_each_running_host_has_a_progress_line() {
+    let (lab, _g) = lab();
+    let dir = tempfile::tempdir().unwrap();
+    let book = dir.path().join("slow.rhai");
+    std::fs::write(
+        &book,
+        "on(hosts(\"rbh1:rbh2\"), |h| task(\"settle\", || h.sh(\"sleep 2\")));\n",
+    )
+    .unwrap();
+    let socket = format!("rbprogress-{}", std::process::id());
+    let cmd = format!(
+        "{} run {} -i {} --ssh-config {}; sleep 30",
+        env!("CARGO_BIN_EXE_rb"),
+        book.display(),
+        lab.inventory().display(),
+        lab.ssh_config().display()
+    );
+    let tmux = |args: &[&str]| {
+        std::process::Command::new("tmux")
+            .args(["-L", &socket])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    assert!(tmux(&["new-session", "-d", "-x", "120", "-y", "20", &cmd])
+        .status
+        .success());
+    // While the commands run: one spinner line per host, task › command, elapsed time.
+    let started = Instant::now();
+    let mut screen = String::new();
+    while started.elapsed() < Duration::from_secs(5) {
+        screen = stdout(&tmux(&["capture-pane", "-p", "-t", "0"]));
+        if screen.contains("rbh1 settle › sleep 2")
+            && screen.contains("rbh2 settle › sleep 2")
+            && screen.contains("1s")
+        {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(
+        screen.contains("rbh1 settle › sleep 2") && screen.contains("rbh2 settle › sleep 2"),
+        "{screen}"
+    );
+    // When they are done the spinners are gone and the recap is there.
+    while started.elapsed() < Duration::from_secs(10) && !screen.contains("RECAP") {
+        std::thread::sleep(Duration::from_millis(100));
+        screen = stdout(&tmux(&["capture-pane", "-p", "-t", "0"]));
+    }
+    tmux(&["kill-server"]);
+    assert!(
+        screen.contains("RECAP") && !screen.contains("settle › sleep 2"),
+        "{screen}"
+    );
+}
