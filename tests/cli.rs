@@ -415,7 +415,7 @@ fn the_bundled_example_runs() {
 
 #[test]
 fn embedding_example_runs() {
-    // cargo test builds examples next to the test binaries' folder.
+    // `cargo test` builds examples next to the test binaries' folder; a filtered run may not.
     let exe = std::env::current_exe().unwrap();
     let example = exe
         .parent()
@@ -423,6 +423,15 @@ fn embedding_example_runs() {
         .parent()
         .unwrap()
         .join("examples/embed");
+    if !example.exists() {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let st = std::process::Command::new(cargo)
+            .args(["build", "--quiet", "--example", "embed"])
+            .current_dir(root())
+            .status()
+            .unwrap();
+        assert!(st.success(), "cargo build --example embed");
+    }
     let out = std::process::Command::new(&example)
         .output()
         .expect("examples/embed is built by cargo test");
