@@ -600,3 +600,61 @@ fn on_a_terminal_each_running_host_has_a_progress_line() {
         "{screen}"
     );
 }
+
+#[test]
+fn a_control_master_the_user_already_has_is_used_and_left_open() {
+    let (lab, _g) = lab();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("ssh_config");
+    // As operators write it: one ControlPath for every host, by its resolved address, so a
+    // master opened as `ssh rbh4` serves rb connecting to rbh4's ansible_host too.
+    let sock = dir.path().join("cm-%r@%h:%p");
+    std::fs::write(
+        &cfg,
+        format!(
+            "Host *\n    ControlPath {}\n\n{}",
+            sock.display(),
+            std::fs::read_to_string(lab.ssh_config()).unwrap()
+        ),
+    )
+    .unwrap();
+    let ssh = |args: &[&str]| {
+        std::process::Command::new("ssh")
+            .arg("-F")
+            .arg(&cfg)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    assert!(ssh(&[
+        "-o",
+        "ControlMaster=yes",
+        "-o",
+        "ControlPersist=60",
+        "-fN",
+        "rbh4"
+    ])
+    .status
+    .success());
+    let theirs = stdout(&ssh(&["rbh4", "echo $PPID"]));
+    let book = dir.path().join("b.rhai");
+    std::fs::write(&book, "print(host(\"rbh4\").sh(\"echo $PPID\").out);\n").unwrap();
+    let out = rb()
+        .args(["run", book.to_str().unwrap(), "-i"])
+        .arg(lab.inventory())
+        .arg("--ssh-config")
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        theirs,
+        "rb's command went through the user's master"
+    );
+    assert!(
+        ssh(&["-O", "check", "rbh4"]).status.success(),
+        "and left it open"
+    );
+    ssh(&["-O", "exit", "rbh4"]);
+}

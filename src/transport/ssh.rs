@@ -49,6 +49,8 @@ pub struct SshTransport {
     port: Option<u16>,
     opts: Arc<SshOptions>,
     session: Mutex<Option<Result<Arc<Session>, String>>>,
+    /// The session is the user's own ControlMaster: use it, never close it.
+    borrowed: std::sync::atomic::AtomicBool,
 }
 
 const PID_MARK: &[u8] = b"rb-pid:";
@@ -66,7 +68,51 @@ impl SshTransport {
             port,
             opts,
             session: Mutex::new(None),
+            borrowed: std::sync::atomic::AtomicBool::new(false),
         }
+    }
+
+    /// ssh's own settings for this destination (`ssh -G`), as the user's config resolves them.
+    fn ssh_args(&self, cmd: &mut tokio::process::Command) {
+        if let Some(cfg) = &self.opts.config {
+            cmd.arg("-F").arg(cfg);
+        }
+        if let Some(u) = &self.user {
+            cmd.arg("-l").arg(u);
+        }
+        if let Some(p) = self.port {
+            cmd.arg("-p").arg(p.to_string());
+        }
+    }
+
+    /// A ControlMaster the user already has open for this host (`ControlPath` in their ssh
+    /// config and a live socket): rb rides on it instead of opening its own.
+    async fn user_master(&self) -> Option<Session> {
+        let mut cmd = tokio::process::Command::new("ssh");
+        cmd.arg("-G");
+        self.ssh_args(&mut cmd);
+        cmd.arg("--")
+            .arg(&self.dest)
+            .stdin(std::process::Stdio::null());
+        let out = cmd.output().await.ok()?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        let path = text
+            .lines()
+            .find_map(|l| l.strip_prefix("controlpath "))?
+            .trim();
+        if path == "none" {
+            return None;
+        }
+        let path = match path.strip_prefix("~/") {
+            Some(rest) => PathBuf::from(std::env::var_os("HOME")?).join(rest),
+            None => PathBuf::from(path),
+        };
+        if !path.exists() {
+            return None;
+        }
+        let s = Session::resume_mux(path.into_boxed_path(), None);
+        s.check().await.ok()?;
+        Some(s)
     }
 
     /// The master connection, opened on first use. A failed connection is remembered: the
@@ -75,6 +121,13 @@ impl SshTransport {
         let mut slot = self.session.lock().await;
         if let Some(s) = slot.as_ref() {
             return s.clone().map_err(ExecError::Unreachable);
+        }
+        if let Some(s) = self.user_master().await {
+            self.borrowed
+                .store(true, std::sync::atomic::Ordering::SeqCst);
+            let s = Arc::new(s);
+            *slot = Some(Ok(s.clone()));
+            return Ok(s);
         }
         if let Some(persist) = self.opts.persist {
             let result = self.persistent_session(persist).await.map(Arc::new);
@@ -145,15 +198,7 @@ impl SshTransport {
         ] {
             cmd.arg("-o").arg(o);
         }
-        if let Some(cfg) = &self.opts.config {
-            cmd.arg("-F").arg(cfg);
-        }
-        if let Some(u) = &self.user {
-            cmd.arg("-l").arg(u);
-        }
-        if let Some(p) = self.port {
-            cmd.arg("-p").arg(p.to_string());
-        }
+        self.ssh_args(&mut cmd);
         cmd.arg("-fN")
             .arg("--")
             .arg(&self.dest)
@@ -380,8 +425,11 @@ impl Transport for SshTransport {
 
     fn close(&self) -> super::CloseFuture<'_> {
         Box::pin(async move {
-            if self.opts.persist.is_some() {
-                // Left running for the next run; ssh's ControlPersist ends it when idle.
+            if self.opts.persist.is_some()
+                || self.borrowed.load(std::sync::atomic::Ordering::SeqCst)
+            {
+                // Left running: for the next run (ssh's ControlPersist ends it when idle), or
+                // because it is the user's own master.
                 return;
             }
             let s = self.session.lock().await.take();
