@@ -3,6 +3,7 @@
 
 mod local;
 mod ssh;
+mod ssh_config;
 
 pub use local::LocalTransport;
 pub use ssh::{SshOptions, SshTransport};

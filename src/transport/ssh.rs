@@ -122,7 +122,13 @@ impl SshTransport {
         if let Some(s) = slot.as_ref() {
             return s.clone().map_err(ExecError::Unreachable);
         }
-        if let Some(s) = self.user_master().await {
+        // Asking ssh costs a process per host, so only when a config could name a master.
+        let borrowed = if super::ssh_config::may_set_control_path(self.opts.config.as_deref()) {
+            self.user_master().await
+        } else {
+            None
+        };
+        if let Some(s) = borrowed {
             self.borrowed
                 .store(true, std::sync::atomic::Ordering::SeqCst);
             let s = Arc::new(s);
