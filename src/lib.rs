@@ -312,15 +312,17 @@ impl Runtime {
             }
         }
         result.map_err(|mut d| {
+            self.blame(&d);
             d.message = self.ctx.secrets().redact(&d.message);
             d
         })
     }
 
-    /// Report the recap of what the last `eval_in_scope` did on hosts other than the controller.
+    /// Report the recap of what the last `eval_in_scope` did (printed when it touched hosts
+    /// other than the controller); progress lines of the entry end here.
     pub fn recap_entry(&self) {
         let rows = self.ctx.emitter.recap();
-        if rows.iter().any(|r| r.host != "local") {
+        if !rows.is_empty() {
             self.ctx.emit(Event::Recap { hosts: rows });
         }
     }
@@ -340,6 +342,16 @@ impl Runtime {
             d.exit_code = 130;
         }
         d
+    }
+
+    /// The host whose command raised the error `d` that ended the run (or REPL entry), if
+    /// a command did: it counts as failed (or unreachable) in the recap.
+    fn blame(&self, d: &Diagnostic) -> Option<String> {
+        let (host, unreachable) = api::shell::take_raised_on(&d.message)?;
+        if !self.ctx.has_failed(&host) {
+            self.ctx.emitter.mark_failed(&host, unreachable);
+        }
+        Some(host)
     }
 
     /// The engine, for callers who want to register more functions.
@@ -463,9 +475,10 @@ impl Runtime {
             ))
         });
         let result = result.map_err(|mut d| {
+            let host = self.blame(&d).unwrap_or_else(context::current_host);
             d.message = self.ctx.secrets().redact(&d.message);
             self.ctx.emit(Event::Error {
-                host: context::current_host(),
+                host,
                 message: d.to_string_without_location(),
                 file: d.file.clone(),
                 line: d.line,

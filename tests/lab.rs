@@ -658,3 +658,58 @@ fn a_control_master_the_user_already_has_is_used_and_left_open() {
     );
     ssh(&["-O", "exit", "rbh4"]);
 }
+
+#[test]
+fn a_command_that_ends_the_run_outside_on_counts_its_host_failed_or_unreachable() {
+    let (lab, _g) = lab();
+    let dir = tempfile::tempdir().unwrap();
+    let inv = lab.inventory_with(
+        "",
+        "[ghosts]\nghost ansible_host=10.77.0.1 ansible_port=1\n",
+        dir.path(),
+    );
+    let events = |script: &str| -> Vec<serde_json::Value> {
+        let book = dir.path().join("b.rhai");
+        std::fs::write(&book, script).unwrap();
+        let out = lab
+            .rb_with(&inv, &["run", book.to_str().unwrap(), "--json"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        stdout(&out)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    let find = |ev: &[serde_json::Value], kind: &str| {
+        ev.iter()
+            .find(|e| e["event"] == kind)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {kind} event in {ev:?}"))
+    };
+    let row = |ev: &[serde_json::Value], host: &str| {
+        find(ev, "recap")["hosts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["host"] == host)
+            .cloned()
+            .unwrap_or_else(|| panic!("no recap row for {host}"))
+    };
+
+    let ev = events("hosts(\"rbh2\")[0].sh(\"true\");\nhosts(\"rbh1\")[0].sh(\"exit 4\");\n");
+    assert_eq!(find(&ev, "error")["host"], "rbh1");
+    assert_eq!(row(&ev, "rbh1")["failed"], 1);
+    assert_eq!(row(&ev, "rbh2")["failed"], 0);
+    assert_eq!(row(&ev, "rbh2")["ok"], 1);
+
+    let ev = events("hosts(\"ghost\")[0].sh(\"true\");\n");
+    assert_eq!(find(&ev, "error")["host"], "ghost");
+    assert_eq!(row(&ev, "ghost")["unreachable"], 1);
+    assert_eq!(row(&ev, "ghost")["failed"], 0);
+
+    // A failure the runbook caught is not what ended the run: nobody is blamed for it.
+    let ev = events("try { hosts(\"rbh1\")[0].sh(\"false\"); } catch {}\nfail(\"later\");\n");
+    assert_eq!(find(&ev, "error")["host"], "local");
+    assert_eq!(row(&ev, "rbh1")["failed"], 0);
+}

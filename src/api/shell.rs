@@ -193,6 +193,26 @@ fn tail(text: &str, lines: usize) -> String {
         .join("\n  ")
 }
 
+thread_local! {
+    /// The last command failure raised on this thread: (host, message, unreachable). If that
+    /// error is the one that ends the run, the host is counted failed in the recap.
+    static RAISED: std::cell::RefCell<Option<(String, String, bool)>> = const { std::cell::RefCell::new(None) };
+}
+
+fn raised(host: &str, msg: &str, unreachable: bool) {
+    let first = msg.lines().next().unwrap_or_default().to_string();
+    RAISED.with(|r| *r.borrow_mut() = Some((host.to_string(), first, unreachable)));
+}
+
+/// The host whose command raised `message` (the error that ended the run or REPL entry),
+/// and whether it was unreachable.
+pub fn take_raised_on(message: &str) -> Option<(String, bool)> {
+    RAISED
+        .with(|r| r.borrow_mut().take())
+        .filter(|(_, m, _)| message.contains(m.as_str()))
+        .map(|(h, _, u)| (h, u))
+}
+
 /// What a transport failure means, in words. Unreachable errors start with
 /// `unreachable: HOST:` so fan-out can tell them from failures of the runbook.
 pub fn exec_error(e: &ExecError, host: &str, shown: &str) -> String {
@@ -286,6 +306,9 @@ pub fn run(
         Ok(out) => out,
         Err(e) => {
             let msg = exec_error(&e, &host_name, &shown);
+            if !matches!(e, ExecError::Cancelled) {
+                raised(&host_name, &msg, matches!(e, ExecError::Unreachable(_)));
+            }
             ctx.emit(Event::CmdResult {
                 host: host_name,
                 task,
@@ -341,6 +364,7 @@ pub fn run(
             msg.push_str(&format!("\n  stderr: {t}"));
         }
         msg.push_str("\n  hint: pass #{check: false} to handle a failure yourself");
+        raised(&host_name, &msg, false);
         return Err(at(nctx, msg));
     }
     Ok(result)

@@ -36,6 +36,12 @@ impl Emitter {
         self.recap.reset();
     }
 
+    /// Count `host` as failed (or unreachable) in the recap without another event: the
+    /// error event that follows tells the story.
+    pub fn mark_failed(&self, host: &str, unreachable: bool) {
+        self.recap.mark_failed(host, unreachable);
+    }
+
     /// The per-host totals so far.
     pub fn recap(&self) -> Vec<RecapRow> {
         self.recap.rows()

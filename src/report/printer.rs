@@ -107,10 +107,12 @@ impl HumanPrinter {
     }
 
     fn finish_bars(&self) {
-        if let Some((_, bars)) = &self.bars {
+        if let Some((multi, bars)) = &self.bars {
             for (_, b) in bars.lock().unwrap_or_else(|e| e.into_inner()).drain() {
                 b.finish_and_clear();
+                multi.remove(&b);
             }
+            let _ = multi.clear();
         }
     }
 

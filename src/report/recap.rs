@@ -60,15 +60,19 @@ impl Recap {
             }),
             Event::HostFailed {
                 host, unreachable, ..
-            } => self.with_row(host, |r| {
-                if *unreachable {
-                    r.0.unreachable = 1;
-                } else {
-                    r.0.failed = 1;
-                }
-            }),
+            } => self.mark_failed(host, *unreachable),
             _ => {}
         }
+    }
+
+    pub fn mark_failed(&self, host: &str, unreachable: bool) {
+        self.with_row(host, |r| {
+            if unreachable {
+                r.0.unreachable = 1;
+            } else {
+                r.0.failed = 1;
+            }
+        });
     }
 
     /// Start counting afresh (the REPL reports per entry).
