@@ -386,8 +386,10 @@ impl Repl {
                         continue;
                     }
                     let r = self.eval("<entry>", &line);
-                    self.show(r, &mut out);
+                    // The recap first: it ends the entry's spinners, which would otherwise
+                    // draw over the result and the next prompt.
                     self.rt.recap_entry();
+                    self.show(r, &mut out);
                 }
                 // Ctrl-C at the prompt clears the line.
                 Err(ReadlineError::Interrupted) => continue,
@@ -430,8 +432,8 @@ impl Repl {
                     }
                 } else {
                     let r = self.eval("<entry>", &entry);
-                    failed |= !self.show(r, &mut out);
                     self.rt.recap_entry();
+                    failed |= !self.show(r, &mut out);
                 }
             }
             if done {

@@ -122,7 +122,7 @@ fn a_closure_entered_across_lines_runs() {
     t.line("  s.to_upper()");
     t.line("}");
     t.line("`${twice.call(21)} ${shout(\"ok\")}`");
-    t.wait_for("42 OK", Duration::from_secs(5));
+    t.wait_for("42 OK", Duration::from_secs(15));
 }
 
 #[test]
@@ -130,13 +130,49 @@ fn an_error_keeps_the_session_alive() {
     let t = Term::start("error", &[], None);
     t.line("let x = 40;");
     t.line("no_such_function(x)");
-    let s = t.wait_for("error at 1:1: unknown function", Duration::from_secs(5));
+    let s = t.wait_for("error at 1:1: unknown function", Duration::from_secs(15));
     assert!(s.contains("no_such_function"), "{s}");
     t.line("x + 2");
-    t.wait_for("\n42", Duration::from_secs(5));
+    t.wait_for("\n42", Duration::from_secs(15));
     t.line("\"abc\".matches(\"a(\")");
-    t.wait_for("error at 1:7: invalid regex", Duration::from_secs(5));
+    t.wait_for("error at 1:7: invalid regex", Duration::from_secs(15));
     assert!(t.alive());
+}
+
+#[test]
+fn spinners_end_with_the_entry_and_never_draw_over_the_prompt() {
+    let t = Term::start("spinner", &[], None);
+    t.line("sh(\"sleep 0.5; echo first\").out");
+    t.wait_for("\nfirst", Duration::from_secs(15));
+    t.line("sh(\"sleep 0.5; exit 3\")");
+    t.wait_for(
+        "error at 1:1: command failed on local (rc 3)",
+        Duration::from_secs(15),
+    );
+    t.line("6 * 7");
+    let s = t.wait_for("\n42", Duration::from_secs(15));
+    // Let any live spinner tick (every 120 ms) so it would show.
+    std::thread::sleep(Duration::from_millis(400));
+    let s2 = t.screen();
+    assert_eq!(
+        s.trim_end(),
+        s2.trim_end(),
+        "the screen changed after the entry ended"
+    );
+    let spinner = [
+        '⠁', '⠂', '⠄', '⡀', '⢀', '⠠', '⠐', '⠈', '⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏',
+        '⠲', '⠒',
+    ];
+    assert!(
+        !s2.contains(spinner),
+        "a spinner frame was left on screen:\n{s2}"
+    );
+    let lines: Vec<&str> = s2.lines().filter(|l| !l.is_empty()).collect();
+    assert_eq!(
+        lines.last().map(|l| l.trim_end()),
+        Some("rb[localhost]>"),
+        "{s2}"
+    );
 }
 
 #[test]
@@ -149,11 +185,11 @@ fn history_survives_a_restart_and_ctrl_r_searches_it() {
     let t = Term::start("history2", &[], Some(state));
     // The last entry was `:quit`; the one before it is the line we look for.
     t.keys(&["Up", "Up"]);
-    t.wait_for("]> let marker_from_last_time = 7", Duration::from_secs(5));
+    t.wait_for("]> let marker_from_last_time = 7", Duration::from_secs(15));
     t.keys(&["C-c"]);
     t.keys(&["C-r"]);
     t.keys(&["-l", "marker_from"]);
-    t.wait_for("marker_from_last_time = 7", Duration::from_secs(5));
+    t.wait_for("marker_from_last_time = 7", Duration::from_secs(15));
 }
 
 #[test]
@@ -162,11 +198,11 @@ fn ctrl_c_clears_the_line_and_ctrl_d_exits() {
     t.keys(&["-l", "this is not rhai"]);
     t.keys(&["C-c"]);
     t.line("1 + 1");
-    let s = t.wait_for("\n2", Duration::from_secs(5));
+    let s = t.wait_for("\n2", Duration::from_secs(15));
     assert!(!s.contains("error"), "{s}");
     t.keys(&["C-d"]);
     let started = Instant::now();
-    while t.alive() && started.elapsed() < Duration::from_secs(5) {
+    while t.alive() && started.elapsed() < Duration::from_secs(15) {
         std::thread::sleep(Duration::from_millis(50));
     }
     assert!(!t.alive(), "Ctrl-D ends the REPL");
@@ -176,10 +212,10 @@ fn ctrl_c_clears_the_line_and_ctrl_d_exits() {
 fn help_and_hosts_commands() {
     let t = Term::start("help", &[], None);
     t.line(":help retry");
-    let s = t.wait_for("example:", Duration::from_secs(5));
+    let s = t.wait_for("example:", Duration::from_secs(15));
     assert!(s.contains("retry(#{retries, delay}, action)"), "{s}");
     t.line(":hosts");
-    t.wait_for("localhost  127.0.0.1", Duration::from_secs(5));
+    t.wait_for("localhost  127.0.0.1", Duration::from_secs(15));
 }
 
 #[test]
@@ -197,16 +233,16 @@ fn completion_offers_hosts_and_groups_and_ctrl_c_stops_a_remote_command() {
         ],
         None,
     );
-    t.wait_for("rb[inventory.ini]>", Duration::from_secs(5));
+    t.wait_for("rb[inventory.ini]>", Duration::from_secs(15));
     // A host name inside a string, and a group name.
     t.keys(&["-l", "host(\"rbh"]);
     t.keys(&["Tab", "Tab"]);
-    let s = t.wait_for("rbh10", Duration::from_secs(5));
+    let s = t.wait_for("rbh10", Duration::from_secs(15));
     assert!(s.contains("rbh2") && s.contains("rbh9"), "{s}");
     t.keys(&["C-c"]);
     t.keys(&["-l", ":hosts la"]);
     t.keys(&["Tab"]);
-    t.wait_for(":hosts lab", Duration::from_secs(5));
+    t.wait_for(":hosts lab", Duration::from_secs(15));
     t.keys(&["C-c"]);
 
     t.line("host(\"rbh1\").sh(\"exec -a rbreplsleep sleep 30\", #{shell: \"/bin/bash\"})");
@@ -232,5 +268,5 @@ fn completion_offers_hosts_and_groups_and_ctrl_c_stops_a_remote_command() {
         "the remote command was killed"
     );
     t.line("host(\"rbh1\").sh(\"echo still-here\").out");
-    t.wait_for("\nstill-here", Duration::from_secs(5));
+    t.wait_for("\nstill-here", Duration::from_secs(15));
 }
