@@ -127,7 +127,7 @@ fn unknown_function_is_a_readable_error_before_anything_runs() {
     );
     assert_no_panic(&out);
     let (out, _d) = run_script(
-        "let n = [1, 2].lenn();\nlet m = lenght([1]);\n",
+        "let n = [1, 2].len();\nlet m = lenght([1]);\n",
         &["--check"],
     );
     assert_eq!(out.status.code(), Some(2));
@@ -136,6 +136,21 @@ fn unknown_function_is_a_readable_error_before_anything_runs() {
         "{}",
         stderr(&out)
     );
+    // Methods too, before anything runs.
+    let (out, _d) = run_script("log(\"step 1\");\nlet n = [1, 2].lenn();\n", &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(stdout(&out), "", "nothing ran");
+    assert!(
+        stderr(&out).contains("test.rhai:2:16: unknown method `lenn` (did you mean `len`?)"),
+        "{}",
+        stderr(&out)
+    );
+    // A closure kept in a map is called as a method: not unknown.
+    let (out, _d) = run_script(
+        "let o = #{n: 21, twice: |x| this.n * x};\nprint(o.twice(2));\n",
+        &[],
+    );
+    assert_eq!(stdout(&out), "42\n", "{}", stderr(&out));
     // Right name, wrong argument types: found when called.
     let (out, _d) = run_script("sh(42);\n", &[]);
     assert_eq!(out.status.code(), Some(1));

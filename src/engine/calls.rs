@@ -19,8 +19,9 @@ const KEYWORDS: &[&str] = &[
     "is_def_var",
 ];
 
-/// Every plain (not namespaced, not method) call in `ast` names a function that exists:
-/// registered, built in, or defined by the script (or by an earlier REPL entry).
+/// Every plain (not namespaced) call and method call in `ast` names a function that exists:
+/// registered, built in, or defined by the script (or by an earlier REPL entry). Argument
+/// types are still checked when the call runs.
 pub fn check(
     engine: &Engine,
     file: &str,
@@ -36,26 +37,52 @@ pub fn check(
     for a in [Some(ast), earlier].into_iter().flatten() {
         known.extend(a.iter_functions().map(|f| f.name.to_string()));
     }
+    // A method call may also reach a closure kept in a map (`o.f()` with `o = #{f: || ..}`):
+    // any name the script uses as a map key or property is allowed as a method.
+    let mut props: HashSet<String> = HashSet::new();
+    ast.walk(&mut |path: &[ASTNode]| {
+        match path.last() {
+            Some(ASTNode::Expr(Expr::Map(m, _))) => {
+                props.extend(m.0.iter().map(|(k, _)| k.name.to_string()));
+            }
+            Some(ASTNode::Expr(Expr::Property(p, _))) => {
+                props.insert(p.2.to_string());
+            }
+            // A map of constants, folded by the optimizer.
+            Some(ASTNode::Expr(Expr::DynamicConstant(v, _))) if v.is_map() => {
+                if let Some(m) = v.read_lock::<rhai::Map>() {
+                    props.extend(m.keys().map(|k| k.to_string()));
+                }
+            }
+            _ => {}
+        }
+        true
+    });
     let mut unknown = None;
     ast.walk(&mut |path: &[ASTNode]| {
         // A call is an expression, or a statement of its own (`frobnicate(1);`).
         let call = match path.last() {
-            Some(ASTNode::Expr(Expr::FnCall(call, pos))) => Some((call, pos)),
-            Some(ASTNode::Stmt(Stmt::FnCall(call, pos))) => Some((call, pos)),
+            Some(ASTNode::Expr(Expr::FnCall(call, pos))) => Some((call, pos, false)),
+            Some(ASTNode::Stmt(Stmt::FnCall(call, pos))) => Some((call, pos, false)),
+            // Methods only for whole files: a REPL entry may call a closure kept in a map
+            // made by an earlier entry, which this AST cannot see.
+            Some(ASTNode::Expr(Expr::MethodCall(call, pos))) if earlier.is_none() => {
+                Some((call, pos, true))
+            }
             _ => None,
         };
-        if let Some((call, pos)) = call {
+        if let Some((call, pos, method)) = call {
             let name = call.name.as_str();
             let plain = call.namespace.is_empty()
                 && name.starts_with(|c: char| c.is_alphabetic() || c == '_');
-            if plain && !known.contains(name) {
-                unknown = Some((name.to_string(), *pos));
+            if plain && !known.contains(name) && !(method && props.contains(name)) {
+                unknown = Some((name.to_string(), *pos, method));
                 return false;
             }
         }
         true
     });
-    let Some((name, pos)) = unknown else {
+    let Some((name, pos, method)) = unknown else {
         return Ok(());
     };
     let suggestion = known
@@ -67,7 +94,10 @@ pub fn check(
         .map(|(_, k)| format!(" (did you mean `{k}`?)"))
         .unwrap_or_default();
     Err(Diagnostic {
-        message: format!("unknown function `{name}`{suggestion}; nothing was run"),
+        message: format!(
+            "unknown {} `{name}`{suggestion}; nothing was run",
+            if method { "method" } else { "function" }
+        ),
         file: Some(file.to_string()),
         line: pos.line(),
         col: pos.position(),
