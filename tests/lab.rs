@@ -183,15 +183,20 @@ on(hosts("rbh1:rbh2:rbh3:rbh4:rbh5"), |h| {
     }
 }
 
+/// The lab's inventory plus `ghost`, a host whose port refuses connections.
+fn with_ghost(lab: &Lab, dir: &std::path::Path) -> std::path::PathBuf {
+    lab.inventory_with(
+        "",
+        "[ghosts]\nghost ansible_host=10.77.0.1 ansible_port=1\n",
+        dir,
+    )
+}
+
 #[test]
 fn a_host_that_refuses_connections_is_unreachable_with_sshs_reason() {
     let (lab, _g) = lab();
     let dir = tempfile::tempdir().unwrap();
-    let inv = lab.inventory_with(
-        "",
-        "[ghosts]\nghost ansible_host=10.77.0.1 ansible_port=1\n",
-        dir.path(),
-    );
+    let inv = with_ghost(&lab, dir.path());
     let book = dir.path().join("b.rhai");
     std::fs::write(
         &book,
@@ -663,11 +668,7 @@ fn a_control_master_the_user_already_has_is_used_and_left_open() {
 fn a_command_that_ends_the_run_outside_on_counts_its_host_failed_or_unreachable() {
     let (lab, _g) = lab();
     let dir = tempfile::tempdir().unwrap();
-    let inv = lab.inventory_with(
-        "",
-        "[ghosts]\nghost ansible_host=10.77.0.1 ansible_port=1\n",
-        dir.path(),
-    );
+    let inv = with_ghost(&lab, dir.path());
     let events = |script: &str| -> Vec<serde_json::Value> {
         let book = dir.path().join("b.rhai");
         std::fs::write(&book, script).unwrap();
