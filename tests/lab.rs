@@ -91,20 +91,25 @@ let r = on(hosts(vars.pattern), vars.opts, |h| h.sh("date +%s%N; sleep 0.4; date
 print(to_json(r));
 "#;
 
-#[test]
-fn serial_2_never_has_more_than_2_hosts_in_flight() {
-    let (lab, _g) = lab();
+/// Each of the five hosts' (start, end) of a 0.4 s command, run with `on` options `opts`.
+fn timed_run(lab: &Lab, opts: &str) -> BTreeMap<String, (u128, u128)> {
     let out = lab.run(
         TIMED,
         &[
             "-e",
             &format!("pattern={FIVE}"),
             "-e",
-            r#"opts={"serial": 2}"#,
+            &format!("opts={opts}"),
         ],
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let iv = intervals(&stdout(&out));
+    intervals(&stdout(&out))
+}
+
+#[test]
+fn serial_2_never_has_more_than_2_hosts_in_flight() {
+    let (lab, _g) = lab();
+    let iv = timed_run(&lab, r#"{"serial": 2}"#);
     assert_eq!(iv.len(), 5);
     let most = iv
         .values()
@@ -117,17 +122,8 @@ fn serial_2_never_has_more_than_2_hosts_in_flight() {
 #[test]
 fn serial_list_makes_batches_of_1_then_half() {
     let (lab, _g) = lab();
-    let out = lab.run(
-        TIMED,
-        &[
-            "-e",
-            &format!("pattern={FIVE}"),
-            "-e",
-            r#"opts={"serial": [1, "50%"]}"#,
-        ],
-    );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let mut iv: Vec<(u128, u128)> = intervals(&stdout(&out)).into_values().collect();
+    let iv = timed_run(&lab, r#"{"serial": [1, "50%"]}"#);
+    let mut iv: Vec<(u128, u128)> = iv.into_values().collect();
     iv.sort();
     // A new batch starts only after every host of the previous one ended.
     let mut batches: Vec<usize> = Vec::new();
