@@ -710,3 +710,53 @@ fn a_command_that_ends_the_run_outside_on_counts_its_host_failed_or_unreachable(
     assert_eq!(find(&ev, "error")["host"], "local");
     assert_eq!(row(&ev, "rbh1")["failed"], 0);
 }
+
+#[test]
+fn host_keys_are_checked_even_when_the_ssh_config_says_not_to() {
+    let (lab, _g) = lab();
+    let dir = tempfile::tempdir().unwrap();
+    let known = dir.path().join("known_hosts");
+    std::fs::write(&known, "").unwrap();
+    let cfg = dir.path().join("ssh_config");
+    // A config that would accept (and record) any key; rb must not.
+    std::fs::write(
+        &cfg,
+        format!(
+            "Host *\n    UserKnownHostsFile {}\n    StrictHostKeyChecking no\n\n{}",
+            known.display(),
+            std::fs::read_to_string(lab.ssh_config()).unwrap()
+        ),
+    )
+    .unwrap();
+    lab.ssh("rbh3", "rm -f /tmp/rb-hostkey");
+    for extra in [&[][..], &["--ssh-persist", "30"][..]] {
+        let out = rb()
+            .args(["exec", "rbh3", "touch /tmp/rb-hostkey"])
+            .args(extra)
+            .arg("-i")
+            .arg(lab.inventory())
+            .arg("--ssh-config")
+            .arg(&cfg)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{extra:?}");
+        let err = stderr(&out);
+        assert!(
+            err.contains("rbh3 › UNREACHABLE") && err.contains("Host key verification failed"),
+            "{extra:?}: {err}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(&known).unwrap(),
+            "",
+            "no key was recorded"
+        );
+    }
+    assert_eq!(
+        lab.ssh(
+            "rbh3",
+            "test -e /tmp/rb-hostkey && echo ran || echo untouched"
+        )
+        .trim(),
+        "untouched"
+    );
+}
