@@ -318,13 +318,20 @@ impl Runtime {
         })
     }
 
-    /// Report the recap of what the last `eval_in_scope` did (printed when it touched hosts
-    /// other than the controller); progress lines of the entry end here.
+    /// End the last `eval_in_scope`: its progress lines end here, and when it fanned out
+    /// (`on`, `run_once`) the recap lists what it did on each host. A single command
+    /// outside `on` shows its own result and needs no table.
     pub fn recap_entry(&self) {
         let rows = self.ctx.emitter.recap();
-        if !rows.is_empty() {
-            self.ctx.emit(Event::Recap { hosts: rows });
+        if rows.is_empty() {
+            return;
         }
+        let hosts = if self.ctx.emitter.fanned_out() {
+            rows
+        } else {
+            Vec::new()
+        };
+        self.ctx.emit(Event::Recap { hosts });
     }
 
     /// A runtime error for people: position, task path, and 130 when interrupted.

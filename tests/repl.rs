@@ -270,3 +270,36 @@ fn completion_offers_hosts_and_groups_and_ctrl_c_stops_a_remote_command() {
     t.line("host(\"rbh1\").sh(\"echo still-here\").out");
     t.wait_for("\nstill-here", Duration::from_secs(15));
 }
+
+#[test]
+fn an_entry_that_fans_out_prints_its_recap_before_its_result_and_a_single_command_none() {
+    let (lab, _g) = lab();
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "printf '%s\\n' 'host(\"rbh1\").sh(\"hostname\").out' \
+             'on(hosts(\"lab[0:1]\"), |h| h.sh(\"hostname\").out)' \
+             | {} repl -i {} --ssh-config {} 2>&1",
+            env!("CARGO_BIN_EXE_rb"),
+            lab.inventory().display(),
+            lab.ssh_config().display()
+        ))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.contains(" › hostname: "))
+        .collect();
+    assert_eq!(
+        lines[0], "rbh1",
+        "the single command: its output, no recap\n{text}"
+    );
+    assert_eq!(lines[1], "RECAP", "{text}");
+    assert!(
+        lines[3].starts_with("rbh1 ") && lines[4].starts_with("rbh2 "),
+        "{text}"
+    );
+    assert_eq!(lines[5..], ["rbh1  rbh1", "rbh2  rbh2"], "{text}");
+}

@@ -42,6 +42,11 @@ impl Emitter {
         self.recap.mark_failed(host, unreachable);
     }
 
+    /// Whether an `on(...)`/`run_once` ran since the recap was last reset.
+    pub fn fanned_out(&self) -> bool {
+        self.recap.fanned_out()
+    }
+
     /// The per-host totals so far.
     pub fn recap(&self) -> Vec<RecapRow> {
         self.recap.rows()

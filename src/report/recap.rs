@@ -1,6 +1,7 @@
 //! The recap: per-host totals gathered from the event stream (Ansible's PLAY RECAP).
 
 use super::event::{Event, RecapRow};
+use std::sync::atomic::Ordering;
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -10,6 +11,8 @@ type Row = (RecapRow, Option<Instant>, Option<Instant>);
 #[derive(Default)]
 pub struct Recap {
     rows: Mutex<Vec<Row>>,
+    /// Some host ran its part of an `on(...)`/`run_once` since the last reset.
+    fanned_out: std::sync::atomic::AtomicBool,
 }
 
 impl Recap {
@@ -61,6 +64,7 @@ impl Recap {
             Event::HostFailed {
                 host, unreachable, ..
             } => self.mark_failed(host, *unreachable),
+            Event::HostEnd { .. } => self.fanned_out.store(true, Ordering::Relaxed),
             _ => {}
         }
     }
@@ -78,6 +82,11 @@ impl Recap {
     /// Start counting afresh (the REPL reports per entry).
     pub fn reset(&self) {
         self.rows.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        self.fanned_out.store(false, Ordering::Relaxed);
+    }
+
+    pub fn fanned_out(&self) -> bool {
+        self.fanned_out.load(Ordering::Relaxed)
     }
 
     pub fn rows(&self) -> Vec<RecapRow> {
