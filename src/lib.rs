@@ -431,26 +431,29 @@ impl Runtime {
 
     /// Run a runbook file; imports resolve beside it.
     pub fn run_file(&mut self, path: &Path) -> Result<Dynamic, Diagnostic> {
-        let (name, text) = read_runbook(path)?;
+        // A runbook that cannot be read is reported like any other error of the run.
+        let name = path.display().to_string();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Diagnostic::plain(format!("cannot read runbook {name}: {e}"), 2));
         self.point_imports_at(path);
-        self.run_named(&name, &text, true)
+        self.run_named(&name, text.as_deref().map_err(Clone::clone), true)
     }
 
     /// Run a script given as a string; imports resolve in the current directory.
     pub fn run_script(&self, name: &str, text: &str) -> Result<Dynamic, Diagnostic> {
-        self.run_named(name, text, true)
+        self.run_named(name, Ok(text), true)
     }
 
     /// Like `run_script`, but hosts that failed inside `on(...)` do not make the result an
     /// error: the caller reads them from the script's value (as `rb exec` does).
     pub fn run_script_keep_going(&self, name: &str, text: &str) -> Result<Dynamic, Diagnostic> {
-        self.run_named(name, text, false)
+        self.run_named(name, Ok(text), false)
     }
 
     fn run_named(
         &self,
         name: &str,
-        text: &str,
+        text: Result<&str, Diagnostic>,
         fail_on_failed_hosts: bool,
     ) -> Result<Dynamic, Diagnostic> {
         let started = Instant::now();
@@ -459,11 +462,13 @@ impl Runtime {
             runbook: name.to_string(),
             check_mode: self.ctx.check_mode,
         });
-        let result = self.compile(name, text).and_then(|ast| {
-            self.engine
-                .eval_ast_with_scope::<Dynamic>(&mut Scope::new(), &ast)
-                .map_err(|e| self.runtime_diagnostic(name, &e))
-        });
+        let result = text
+            .and_then(|text| self.compile(name, text))
+            .and_then(|ast| {
+                self.engine
+                    .eval_ast_with_scope::<Dynamic>(&mut Scope::new(), &ast)
+                    .map_err(|e| self.runtime_diagnostic(name, &e))
+            });
         // Hosts that failed inside `on(...)` fail the run even when the runbook went on.
         let result = result.and_then(|v| {
             let failed = self

@@ -27,6 +27,51 @@ print(sh(["printf", "%s", "no $expansion here"]).stdout);
 }
 
 #[test]
+fn a_missing_runbook_or_inventory_is_one_clear_error_and_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = rb()
+        .args(["run", "nope.rhai"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out),
+        "error: cannot read runbook nope.rhai: No such file or directory (os error 2)\n"
+    );
+    let out = rb()
+        .args(["run", "nope.rhai", "--json"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let events: Vec<serde_json::Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let kinds: Vec<&str> = events
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["run_start", "error", "recap", "run_end"]);
+    assert_eq!(events[3]["exit_code"], 2);
+
+    std::fs::write(dir.path().join("ok.rhai"), "log(1);\n").unwrap();
+    let out = rb()
+        .args(["run", "ok.rhai", "-i", "missing.ini"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(stdout(&out), "", "nothing ran");
+    assert!(
+        stderr(&out).starts_with("error: missing.ini")
+            && stderr(&out).contains("cannot read inventory"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
 fn syntax_error_is_file_line_col_and_exit_2() {
     let (out, dir) = run_script("let x = 1;\nlet y = (2 + ;\n", &[]);
     assert_eq!(out.status.code(), Some(2));

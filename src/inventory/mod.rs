@@ -21,7 +21,11 @@ pub struct InventoryError {
 
 impl fmt::Display for InventoryError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}: {}", self.file, self.line, self.message)
+        // Line 0: about the file as a whole (it cannot be read).
+        match self.line {
+            0 => write!(f, "{}: {}", self.file, self.message),
+            l => write!(f, "{}:{l}: {}", self.file, self.message),
+        }
     }
 }
 
