@@ -436,25 +436,37 @@ impl Runtime {
         let text = std::fs::read_to_string(path)
             .map_err(|e| Diagnostic::plain(format!("cannot read runbook {name}: {e}"), 2));
         self.point_imports_at(path);
-        self.run_named(&name, text.as_deref().map_err(Clone::clone), true)
+        self.run_named(&name, text.as_deref().map_err(Clone::clone), None)
     }
 
     /// Run a script given as a string; imports resolve in the current directory.
     pub fn run_script(&self, name: &str, text: &str) -> Result<Dynamic, Diagnostic> {
-        self.run_named(name, Ok(text), true)
+        self.run_named(name, Ok(text), None)
     }
 
     /// Like `run_script`, but hosts that failed inside `on(...)` do not make the result an
-    /// error: the caller reads them from the script's value (as `rb exec` does).
-    pub fn run_script_keep_going(&self, name: &str, text: &str) -> Result<Dynamic, Diagnostic> {
-        self.run_named(name, Ok(text), false)
+    /// error: the caller reads them from the script's value (as `rb exec` does). `settle`
+    /// sees that value before the recap, to judge hosts itself (`Ctx::fail_host`).
+    pub fn run_script_keep_going(
+        &self,
+        name: &str,
+        text: &str,
+        settle: impl FnOnce(&Dynamic, &Ctx),
+    ) -> Result<Dynamic, Diagnostic> {
+        self.run_named(
+            name,
+            Ok(text),
+            Some(Box::new(|v: &Dynamic| settle(v, &self.ctx))),
+        )
     }
 
+    /// `keep_going`: `None` fails the run when a host failed inside `on(...)`; otherwise
+    /// the run stands and the closure settles the hosts from the script's value.
     fn run_named(
         &self,
         name: &str,
         text: Result<&str, Diagnostic>,
-        fail_on_failed_hosts: bool,
+        keep_going: Option<Settle<'_>>,
     ) -> Result<Dynamic, Diagnostic> {
         let started = Instant::now();
         *self.ctx.runbook.lock().unwrap_or_else(|e| e.into_inner()) = name.to_string();
@@ -469,6 +481,10 @@ impl Runtime {
                     .eval_ast_with_scope::<Dynamic>(&mut Scope::new(), &ast)
                     .map_err(|e| self.runtime_diagnostic(name, &e))
             });
+        let fail_on_failed_hosts = keep_going.is_none();
+        if let (Some(settle), Ok(v)) = (keep_going, &result) {
+            settle(v);
+        }
         // Hosts that failed inside `on(...)` fail the run even when the runbook went on.
         let result = result.and_then(|v| {
             let failed = self
@@ -502,14 +518,29 @@ impl Runtime {
         self.ctx.emit(Event::Recap {
             hosts: self.ctx.emitter.recap(),
         });
+        // With `keep_going` the run stands when hosts failed, but it did not succeed.
+        let hosts_failed = !self
+            .ctx
+            .failed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_empty();
+        let exit_code = match &result {
+            Err(d) => d.exit_code,
+            Ok(_) if hosts_failed => 1,
+            Ok(_) => 0,
+        };
         self.ctx.emit(Event::RunEnd {
-            ok: result.is_ok(),
-            exit_code: result.as_ref().map(|_| 0).unwrap_or_else(|d| d.exit_code),
+            ok: exit_code == 0,
+            exit_code,
             duration: started.elapsed().as_secs_f64(),
         });
         result
     }
 }
+
+/// How a keep-going run judges its hosts from the script's value (see `run_script_keep_going`).
+type Settle<'a> = Box<dyn FnOnce(&Dynamic) + 'a>;
 
 impl Runtime {
     /// Close every SSH master opened during the run.

@@ -253,15 +253,39 @@ fn exec(args: ExecArgs) -> Result<(), Diagnostic> {
         });
         [list.names(), results]
     "#;
-    let value = rt.run_script_keep_going("exec", script).map_err(|mut d| {
-        // Already reported through the event stream.
-        d.message.clear();
-        d
-    })?;
-    if args.output.json {
-        return Ok(());
+    // A non-zero rc fails its host, as in Ansible's ad hoc mode: the recap and the exit
+    // code say so, and the output is still shown whole below.
+    let value = rt
+        .run_script_keep_going("exec", script, |value, ctx| {
+            for (name, r) in exec_rows(value) {
+                let rc = r.get("rc").and_then(|v| v.as_int().ok());
+                if let Some(rc) = rc.filter(|&rc| rc != 0) {
+                    ctx.fail_host(&name, &format!("exited with rc {rc}"), false);
+                }
+            }
+        })
+        .map_err(|mut d| {
+            // Already reported through the event stream.
+            d.message.clear();
+            d
+        })?;
+    let rows = exec_rows(&value);
+    let failed = rows.iter().any(|(_, r)| {
+        r.contains_key("failed") || r.get("rc").and_then(|v| v.as_int().ok()) != Some(0)
+    });
+    if !args.output.json {
+        print_exec_rows(&rows);
     }
-    let arr = value.into_array().unwrap_or_default();
+    if failed {
+        Err(Diagnostic::plain("", 1))
+    } else {
+        Ok(())
+    }
+}
+
+/// `[names, results]` from the exec script: each host's result map, in the order of the pattern.
+fn exec_rows(value: &rb::rhai::Dynamic) -> Vec<(String, rb::rhai::Map)> {
+    let arr = value.clone().into_array().unwrap_or_default();
     let names = arr
         .first()
         .cloned()
@@ -272,18 +296,23 @@ fn exec(args: ExecArgs) -> Result<(), Diagnostic> {
         .cloned()
         .and_then(|m| m.try_cast::<rb::rhai::Map>())
         .unwrap_or_default();
-    let mut failed = false;
-    for name in names {
-        let name = name.to_string();
-        let Some(r) = results
-            .get(name.as_str())
-            .and_then(|r| r.clone().try_cast::<rb::rhai::Map>())
-        else {
-            continue;
-        };
+    names
+        .into_iter()
+        .filter_map(|name| {
+            let name = name.to_string();
+            let r = results
+                .get(name.as_str())
+                .and_then(|r| r.clone().try_cast::<rb::rhai::Map>())?;
+            Some((name, r))
+        })
+        .collect()
+}
+
+/// One block per host: status line, stdout, then stderr, never interleaved with other hosts.
+fn print_exec_rows(rows: &[(String, rb::rhai::Map)]) {
+    for (name, r) in rows {
         let get = |k: &str| r.get(k).map(|v| v.to_string()).unwrap_or_default();
         if r.contains_key("failed") {
-            failed = true;
             let what = if get("unreachable") == "true" {
                 "UNREACHABLE"
             } else {
@@ -293,9 +322,7 @@ fn exec(args: ExecArgs) -> Result<(), Diagnostic> {
             continue;
         }
         let rc = r.get("rc").and_then(|v| v.as_int().ok()).unwrap_or(-1);
-        failed |= rc != 0;
         let status = if rc == 0 { "CHANGED" } else { "FAILED" };
-        // One block per host: stdout, then stderr, never interleaved with other hosts.
         println!("{name} | {status} | rc={rc} >>");
         for stream in [get("stdout"), get("stderr")] {
             if !stream.is_empty() {
@@ -305,11 +332,6 @@ fn exec(args: ExecArgs) -> Result<(), Diagnostic> {
                 }
             }
         }
-    }
-    if failed {
-        Err(Diagnostic::plain("", 1))
-    } else {
-        Ok(())
     }
 }
 

@@ -507,9 +507,44 @@ fn exec_groups_output_per_host_and_hosts_lists_in_order() {
         stdout(&out),
         "rbh1 | CHANGED | rc=0 >>\nrbh1\noops\nrbh2 | CHANGED | rc=0 >>\nrbh2\noops\nrbh3 | CHANGED | rc=0 >>\nrbh3\noops\n"
     );
-    let out = lab.rb(&["exec", "rbh4", "exit 3"]).output().unwrap();
+    // A non-zero rc fails the host: its output whole, failed in the recap, exit 1.
+    let out = lab
+        .rb(&[
+            "exec",
+            "rbh4:rbh5",
+            "echo out; [ $(hostname) = rbh5 ] || exit 3",
+        ])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(stdout(&out), "rbh4 | FAILED | rc=3 >>\n");
+    assert_eq!(
+        stdout(&out),
+        "rbh4 | FAILED | rc=3 >>\nout\nrbh5 | CHANGED | rc=0 >>\nout\n"
+    );
+    let err = stderr(&out);
+    assert!(err.contains("rbh4 › FAILED: exited with rc 3"), "{err}");
+    let mut recap: Vec<Vec<&str>> = err
+        .lines()
+        .skip_while(|l| *l != "RECAP")
+        .skip(2)
+        .map(|l| l.split_whitespace().take(4).collect())
+        .collect();
+    recap.sort();
+    assert_eq!(
+        recap,
+        [["rbh4", "0", "0", "1"], ["rbh5", "1", "1", "0"]],
+        "{err}"
+    );
+    let out = lab
+        .rb(&["exec", "rbh4", "exit 3", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let end = stdout(&out).lines().last().unwrap().to_string();
+    assert!(
+        end.contains(r#""event":"run_end","ok":false,"exit_code":1"#),
+        "{end}"
+    );
     let out = lab
         .rb(&["hosts", "lab:!rbh1*", "--order", "reverse_sorted"])
         .output()
