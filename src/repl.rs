@@ -241,12 +241,14 @@ impl Repl {
     }
 
     /// A `:command`. Returns false to quit.
-    fn command(&mut self, line: &str, out: &mut dyn Write) -> bool {
+    /// Run a `:command`: `None` to quit, else whether it succeeded.
+    fn command(&mut self, line: &str, out: &mut dyn Write) -> Option<bool> {
         let mut parts = line.trim().splitn(2, char::is_whitespace);
         let cmd = parts.next().unwrap_or("");
         let arg = parts.next().unwrap_or("").trim();
+        let mut ok = true;
         match cmd {
-            ":quit" | ":q" | ":exit" => return false,
+            ":quit" | ":q" | ":exit" => return None,
             ":help" if arg.is_empty() => {
                 let _ = writeln!(out, "Enter rb code (a statement left open continues on the next line). Commands: :help NAME, :hosts [PATTERN], :vars, :load FILE, :quit");
                 for (group, title) in GROUPS {
@@ -268,6 +270,7 @@ impl Repl {
                     })
                     .collect();
                 if found.is_empty() {
+                    ok = false;
                     let _ = writeln!(out, "no help for `{arg}`; :help lists every function");
                 }
                 for f in found {
@@ -290,7 +293,10 @@ impl Repl {
                             let _ = writeln!(out, "{}  {}", h.name, h.addr);
                         }
                     }
-                    Err(e) => eprintln!("error: {e}"),
+                    Err(e) => {
+                        ok = false;
+                        eprintln!("error: {e}");
+                    }
                 }
             }
             ":vars" => {
@@ -313,13 +319,22 @@ impl Repl {
                     Ok(v) => {
                         let _ = write!(out, "{}", format_value(&v, &|h| self.is_host(h)));
                     }
-                    Err(d) => eprintln!("error: {d}"),
+                    Err(d) => {
+                        ok = false;
+                        eprintln!("error: {d}");
+                    }
                 },
-                Err(e) => eprintln!("error: cannot read {arg}: {e}"),
+                Err(e) => {
+                    ok = false;
+                    eprintln!("error: cannot read {arg}: {e}");
+                }
             },
-            other => eprintln!("error: unknown command {other}; try :help"),
+            other => {
+                ok = false;
+                eprintln!("error: unknown command {other}; try :help");
+            }
         }
-        true
+        Some(ok)
     }
 
     fn show(&self, result: Result<Dynamic, Diagnostic>, out: &mut dyn Write) -> bool {
@@ -380,7 +395,7 @@ impl Repl {
                         let _ = ed.save_history(h);
                     }
                     if line.trim_start().starts_with(':') {
-                        if !self.command(&line, &mut out) {
+                        if self.command(&line, &mut out).is_none() {
                             break;
                         }
                         continue;
@@ -427,8 +442,9 @@ impl Repl {
             if !buf.trim().is_empty() {
                 let entry = std::mem::take(&mut buf);
                 if entry.trim_start().starts_with(':') {
-                    if !self.command(&entry, &mut out) {
-                        break;
+                    match self.command(&entry, &mut out) {
+                        None => break,
+                        Some(ok) => failed |= !ok,
                     }
                 } else {
                     let r = self.eval("<entry>", &entry);

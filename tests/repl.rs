@@ -303,3 +303,49 @@ fn an_entry_that_fans_out_prints_its_recap_before_its_result_and_a_single_comman
     );
     assert_eq!(lines[5..], ["rbh1  rbh1", "rbh2  rbh2"], "{text}");
 }
+
+#[test]
+fn scripted_load_and_vars_and_a_failed_command_sets_the_exit_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let book = dir.path().join("book.rhai");
+    std::fs::write(
+        &book,
+        "let loaded = 41;\nfn greet(n) { `hello ${n}` }\nlog(\"loading\");\n",
+    )
+    .unwrap();
+    let run = |input: String| {
+        use std::io::Write;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_rb"))
+            .args(["repl", "-e", "region=eu"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let out = run(format!(
+        ":load {}\nloaded + 1\ngreet(\"ops\")\n:vars\n",
+        book.display()
+    ));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "loading\n42\nhello ops\nvars = {\n  \"region\": \"eu\"\n}\nloaded = 41\n"
+    );
+    let out = run(":load /nonexistent/book.rhai\n:bogus\n1 + 1\n".into());
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stdout(&out), "2\n", "the session went on");
+    let err = stderr(&out);
+    assert!(
+        err.contains("error: cannot read /nonexistent/book.rhai")
+            && err.contains("error: unknown command :bogus; try :help"),
+        "{err}"
+    );
+}
