@@ -411,21 +411,27 @@ impl Runtime {
         ast.walk(&mut |path: &[ASTNode]| {
             if let Some(ASTNode::Stmt(Stmt::Import(x, pos))) = path.last() {
                 if let Expr::StringConstant(s, _) = &x.0 {
-                    imports.push((s.to_string(), *pos));
+                    imports.push((s.to_string(), x.1.name.to_string(), *pos));
                 }
             }
             true
         });
-        for (path, pos) in imports {
-            self.engine
+        // What each alias offers, so `alias::typo()` is a compile error too.
+        let mut modules = engine::calls::ModuleFns::new();
+        for (path, alias, pos) in imports {
+            let m = self
+                .engine
                 .module_resolver()
                 .resolve(&self.engine, Some(name), &path, pos)
                 .map_err(|e| Diagnostic {
                     exit_code: 2,
                     ..Diagnostic::from_eval(name, &e)
                 })?;
+            if !alias.is_empty() {
+                modules.insert(alias, engine::calls::public_fns(&m));
+            }
         }
-        engine::calls::check(&self.engine, name, &ast, earlier)?;
+        engine::calls::check(&self.engine, name, &ast, earlier, &modules)?;
         Ok(ast)
     }
 

@@ -2,8 +2,21 @@
 //! misspelled function in step 5 would otherwise fail after steps 1-4 changed hosts.
 
 use super::diagnostics::Diagnostic;
-use rhai::{ASTNode, Engine, Expr, Stmt, AST};
-use std::collections::HashSet;
+use rhai::{ASTNode, Engine, Expr, Module, Stmt, AST};
+use std::collections::{HashMap, HashSet};
+
+/// The public functions of each imported module, by the alias it is imported as.
+pub type ModuleFns = HashMap<String, HashSet<String>>;
+
+/// The names of a module's public functions.
+pub fn public_fns(m: &Module) -> HashSet<String> {
+    m.gen_fn_signatures_with_mapper(|t| t.into())
+        .filter_map(|s| {
+            let s = s.strip_prefix("fn ").unwrap_or(&s);
+            s.split('(').next().map(|n| n.trim().to_string())
+        })
+        .collect()
+}
 
 /// Functions the language itself provides, which the engine does not list.
 const KEYWORDS: &[&str] = &[
@@ -27,6 +40,7 @@ pub fn check(
     file: &str,
     ast: &AST,
     earlier: Option<&AST>,
+    modules: &ModuleFns,
 ) -> Result<(), Diagnostic> {
     let mut known: HashSet<String> = engine
         .gen_fn_signatures(true)
@@ -59,6 +73,7 @@ pub fn check(
         true
     });
     let mut unknown = None;
+    let mut suggest_from: Vec<String> = Vec::new();
     ast.walk(&mut |path: &[ASTNode]| {
         // A call is an expression, or a statement of its own (`frobnicate(1);`).
         let call = match path.last() {
@@ -73,6 +88,22 @@ pub fn check(
         };
         if let Some((call, pos, method)) = call {
             let name = call.name.as_str();
+            // `alias::name()`: the module imported as `alias` must have `name` (deeper
+            // paths, `alias::sub::name()`, are left to run time).
+            if !call.namespace.is_empty() {
+                if call.namespace.path.len() > 1 {
+                    return true;
+                }
+                if let Some(fns) = modules.get(call.namespace.root()) {
+                    if !fns.contains(name) {
+                        let alias = call.namespace.root();
+                        unknown = Some((format!("{alias}::{name}"), *pos, false));
+                        suggest_from = fns.iter().map(|f| format!("{alias}::{f}")).collect();
+                        return false;
+                    }
+                }
+                return true;
+            }
             let plain = call.namespace.is_empty()
                 && name.starts_with(|c: char| c.is_alphabetic() || c == '_');
             if plain && !known.contains(name) && !(method && props.contains(name)) {
@@ -85,7 +116,10 @@ pub fn check(
     let Some((name, pos, method)) = unknown else {
         return Ok(());
     };
-    let suggestion = known
+    if suggest_from.is_empty() {
+        suggest_from = known.into_iter().collect();
+    }
+    let suggestion = suggest_from
         .iter()
         .filter(|k| !k.contains('$'))
         .map(|k| (strsim::levenshtein(k, &name), k))

@@ -89,9 +89,12 @@ impl Recap {
         self.fanned_out.load(Ordering::Relaxed)
     }
 
+    /// The rows by host name in natural order (`rbh2` before `rbh10`), whatever order the
+    /// hosts happened to start in, so the recap reads the same on every run.
     pub fn rows(&self) -> Vec<RecapRow> {
         let rows = self.rows.lock().unwrap_or_else(|e| e.into_inner());
-        rows.iter()
+        let mut out: Vec<RecapRow> = rows
+            .iter()
             .map(|(row, first, last)| {
                 let mut row = row.clone();
                 if let (Some(a), Some(b)) = (first, last) {
@@ -99,6 +102,38 @@ impl Recap {
                 }
                 row
             })
-            .collect()
+            .collect();
+        out.sort_by_cached_key(|r| natural_key(&r.host));
+        out
+    }
+}
+
+/// `web10` → [("web", 0), ("", 10)]: text runs compare as text, digit runs as numbers.
+fn natural_key(name: &str) -> Vec<(String, u128)> {
+    let mut key = Vec::new();
+    let mut text = String::new();
+    let mut chars = name.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_ascii_digit() {
+            let mut n = String::from(c);
+            while let Some(d) = chars.next_if(char::is_ascii_digit) {
+                n.push(d);
+            }
+            key.push((std::mem::take(&mut text), n.parse().unwrap_or(u128::MAX)));
+        } else {
+            text.push(c);
+        }
+    }
+    key.push((text, 0));
+    key
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn natural_order() {
+        let mut v = ["rbh10", "rbh2", "local", "rbh1", "db-a", "rbh02x"];
+        v.sort_by_cached_key(|h| super::natural_key(h));
+        assert_eq!(v, ["db-a", "local", "rbh1", "rbh2", "rbh02x", "rbh10"]);
     }
 }
