@@ -178,13 +178,45 @@ fn builder(
 }
 
 /// Ctrl-C: stop new work and kill commands in flight; the run then ends with 130.
+/// Ctrl-C (and SIGTERM, SIGHUP: a closed terminal, a CI timeout) stops the run the same way:
+/// no new work, commands in flight killed on their hosts, recap, exit 130. A second Ctrl-C
+/// exits at once.
 fn on_ctrl_c(rt: &Runtime, cancel: &CancellationToken) {
+    use tokio::signal::unix::SignalKind;
     let c = cancel.clone();
-    rt.context().handle.spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            c.cancel();
+    on_signal(rt, SignalKind::interrupt(), move || {
+        if c.is_cancelled() {
+            eprintln!("interrupted again: exiting now; commands in flight may still run");
+            std::process::exit(130);
         }
+        c.cancel();
     });
+    for kind in [SignalKind::terminate(), SignalKind::hangup()] {
+        let c = cancel.clone();
+        on_signal(rt, kind, move || c.cancel());
+    }
+}
+
+/// Call `f` on every `kind` signal. The handler is installed before this returns, not
+/// whenever a worker first polls a task: the REPL's line editor saves the SIGINT handler
+/// when a prompt starts and restores it after, so it must find ours already there.
+fn on_signal(
+    rt: &Runtime,
+    kind: tokio::signal::unix::SignalKind,
+    mut f: impl FnMut() + Send + 'static,
+) {
+    let handle = &rt.context().handle;
+    let _entered = handle.enter();
+    match tokio::signal::unix::signal(kind) {
+        Ok(mut sig) => {
+            handle.spawn(async move {
+                while sig.recv().await.is_some() {
+                    f();
+                }
+            });
+        }
+        Err(e) => eprintln!("warning: cannot catch signal {}: {e}", kind.as_raw_value()),
+    }
 }
 
 fn with_vars(mut b: RuntimeBuilder, args: &VarArgs) -> Result<RuntimeBuilder, Diagnostic> {
@@ -342,11 +374,11 @@ fn repl(args: ReplArgs) -> Result<(), Diagnostic> {
     // Ctrl-C while an entry runs cancels that entry only (each entry gets a fresh token);
     // at the prompt the line editor sees Ctrl-C as a key and clears the line.
     let ctx = rt.context().clone();
-    rt.context().handle.spawn(async move {
-        while tokio::signal::ctrl_c().await.is_ok() {
-            ctx.cancel().cancel();
-        }
-    });
+    on_signal(
+        &rt,
+        tokio::signal::unix::SignalKind::interrupt(),
+        move || ctx.cancel().cancel(),
+    );
     let name = args
         .hosts
         .inventory

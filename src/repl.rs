@@ -240,7 +240,6 @@ impl Repl {
         out
     }
 
-    /// A `:command`. Returns false to quit.
     /// Run a `:command`: `None` to quit, else whether it succeeded.
     fn command(&mut self, line: &str, out: &mut dyn Write) -> Option<bool> {
         let mut parts = line.trim().splitn(2, char::is_whitespace);

@@ -190,6 +190,20 @@ fn unknown_function_is_a_readable_error_before_anything_runs() {
         "{}",
         stderr(&out)
     );
+    // Functions of an imported module, by its alias.
+    let (out, _d) = run_script(
+        "import \"net\" as net;\nlog(\"step 1\");\nlet b = net::versoin_ge(\"5.1\", \"4.9\");\n",
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(stdout(&out), "", "nothing ran");
+    assert!(
+        stderr(&out).contains(
+            "test.rhai:3:14: unknown function `net::versoin_ge` (did you mean `net::version_ge`?)"
+        ),
+        "{}",
+        stderr(&out)
+    );
     // A closure kept in a map is called as a method: not unknown.
     let (out, _d) = run_script(
         "let o = #{n: 21, twice: |x| this.n * x};\nprint(o.twice(2));\n",
@@ -410,34 +424,41 @@ fn check_mode_runs_only_read_only_commands() {
 
 #[test]
 fn ctrl_c_kills_the_command_and_exits_130() {
-    let dir = tempfile::tempdir().unwrap();
-    let book = dir.path().join("sleep.rhai");
-    let marker = format!("rbint{}", std::process::id());
-    std::fs::write(
-        &book,
-        format!("sh(\"exec -a {marker} sleep 30\", #{{shell: \"/bin/bash\"}});\n"),
-    )
-    .unwrap();
-    let child = rb()
-        .arg("run")
-        .arg(&book)
-        .stderr(std::process::Stdio::piped())
-        .spawn()
+    // SIGTERM (a CI timeout) and SIGHUP (a closed terminal) stop the run like Ctrl-C.
+    for (signal, name) in [
+        (libc::SIGINT, "int"),
+        (libc::SIGTERM, "term"),
+        (libc::SIGHUP, "hup"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let book = dir.path().join("sleep.rhai");
+        let marker = format!("rb{name}{}", std::process::id());
+        std::fs::write(
+            &book,
+            format!("sh(\"exec -a {marker} sleep 30\", #{{shell: \"/bin/bash\"}});\n"),
+        )
         .unwrap();
-    std::thread::sleep(Duration::from_millis(700));
-    let started = Instant::now();
-    unsafe {
-        libc::kill(child.id() as i32, libc::SIGINT);
+        let child = rb()
+            .arg("run")
+            .arg(&book)
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(700));
+        let started = Instant::now();
+        unsafe {
+            libc::kill(child.id() as i32, signal);
+        }
+        let out = child.wait_with_output().unwrap();
+        assert!(started.elapsed() < Duration::from_secs(2), "{name}");
+        assert_eq!(out.status.code(), Some(130), "{name}: {}", stderr(&out));
+        assert!(stderr(&out).contains("interrupted"), "{}", stderr(&out));
+        let left = std::process::Command::new("pgrep")
+            .args(["-f", &marker])
+            .output()
+            .unwrap();
+        assert!(left.stdout.is_empty(), "{name}: the command was killed");
     }
-    let out = child.wait_with_output().unwrap();
-    assert!(started.elapsed() < Duration::from_secs(2));
-    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
-    assert!(stderr(&out).contains("interrupted"), "{}", stderr(&out));
-    let left = std::process::Command::new("pgrep")
-        .args(["-f", &marker])
-        .output()
-        .unwrap();
-    assert!(left.stdout.is_empty());
 }
 
 #[test]

@@ -9,11 +9,17 @@ use std::time::{Duration, Instant};
 struct Term {
     socket: String,
     state: Option<tempfile::TempDir>,
+    /// One terminal at a time: a line editor drops keys typed before its prompt is up, and
+    /// nine REPLs starting at once on two cores make that likely.
+    _one_at_a_time: std::sync::MutexGuard<'static, ()>,
 }
+
+static TERM_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 impl Term {
     /// Start `rb repl ARGS` in a fresh tmux server, with its own history directory.
     fn start(name: &str, args: &[&str], state: Option<tempfile::TempDir>) -> Term {
+        let guard = TERM_LOCK.lock().unwrap_or_else(|e| e.into_inner());
         let state = state.unwrap_or_else(|| tempfile::tempdir().unwrap());
         let socket = format!("rbrepl-{name}-{}", std::process::id());
         let mut cmd = format!(
@@ -43,6 +49,7 @@ impl Term {
         let t = Term {
             socket,
             state: Some(state),
+            _one_at_a_time: guard,
         };
         t.wait_for("]>", Duration::from_secs(10));
         t
@@ -57,14 +64,37 @@ impl Term {
         assert!(st.success());
     }
 
-    /// Type a line of text literally, then Enter.
+    /// Type a line of text literally, then (once the editor has echoed it) Enter.
     fn line(&self, text: &str) {
+        // tmux reads a trailing `;` as the end of its own command: escape it.
+        let keys = match text.strip_suffix(';') {
+            Some(head) => format!("{head}\\;"),
+            None => text.to_string(),
+        };
         let st = Command::new("tmux")
-            .args(["-L", &self.socket, "send-keys", "-t", "0", "-l", text])
+            .args(["-L", &self.socket, "send-keys", "-t", "0", "-l", &keys])
             .status()
             .unwrap();
         assert!(st.success());
+        self.wait_for(text.trim(), Duration::from_secs(15));
         self.keys(&["Enter"]);
+    }
+
+    /// Wait until the editor shows a fresh, empty prompt (keys typed before it are lost).
+    fn fresh_prompt(&self) {
+        let started = Instant::now();
+        loop {
+            let s = self.screen();
+            let last = s.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
+            if last.trim_end().ends_with("]>") {
+                return;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(15),
+                "no fresh prompt; the screen:\n{s}"
+            );
+            std::thread::sleep(Duration::from_millis(30));
+        }
     }
 
     fn screen(&self) -> String {
@@ -83,7 +113,14 @@ impl Term {
                 return s;
             }
             if started.elapsed() > limit {
-                panic!("waited {limit:?} for {text:?}; the screen:\n{s}");
+                panic!(
+                    "waited {limit:?} for {text:?} (terminal {}); the screen:\n{s}",
+                    if self.alive() {
+                        "open"
+                    } else {
+                        "gone: rb exited"
+                    }
+                );
             }
             std::thread::sleep(Duration::from_millis(30));
         }
@@ -150,7 +187,7 @@ fn spinners_end_with_the_entry_and_never_draw_over_the_prompt() {
         Duration::from_secs(15),
     );
     t.line("6 * 7");
-    let s = t.wait_for("\n42", Duration::from_secs(15));
+    let s = t.wait_for("\n42\nrb[localhost]>", Duration::from_secs(15));
     // Let any live spinner tick (every 120 ms) so it would show.
     std::thread::sleep(Duration::from_millis(400));
     let s2 = t.screen();
@@ -187,6 +224,7 @@ fn history_survives_a_restart_and_ctrl_r_searches_it() {
     t.keys(&["Up", "Up"]);
     t.wait_for("]> let marker_from_last_time = 7", Duration::from_secs(15));
     t.keys(&["C-c"]);
+    t.fresh_prompt();
     t.keys(&["C-r"]);
     t.keys(&["-l", "marker_from"]);
     t.wait_for("marker_from_last_time = 7", Duration::from_secs(15));
@@ -196,7 +234,9 @@ fn history_survives_a_restart_and_ctrl_r_searches_it() {
 fn ctrl_c_clears_the_line_and_ctrl_d_exits() {
     let t = Term::start("keys", &[], None);
     t.keys(&["-l", "this is not rhai"]);
+    t.wait_for("this is not rhai", Duration::from_secs(15));
     t.keys(&["C-c"]);
+    t.fresh_prompt();
     t.line("1 + 1");
     let s = t.wait_for("\n2", Duration::from_secs(15));
     assert!(!s.contains("error"), "{s}");
@@ -240,10 +280,12 @@ fn completion_offers_hosts_and_groups_and_ctrl_c_stops_a_remote_command() {
     let s = t.wait_for("rbh10", Duration::from_secs(15));
     assert!(s.contains("rbh2") && s.contains("rbh9"), "{s}");
     t.keys(&["C-c"]);
+    t.fresh_prompt();
     t.keys(&["-l", ":hosts la"]);
     t.keys(&["Tab"]);
     t.wait_for(":hosts lab", Duration::from_secs(15));
     t.keys(&["C-c"]);
+    t.fresh_prompt();
 
     t.line("host(\"rbh1\").sh(\"exec -a rbreplsleep sleep 30\", #{shell: \"/bin/bash\"})");
     let started = Instant::now();
