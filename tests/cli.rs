@@ -44,15 +44,11 @@ fn a_missing_runbook_or_inventory_is_one_clear_error_and_exit_2() {
         .current_dir(dir.path())
         .output()
         .unwrap();
-    let events: Vec<serde_json::Value> = stdout(&out)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    let kinds: Vec<&str> = events
-        .iter()
-        .map(|e| e["event"].as_str().unwrap())
-        .collect();
-    assert_eq!(kinds, ["run_start", "error", "recap", "run_end"]);
+    let events = json_events(&stdout(&out));
+    assert_eq!(
+        event_kinds(&events),
+        ["run_start", "error", "recap", "run_end"]
+    );
     assert_eq!(events[3]["exit_code"], 2);
 
     std::fs::write(dir.path().join("ok.rhai"), "log(1);\n").unwrap();
@@ -318,14 +314,8 @@ fn json_events_carry_the_run_and_hide_secrets() {
     let text = stdout(&out);
     assert!(!text.contains("s3cr3t-pw"), "secret leaked: {text}");
     assert!(!stderr(&out).contains("s3cr3t-pw"));
-    let events: Vec<serde_json::Value> = text
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    let kinds: Vec<&str> = events
-        .iter()
-        .map(|e| e["event"].as_str().unwrap())
-        .collect();
+    let events = json_events(&text);
+    let kinds = event_kinds(&events);
     assert_eq!(
         kinds,
         [

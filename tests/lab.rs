@@ -449,10 +449,7 @@ fn progress_lines_recap_and_json_events_name_the_host() {
     );
 
     let out = lab.run(book, &["--json"]);
-    let events: Vec<serde_json::Value> = stdout(&out)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let events = json_events(&stdout(&out));
     let hosts: std::collections::BTreeSet<&str> = events
         .iter()
         .filter(|e| e["event"] == "cmd_result")
@@ -708,10 +705,7 @@ fn a_command_that_ends_the_run_outside_on_counts_its_host_failed_or_unreachable(
             .output()
             .unwrap();
         assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-        stdout(&out)
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
+        json_events(&stdout(&out))
     };
     let find = |ev: &[serde_json::Value], kind: &str| {
         ev.iter()

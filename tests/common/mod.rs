@@ -36,6 +36,21 @@ pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// `--json` output: one event per line.
+pub fn json_events(text: &str) -> Vec<serde_json::Value> {
+    text.lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+/// The `event` field of each event, in order.
+pub fn event_kinds(events: &[serde_json::Value]) -> Vec<&str> {
+    events
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect()
+}
+
 /// The kube-apiserver stand-in (lab/kube-api-stub.py) serving a nodes file on loopback.
 pub struct KubeStub {
     child: Child,
