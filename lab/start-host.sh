@@ -16,15 +16,16 @@ ip netns exec "$h" unshare --mount --uts --propagation private bash -euc '
         m=${pair%%:*}; target=${pair#*:}
         mount -t overlay "rblab-$h-$m" -o "lowerdir=$target,upperdir=$d/upper/$m,workdir=$d/work/$m" "$target"
     done
-    mount -t tmpfs -o mode=755 "rblab-$h-run" /run
-    mount -t tmpfs -o mode=1777 "rblab-$h-tmp" /tmp
-    mount --bind "$lab/empty_bashrc" /root/.bashrc
-    mkdir -p /run/sshd
-    # Stand-ins for what a real host has and a namespace cannot (docs/hosts.md, "The lab").
+    # Stand-ins for what a real host has and a namespace cannot (docs/hosts.md, "The lab"),
+    # installed before /tmp and /run are replaced: the checkout may live under either.
     mkdir -p /usr/local/sbin
     install -m 0755 "$stand_ins/systemctl" /usr/local/sbin/systemctl
     mkdir -p /usr/local/bin
     install -m 0755 "$stand_ins/flanneld" /usr/local/bin/flanneld
+    mount -t tmpfs -o mode=755 "rblab-$h-run" /run
+    mount -t tmpfs -o mode=1777 "rblab-$h-tmp" /tmp
+    mount --bind "$lab/empty_bashrc" /root/.bashrc
+    mkdir -p /run/sshd
     hostname "$h"
     echo "$h" > /etc/hostname
     exec /usr/sbin/sshd -f "$d/sshd_config"
