@@ -373,12 +373,15 @@ fn repl(args: ReplArgs) -> Result<(), Diagnostic> {
     let rt = with_vars(b, &args.vars)?.build()?;
     // Ctrl-C while an entry runs cancels that entry only (each entry gets a fresh token);
     // at the prompt the line editor sees Ctrl-C as a key and clears the line.
-    let ctx = rt.context().clone();
-    on_signal(
-        &rt,
+    // A closed terminal (SIGHUP) stops the running entry the same way, so nothing is left
+    // running on the hosts; the line editor then finds no terminal and the REPL ends.
+    for kind in [
         tokio::signal::unix::SignalKind::interrupt(),
-        move || ctx.cancel().cancel(),
-    );
+        tokio::signal::unix::SignalKind::hangup(),
+    ] {
+        let ctx = rt.context().clone();
+        on_signal(&rt, kind, move || ctx.cancel().cancel());
+    }
     let name = args
         .hosts
         .inventory

@@ -391,3 +391,41 @@ fn scripted_load_and_vars_and_a_failed_command_sets_the_exit_code() {
         "{err}"
     );
 }
+
+#[test]
+fn closing_the_terminal_stops_the_remote_command() {
+    let (lab, _g) = lab();
+    let inv = lab.inventory();
+    let cfg = lab.ssh_config();
+    let t = Term::start(
+        "hangup",
+        &[
+            "-i",
+            inv.to_str().unwrap(),
+            "--ssh-config",
+            cfg.to_str().unwrap(),
+        ],
+        None,
+    );
+    t.line("host(\"rbh2\").sh(\"exec -a rbhupsleep sleep 30\", #{shell: \"/bin/bash\"})");
+    let running = || {
+        !lab.ssh("rbh2", "pgrep -f rbhupslee[p] || true")
+            .trim()
+            .is_empty()
+    };
+    let started = Instant::now();
+    while !running() {
+        assert!(started.elapsed() < Duration::from_secs(10), "never started");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // Killing the tmux server hangs up the terminal: rb gets SIGHUP.
+    drop(t);
+    let closed = Instant::now();
+    while running() {
+        assert!(
+            closed.elapsed() < Duration::from_secs(5),
+            "the remote command outlived the terminal"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
