@@ -64,6 +64,19 @@ impl Term {
         assert!(st.success());
     }
 
+    /// `rb repl` on the lab's inventory and ssh config.
+    fn on_lab(lab: &Lab, name: &str) -> Term {
+        let inv = lab.inventory();
+        let cfg = lab.ssh_config();
+        let args = [
+            "-i",
+            inv.to_str().unwrap(),
+            "--ssh-config",
+            cfg.to_str().unwrap(),
+        ];
+        Term::start(name, &args, None)
+    }
+
     /// Type a line of text literally, then (once the editor has echoed it) Enter.
     fn line(&self, text: &str) {
         // tmux reads a trailing `;` as the end of its own command: escape it.
@@ -261,18 +274,7 @@ fn help_and_hosts_commands() {
 #[test]
 fn completion_offers_hosts_and_groups_and_ctrl_c_stops_a_remote_command() {
     let (lab, _g) = lab();
-    let inv = lab.inventory();
-    let cfg = lab.ssh_config();
-    let t = Term::start(
-        "lab",
-        &[
-            "-i",
-            inv.to_str().unwrap(),
-            "--ssh-config",
-            cfg.to_str().unwrap(),
-        ],
-        None,
-    );
+    let t = Term::on_lab(&lab, "lab");
     t.wait_for("rb[inventory.ini]>", Duration::from_secs(15));
     // A host name inside a string, and a group name.
     t.keys(&["-l", "host(\"rbh"]);
@@ -395,18 +397,7 @@ fn scripted_load_and_vars_and_a_failed_command_sets_the_exit_code() {
 #[test]
 fn closing_the_terminal_stops_the_remote_command() {
     let (lab, _g) = lab();
-    let inv = lab.inventory();
-    let cfg = lab.ssh_config();
-    let t = Term::start(
-        "hangup",
-        &[
-            "-i",
-            inv.to_str().unwrap(),
-            "--ssh-config",
-            cfg.to_str().unwrap(),
-        ],
-        None,
-    );
+    let t = Term::on_lab(&lab, "hangup");
     t.line("host(\"rbh2\").sh(\"exec -a rbhupsleep sleep 30\", #{shell: \"/bin/bash\"})");
     let running = || {
         !lab.ssh("rbh2", "pgrep -f rbhupslee[p] || true")
