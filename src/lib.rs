@@ -439,8 +439,7 @@ impl Runtime {
     pub fn run_file(&mut self, path: &Path) -> Result<Dynamic, Diagnostic> {
         // A runbook that cannot be read is reported like any other error of the run.
         let name = path.display().to_string();
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Diagnostic::plain(format!("cannot read runbook {name}: {e}"), 2));
+        let text = read_runbook(path).map(|(_, text)| text);
         self.point_imports_at(path);
         self.run_named(&name, text.as_deref().map_err(Clone::clone), None)
     }
@@ -491,20 +490,21 @@ impl Runtime {
         if let (Some(settle), Ok(v)) = (keep_going, &result) {
             settle(v);
         }
+        let failed: Vec<String> = self
+            .ctx
+            .failed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .keys()
+            .cloned()
+            .collect();
         // Hosts that failed inside `on(...)` fail the run even when the runbook went on.
         let result = result.and_then(|v| {
-            let failed = self
-                .ctx
-                .failed
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .clone();
             if failed.is_empty() || !fail_on_failed_hosts {
                 return Ok(v);
             }
-            let names: Vec<String> = failed.keys().cloned().collect();
             Err(Diagnostic::plain(
-                format!("{} host(s) failed: {}", names.len(), names.join(", ")),
+                format!("{} host(s) failed: {}", failed.len(), failed.join(", ")),
                 1,
             ))
         });
@@ -525,15 +525,9 @@ impl Runtime {
             hosts: self.ctx.emitter.recap(),
         });
         // With `keep_going` the run stands when hosts failed, but it did not succeed.
-        let hosts_failed = !self
-            .ctx
-            .failed
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .is_empty();
         let exit_code = match &result {
             Err(d) => d.exit_code,
-            Ok(_) if hosts_failed => 1,
+            Ok(_) if !failed.is_empty() => 1,
             Ok(_) => 0,
         };
         self.ctx.emit(Event::RunEnd {

@@ -177,7 +177,6 @@ fn builder(
     })
 }
 
-/// Ctrl-C: stop new work and kill commands in flight; the run then ends with 130.
 /// Ctrl-C (and SIGTERM, SIGHUP: a closed terminal, a CI timeout) stops the run the same way:
 /// no new work, commands in flight killed on their hosts, recap, exit 130. A second Ctrl-C
 /// exits at once.
@@ -301,13 +300,16 @@ fn exec(args: ExecArgs) -> Result<(), Diagnostic> {
             d.message.clear();
             d
         })?;
-    let rows = exec_rows(&value);
-    let failed = rows.iter().any(|(_, r)| {
-        r.contains_key("failed") || r.get("rc").and_then(|v| v.as_int().ok()) != Some(0)
-    });
     if !args.output.json {
-        print_exec_rows(&rows);
+        print_exec_rows(&exec_rows(&value));
     }
+    // Unreachable hosts left the play inside `on`; the others were judged above.
+    let failed = !rt
+        .context()
+        .failed
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .is_empty();
     if failed {
         Err(Diagnostic::plain("", 1))
     } else {

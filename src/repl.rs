@@ -245,7 +245,6 @@ impl Repl {
         let mut parts = line.trim().splitn(2, char::is_whitespace);
         let cmd = parts.next().unwrap_or("");
         let arg = parts.next().unwrap_or("").trim();
-        let mut ok = true;
         match cmd {
             ":quit" | ":q" | ":exit" => return None,
             ":help" if arg.is_empty() => {
@@ -269,8 +268,8 @@ impl Repl {
                     })
                     .collect();
                 if found.is_empty() {
-                    ok = false;
                     let _ = writeln!(out, "no help for `{arg}`; :help lists every function");
+                    return Some(false);
                 }
                 for f in found {
                     let _ = writeln!(
@@ -293,8 +292,8 @@ impl Repl {
                         }
                     }
                     Err(e) => {
-                        ok = false;
                         eprintln!("error: {e}");
+                        return Some(false);
                     }
                 }
             }
@@ -319,21 +318,21 @@ impl Repl {
                         let _ = write!(out, "{}", format_value(&v, &|h| self.is_host(h)));
                     }
                     Err(d) => {
-                        ok = false;
                         eprintln!("error: {d}");
+                        return Some(false);
                     }
                 },
                 Err(e) => {
-                    ok = false;
                     eprintln!("error: cannot read {arg}: {e}");
+                    return Some(false);
                 }
             },
             other => {
-                ok = false;
                 eprintln!("error: unknown command {other}; try :help");
+                return Some(false);
             }
         }
-        Some(ok)
+        Some(true)
     }
 
     fn show(&self, result: Result<Dynamic, Diagnostic>, out: &mut dyn Write) -> bool {

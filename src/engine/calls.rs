@@ -94,9 +94,9 @@ pub fn check(
                 if call.namespace.path.len() > 1 {
                     return true;
                 }
-                if let Some(fns) = modules.get(call.namespace.root()) {
+                let alias = call.namespace.root();
+                if let Some(fns) = modules.get(alias) {
                     if !fns.contains(name) {
-                        let alias = call.namespace.root();
                         unknown = Some((format!("{alias}::{name}"), *pos, false));
                         suggest_from = fns.iter().map(|f| format!("{alias}::{f}")).collect();
                         return false;
@@ -104,8 +104,8 @@ pub fn check(
                 }
                 return true;
             }
-            let plain = call.namespace.is_empty()
-                && name.starts_with(|c: char| c.is_alphabetic() || c == '_');
+            // Operators are calls too (`+`, `==`): only named functions are checked.
+            let plain = name.starts_with(|c: char| c.is_alphabetic() || c == '_');
             if plain && !known.contains(name) && !(method && props.contains(name)) {
                 unknown = Some((name.to_string(), *pos, method));
                 return false;
