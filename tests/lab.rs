@@ -638,19 +638,13 @@ fn on_a_terminal_each_running_host_has_a_progress_line() {
 fn a_control_master_the_user_already_has_is_used_and_left_open() {
     let (lab, _g) = lab();
     let dir = tempfile::tempdir().unwrap();
-    let cfg = dir.path().join("ssh_config");
     // As operators write it: one ControlPath for every host, by its resolved address, so a
     // master opened as `ssh rbh4` serves rb connecting to rbh4's ansible_host too.
     let sock = dir.path().join("cm-%r@%h:%p");
-    std::fs::write(
-        &cfg,
-        format!(
-            "Host *\n    ControlPath {}\n\n{}",
-            sock.display(),
-            std::fs::read_to_string(lab.ssh_config()).unwrap()
-        ),
-    )
-    .unwrap();
+    let cfg = lab.ssh_config_with(
+        &format!("Host *\n    ControlPath {}\n", sock.display()),
+        dir.path(),
+    );
     let ssh = |args: &[&str]| {
         std::process::Command::new("ssh")
             .arg("-F")
@@ -746,17 +740,14 @@ fn host_keys_are_checked_even_when_the_ssh_config_says_not_to() {
     let dir = tempfile::tempdir().unwrap();
     let known = dir.path().join("known_hosts");
     std::fs::write(&known, "").unwrap();
-    let cfg = dir.path().join("ssh_config");
     // A config that would accept (and record) any key; rb must not.
-    std::fs::write(
-        &cfg,
-        format!(
-            "Host *\n    UserKnownHostsFile {}\n    StrictHostKeyChecking no\n\n{}",
-            known.display(),
-            std::fs::read_to_string(lab.ssh_config()).unwrap()
+    let cfg = lab.ssh_config_with(
+        &format!(
+            "Host *\n    UserKnownHostsFile {}\n    StrictHostKeyChecking no\n",
+            known.display()
         ),
-    )
-    .unwrap();
+        dir.path(),
+    );
     lab.ssh("rbh3", "rm -f /tmp/rb-hostkey");
     for extra in [&[][..], &["--ssh-persist", "30"][..]] {
         let out = rb()

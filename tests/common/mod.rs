@@ -131,6 +131,15 @@ impl Lab {
         inv
     }
 
+    /// A copy of the lab's ssh config in `dir` with `first` put before it (ssh takes the
+    /// first value it reads for each option, so `first` wins).
+    pub fn ssh_config_with(&self, first: &str, dir: &Path) -> PathBuf {
+        let cfg = dir.join("ssh_config");
+        let lab = std::fs::read_to_string(self.ssh_config()).unwrap();
+        std::fs::write(&cfg, format!("{first}\n{lab}")).unwrap();
+        cfg
+    }
+
     /// `rb ARGS... -i INVENTORY --ssh-config CONFIG`
     pub fn rb(&self, args: &[&str]) -> Command {
         self.rb_with(&self.inventory(), args)
