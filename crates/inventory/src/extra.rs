@@ -1,0 +1,67 @@
+//! `-e` as ansible-playbook takes it: `key=value` pairs split like a shell (values stay
+//! strings, as ansible-core keeps them), `-e '{"json": 1}'` / `-e '[...]'` read as YAML
+//! (JSON is YAML), `-e @file.yml` / `-e @file.json` read from a file.
+
+use crate::{shlex, yaml, Error};
+use serde_json::{Map, Value};
+
+pub fn parse_extra_vars(arg: &str) -> Result<Map<String, Value>, Error> {
+    let err = |m: String| Error::ExtraVars {
+        arg: arg.to_string(),
+        message: m,
+    };
+    let (text, origin) = if let Some(path) = arg.strip_prefix('@') {
+        let text =
+            std::fs::read_to_string(path).map_err(|e| err(format!("cannot read {path}: {e}")))?;
+        (text, path.to_string())
+    } else if arg.trim_start().starts_with(['{', '[']) {
+        (arg.to_string(), "(-e)".to_string())
+    } else {
+        let mut out = Map::new();
+        for w in shlex::split(arg).map_err(err)? {
+            let (k, v) = w.split_once('=').ok_or_else(|| {
+                err(format!(
+                    "`{w}` is not key=value; quote values with spaces: -e 'k=\"a b\"'"
+                ))
+            })?;
+            if k.is_empty() {
+                return Err(err(format!("`{w}` has no name before `=`")));
+            }
+            out.insert(k.to_string(), Value::String(v.to_string()));
+        }
+        return Ok(out);
+    };
+    let node = yaml::parse(&text).map_err(|e| {
+        err(format!(
+            "{origin}:{}: invalid YAML/JSON: {}",
+            e.line, e.message
+        ))
+    })?;
+    match node.map(|n| n.to_value()) {
+        None | Some(Value::Null) => Ok(Map::new()),
+        Some(Value::Object(m)) => Ok(m),
+        Some(_) => Err(err(format!(
+            "{origin}: extra variables must be a mapping (name: value)"
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_extra_vars;
+    use serde_json::json;
+
+    #[test]
+    fn forms() {
+        assert_eq!(
+            serde_json::Value::Object(parse_extra_vars(r#"a=1 b="x y""#).unwrap()),
+            json!({"a": "1", "b": "x y"})
+        );
+        assert_eq!(
+            serde_json::Value::Object(parse_extra_vars(r#"{"n": 1, "l": [true]}"#).unwrap()),
+            json!({"n": 1, "l": [true]})
+        );
+        assert!(parse_extra_vars("justaword").is_err());
+        assert!(parse_extra_vars("[1, 2]").is_err());
+    }
+}

@@ -1,0 +1,316 @@
+//! ansible-core's INI inventory plugin: `[group]`, `[group:vars]`, `[group:children]`, host
+//! lines split like Python's shlex, every value through Python's `literal_eval`, and the
+//! same errors (an undefined child group, a `:vars` section for no group).
+
+use crate::{pyliteral::ini_value, range, shlex, Error, Inventory, Origin};
+use std::collections::HashMap;
+
+enum State {
+    Hosts,
+    Vars,
+    Children,
+}
+
+struct Pending {
+    line: usize,
+    vars_only: bool,
+    parents: Vec<String>,
+}
+
+/// Split `host:port` (ansible-core's `parse_address` with ranges allowed).
+pub(crate) fn split_port(token: &str) -> (String, Option<u16>) {
+    // `[v6]:port` or `[host]:port`.
+    if let Some(rest) = token.strip_prefix('[') {
+        if let Some((inside, port)) = rest.rsplit_once("]:") {
+            if let Ok(p) = port.parse::<u16>() {
+                if !inside.contains('[') {
+                    return (inside.to_string(), Some(p));
+                }
+            }
+        }
+    }
+    // Colons outside ranges: one means host:port, more an IPv6 address.
+    let mut depth = 0;
+    let mut colons = Vec::new();
+    for (i, c) in token.char_indices() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth -= 1,
+            ':' if depth == 0 => colons.push(i),
+            _ => {}
+        }
+    }
+    if colons.len() == 1 {
+        let (h, p) = (&token[..colons[0]], &token[colons[0] + 1..]);
+        let hostish = !h.is_empty()
+            && h.chars()
+                .all(|c| c.is_alphanumeric() || "._-[]:".contains(c));
+        if hostish && !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) {
+            if let Ok(port) = p.parse::<u16>() {
+                return (h.to_string(), Some(port));
+            }
+        }
+    }
+    (token.to_string(), None)
+}
+
+/// The hosts a host token stands for, and its port (shared with the YAML plugin).
+pub(crate) fn expand_host(
+    inv: &Inventory,
+    file: &str,
+    line: usize,
+    token: &str,
+) -> Result<(Vec<String>, Option<u16>), Error> {
+    let (pattern, port) = split_port(token);
+    let budget = range::MAX_HOSTS.saturating_sub(inv.hosts.len());
+    let names = range::expand(&pattern, budget).map_err(|e| Error::at(file, line, e))?;
+    Ok((names, port))
+}
+
+fn section(line: &str) -> Option<(String, Option<String>)> {
+    let inner = line.strip_prefix('[')?;
+    let close = inner.find(']')?;
+    let (head, after) = (&inner[..close], inner[close + 1..].trim_start());
+    if !(after.is_empty() || after.starts_with('#')) {
+        return None;
+    }
+    let (name, tag) = match head.split_once(':') {
+        Some((n, t)) => (n, Some(t)),
+        None => (head, None),
+    };
+    if name.is_empty()
+        || name
+            .chars()
+            .any(|c| c.is_whitespace() || c == ':' || c == ']')
+    {
+        return None;
+    }
+    if let Some(t) = tag {
+        if t.is_empty() || !t.chars().all(|c| c.is_alphanumeric() || c == '_') {
+            return None;
+        }
+    }
+    Some((name.to_string(), tag.map(str::to_string)))
+}
+
+pub fn parse(inv: &mut Inventory, file: &str, text: &str) -> Result<(), Error> {
+    let mut pending: HashMap<String, Pending> = HashMap::new();
+    let mut pending_order: Vec<String> = Vec::new();
+    let mut group = "ungrouped".to_string();
+    let mut state = State::Hosts;
+    for (n, raw) in text.lines().enumerate() {
+        let line_no = n + 1;
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with(['#', ';']) {
+            continue;
+        }
+        let at = |m: String| Error::at(file, line_no, m);
+        if let Some((name, tag)) = section(line) {
+            state = match tag.as_deref() {
+                None | Some("hosts") => State::Hosts,
+                Some("vars") => State::Vars,
+                Some("children") => State::Children,
+                Some(other) => {
+                    return Err(at(format!(
+                        "section [{name}:{other}] has unknown type `{other}`; use [{name}], [{name}:vars] or [{name}:children]"
+                    )))
+                }
+            };
+            if !inv.groups.contains_key(&name) {
+                if matches!(state, State::Vars) && !pending.contains_key(&name) {
+                    pending.insert(
+                        name.clone(),
+                        Pending {
+                            line: line_no,
+                            vars_only: true,
+                            parents: vec![],
+                        },
+                    );
+                    pending_order.push(name.clone());
+                }
+                inv.add_group(&name);
+            }
+            if !matches!(state, State::Vars) {
+                if let Some(p) = pending.remove(&name) {
+                    pending_order.retain(|g| *g != name);
+                    for parent in p.parents {
+                        if !inv.add_child(&parent, &name) {
+                            return Err(at(format!(
+                                "adding group `{name}` as a child of `{parent}` makes a loop"
+                            )));
+                        }
+                    }
+                }
+            }
+            group = name;
+            continue;
+        }
+        if line.starts_with('[') && line.ends_with(']') {
+            return Err(at(format!(
+                "invalid section entry `{line}`: a section is [name], [name:vars] or [name:children], with no spaces"
+            )));
+        }
+        let origin = Origin {
+            file: file.to_string(),
+            line: line_no,
+        };
+        match state {
+            State::Hosts => {
+                let tokens = shlex::split(line)
+                    .map_err(|e| at(format!("cannot split host line `{line}`: {e}")))?;
+                let Some((first, rest)) = tokens.split_first() else {
+                    continue;
+                };
+                let (names, port) = expand_host(inv, file, line_no, first)?;
+                if first.trim_end().ends_with(':') && port.is_none() {
+                    return Err(at(format!(
+                        "invalid host `{first}`: a trailing `:` must be followed by a port"
+                    )));
+                }
+                if names.iter().any(|h| h.trim() == "---") {
+                    return Err(at(
+                        "`---` is not a host: this looks like a YAML file; name it .yml".into(),
+                    ));
+                }
+                let mut vars = Vec::new();
+                for t in rest {
+                    let (k, v) = t.split_once('=').ok_or_else(|| {
+                        at(format!(
+                            "expected key=value host variable assignment, got `{t}`"
+                        ))
+                    })?;
+                    vars.push((k.to_string(), ini_value(v)));
+                }
+                for name in names {
+                    let h = inv.add_host(&name, origin.clone());
+                    inv.add_host_to_group(&group, h);
+                    if let Some(p) = port {
+                        inv.hosts[h]
+                            .vars
+                            .set("ansible_port", p.into(), origin.clone());
+                    }
+                    for (k, v) in &vars {
+                        inv.hosts[h].vars.set(k, v.clone(), origin.clone());
+                    }
+                }
+            }
+            State::Vars => {
+                let (k, v) = line.split_once('=').ok_or_else(|| {
+                    at(format!(
+                        "expected key=value in [{group}:vars], got `{line}`"
+                    ))
+                })?;
+                inv.groups
+                    .get_mut(&group)
+                    .expect("section groups exist")
+                    .vars
+                    .set(k.trim(), ini_value(v.trim()), origin);
+            }
+            State::Children => {
+                let child = line
+                    .split('#')
+                    .next()
+                    .map(str::trim)
+                    .filter(|c| {
+                        !c.is_empty() && !c.contains([':', ']']) && !c.contains(char::is_whitespace)
+                    })
+                    .ok_or_else(|| {
+                        at(format!(
+                            "expected a group name in [{group}:children], got `{line}`"
+                        ))
+                    })?;
+                if inv.groups.contains_key(child) {
+                    if !inv.add_child(&group, child) {
+                        return Err(at(format!(
+                            "adding group `{child}` as a child of `{group}` makes a loop"
+                        )));
+                    }
+                } else {
+                    match pending.get_mut(child) {
+                        Some(p) => p.parents.push(group.clone()),
+                        None => {
+                            pending.insert(
+                                child.to_string(),
+                                Pending {
+                                    line: line_no,
+                                    vars_only: false,
+                                    parents: vec![group.clone()],
+                                },
+                            );
+                            pending_order.push(child.to_string());
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if let Some(name) = pending_order.first() {
+        let p = &pending[name];
+        return Err(Error::at(
+            file,
+            p.line,
+            if p.vars_only {
+                format!("section [{name}:vars] is for group `{name}`, which is not defined; add a [{name}] section or fix the name")
+            } else {
+                format!(
+                    "section [{}:children] includes group `{name}`, which is not defined; add a [{name}] section (it may be empty) or fix the name",
+                    p.parents.last().expect("children have a parent")
+                )
+            },
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Inventory;
+    use serde_json::json;
+
+    #[test]
+    fn host_lines_vars_and_ports() {
+        let inv = Inventory::parse_ini(
+            "i.ini",
+            "localhost ansible_connection=local\nweb1:2222 ansible_user=deploy note=\"two words\" count=3 flag=True c=\"say \\\"hi\\\"\"\n",
+        )
+        .unwrap();
+        let w = inv.host_vars(1);
+        assert_eq!(inv.hosts[1].name, "web1");
+        assert_eq!(w["ansible_port"], json!(2222));
+        assert_eq!(w["note"], json!("two words"));
+        assert_eq!(w["count"], json!(3));
+        assert_eq!(w["flag"], json!(true));
+        assert_eq!(w["c"], json!("say \"hi\""));
+    }
+
+    #[test]
+    fn errors_carry_file_and_line() {
+        let e = Inventory::parse_ini("inventory.ini", "[web]\nweb1\n[web:vras]\n").unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("inventory.ini:3: section [web:vras] has unknown type"),
+            "{e}"
+        );
+        let e = Inventory::parse_ini("inventory.ini", "[web]\nweb[1:x]\n").unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("inventory.ini:2: invalid host range"),
+            "{e}"
+        );
+        let e =
+            Inventory::parse_ini("inventory.ini", "[web]\n[web:vars]\njust_a_word\n").unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("inventory.ini:3: expected key=value"),
+            "{e}"
+        );
+        let e = Inventory::parse_ini("inventory.ini", "web1 oops\n").unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("inventory.ini:1: expected key=value host variable"),
+            "{e}"
+        );
+        let e = Inventory::parse_ini("inventory.ini", "[k8s:children]\nworkers\n").unwrap_err();
+        assert_eq!(e.to_string(), "inventory.ini:2: section [k8s:children] includes group `workers`, which is not defined; add a [workers] section (it may be empty) or fix the name");
+    }
+}

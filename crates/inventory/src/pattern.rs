@@ -1,0 +1,413 @@
+//! Host patterns as ansible-core evaluates them: `a,b` or `a:b` (union), `&b`
+//! (intersection), `!b` (exclusion), globs with `*`, `?` and `[classes]` over group and
+//! host names, `~regex` matched at the start (Python's `re.match`) against group and host
+//! names, subscripts `[i]`, `[i:j]`, `[i:]`, `[i-j]`, and an implicit `localhost`.
+//! Every term costs one pass over the hosts and groups.
+
+use crate::{Error, Inventory};
+use regex::Regex;
+
+/// What a pattern selected.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Selection {
+    /// Indices into `Inventory::hosts`, in inventory order.
+    pub hosts: Vec<usize>,
+    /// Terms that matched nothing, so callers can warn about them.
+    pub unmatched: Vec<String>,
+}
+
+/// ansible-core's `split_host_pattern`: a pattern with a comma splits at commas only;
+/// otherwise at colons outside `[...]`, unless the whole is one address (`host:22`, IPv6).
+pub fn split(pattern: &str) -> Vec<String> {
+    let parts: Vec<String> = if pattern.contains(',') {
+        pattern.split(',').map(str::to_string).collect()
+    } else if is_address(pattern) {
+        vec![pattern.to_string()]
+    } else {
+        let mut out = Vec::new();
+        let mut cur = String::new();
+        let mut chars = pattern.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '[' => {
+                    // A complete bracketed expression stays whole; a lone `[` splits.
+                    let rest: String = chars.clone().collect();
+                    if let Some(end) = rest.find(']') {
+                        cur.push('[');
+                        cur.push_str(&rest[..=end]);
+                        for _ in 0..rest[..=end].chars().count() {
+                            chars.next();
+                        }
+                    } else if !cur.is_empty() {
+                        out.push(std::mem::take(&mut cur));
+                    }
+                }
+                ':' | ']' => {
+                    if !cur.is_empty() {
+                        out.push(std::mem::take(&mut cur));
+                    }
+                }
+                c if c.is_whitespace() => {
+                    if !cur.is_empty() {
+                        out.push(std::mem::take(&mut cur));
+                    }
+                }
+                c => cur.push(c),
+            }
+        }
+        if !cur.is_empty() {
+            out.push(cur);
+        }
+        out
+    };
+    parts
+        .into_iter()
+        .map(|p| p.trim().to_string())
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
+/// Close enough to ansible-core's `parse_address`: `name:port` or an IPv6 address.
+fn is_address(p: &str) -> bool {
+    let (h, port) = crate::ini::split_port(p);
+    if port.is_some() {
+        return h.chars().all(|c| c.is_alphanumeric() || "._-".contains(c));
+    }
+    p.matches(':').count() >= 2
+        && p.chars()
+            .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.')
+}
+
+/// Python's `fnmatch.translate`, anchored at both ends.
+fn glob_regex(glob: &str) -> Result<Regex, regex::Error> {
+    let mut re = String::from("^(?s:");
+    let chars: Vec<char> = glob.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        i += 1;
+        match c {
+            '*' => re.push_str(".*"),
+            '?' => re.push('.'),
+            '[' => {
+                let mut j = i;
+                if j < chars.len() && chars[j] == '!' {
+                    j += 1;
+                }
+                if j < chars.len() && chars[j] == ']' {
+                    j += 1;
+                }
+                while j < chars.len() && chars[j] != ']' {
+                    j += 1;
+                }
+                if j >= chars.len() {
+                    re.push_str("\\[");
+                } else {
+                    let mut stuff: String = chars[i..j].iter().collect();
+                    i = j + 1;
+                    stuff = stuff.replace('\\', "\\\\");
+                    if let Some(rest) = stuff.strip_prefix('!') {
+                        stuff = format!("^{rest}");
+                    } else if stuff.starts_with('^') {
+                        stuff = format!("\\{stuff}");
+                    }
+                    stuff = stuff
+                        .replace('[', "\\[")
+                        .replace("&&", "\\&\\&")
+                        .replace("~~", "\\~\\~");
+                    re.push('[');
+                    re.push_str(&stuff);
+                    re.push(']');
+                }
+            }
+            c => re.push_str(&regex::escape(&c.to_string())),
+        }
+    }
+    re.push_str(")$");
+    Regex::new(&re)
+}
+
+/// `expr[i]`, `expr[i:j]`, `expr[i:]`, `expr[i-j]` (ansible-core's PATTERN_WITH_SUBSCRIPT).
+fn split_subscript(p: &str) -> (&str, Option<(i64, Option<i64>)>) {
+    if p.starts_with('~') || !p.ends_with(']') {
+        return (p, None);
+    }
+    let Some(open) = p.rfind('[') else {
+        return (p, None);
+    };
+    if open == 0 {
+        return (p, None);
+    }
+    let (expr, sub) = (&p[..open], &p[open + 1..p.len() - 1]);
+    let digits = |s: &str| !s.is_empty() && s.len() <= 18 && s.bytes().all(|b| b.is_ascii_digit());
+    let single = sub.strip_prefix('-').unwrap_or(sub);
+    if digits(single) {
+        return (expr, Some((sub.parse().expect("digits"), None)));
+    }
+    if let Some(sep) = sub.find([':', '-']) {
+        let (a, b) = (&sub[..sep], &sub[sep + 1..]);
+        if digits(a) && (b.is_empty() || digits(b)) {
+            let end = if b.is_empty() {
+                -1
+            } else {
+                b.parse().expect("digits")
+            };
+            return (expr, Some((a.parse().expect("digits"), Some(end))));
+        }
+    }
+    (p, None)
+}
+
+/// A group's hosts in ansible-core's order: its own, then its children's, level by level.
+fn ordered_group_hosts(inv: &Inventory, group: &str, out: &mut Vec<usize>, seen: &mut [bool]) {
+    let mut level = vec![group.to_string()];
+    let mut done = std::collections::HashSet::new();
+    while !level.is_empty() {
+        let mut next = Vec::new();
+        for g in level {
+            if !done.insert(g.clone()) {
+                continue;
+            }
+            let grp = &inv.groups[&g];
+            for &h in &grp.hosts {
+                if !seen[h] && !inv.hosts[h].implicit {
+                    seen[h] = true;
+                    out.push(h);
+                }
+            }
+            next.extend(grp.children.iter().cloned());
+        }
+        level = next;
+    }
+}
+
+/// One term without its `&`/`!`: the hosts it matches, in ansible-core's order.
+fn match_one(inv: &Inventory, pattern: &str, whole: &str) -> Result<Vec<usize>, Error> {
+    let bad = |m: String| Error::Pattern {
+        pattern: whole.to_string(),
+        message: m,
+    };
+    let (expr, sub) = split_subscript(pattern);
+    let re = if let Some(r) = expr.strip_prefix('~') {
+        Regex::new(&format!("^(?:{r})"))
+            .map_err(|e| bad(format!("`{expr}` is not a regex rb can use: {e}")))?
+    } else {
+        glob_regex(expr).map_err(|e| bad(format!("`{expr}`: {e}")))?
+    };
+    let mut out = Vec::new();
+    let mut seen = vec![false; inv.hosts.len()];
+    let mut matched_groups = false;
+    for g in &inv.group_order {
+        if re.is_match(g) {
+            matched_groups = true;
+            ordered_group_hosts(inv, g, &mut out, &mut seen);
+        }
+    }
+    if !matched_groups || expr.starts_with('~') || expr.contains(['.', '?', '*', '[']) {
+        for (i, h) in inv.hosts.iter().enumerate() {
+            if !seen[i] && !h.implicit && re.is_match(&h.name) {
+                seen[i] = true;
+                out.push(i);
+            }
+        }
+    }
+    if out.is_empty() && expr == "localhost" {
+        if let Some(&i) = inv.index.get("localhost") {
+            out.push(i);
+        }
+    }
+    if let Some((start, end)) = sub {
+        if out.is_empty() {
+            return Ok(out);
+        }
+        let n = out.len() as i64;
+        let norm = |i: i64| if i < 0 { n + i } else { i };
+        let range = match end {
+            None => {
+                let i = norm(start);
+                if !(0..n).contains(&i) {
+                    return Err(bad(format!(
+                        "no hosts matched the subscripted pattern `{pattern}`"
+                    )));
+                }
+                i..i + 1
+            }
+            Some(e) => {
+                let e = if e == -1 { n - 1 } else { e };
+                norm(start).min(n)..(e + 1).clamp(0, n)
+            }
+        };
+        if range.is_empty() {
+            return Ok(Vec::new());
+        }
+        out = out[range.start as usize..range.end as usize].to_vec();
+    }
+    Ok(out)
+}
+
+pub fn select(inv: &Inventory, pattern: &str) -> Result<Selection, Error> {
+    let terms = split(pattern);
+    let mut regular: Vec<&str> = Vec::new();
+    let mut and: Vec<&str> = Vec::new();
+    let mut not: Vec<&str> = Vec::new();
+    for t in &terms {
+        if let Some(r) = t.strip_prefix('&') {
+            and.push(r);
+        } else if let Some(r) = t.strip_prefix('!') {
+            not.push(r);
+        } else {
+            regular.push(t);
+        }
+    }
+    for t in and.iter().chain(&not) {
+        if t.is_empty() {
+            return Err(Error::Pattern {
+                pattern: pattern.to_string(),
+                message: "`&` or `!` with nothing after it".into(),
+            });
+        }
+    }
+    if regular.is_empty() {
+        regular.push("all");
+    }
+    let mut unmatched = Vec::new();
+    let mut sel = vec![false; inv.hosts.len()];
+    for t in &regular {
+        let hs = if *t == "all" {
+            (0..inv.hosts.len())
+                .filter(|&i| !inv.hosts[i].implicit)
+                .collect()
+        } else if let Some(&i) = inv.index.get(*t) {
+            vec![i]
+        } else {
+            match_one(inv, t, pattern)?
+        };
+        if hs.is_empty() && *t != "all" {
+            unmatched.push(t.to_string());
+        }
+        for h in hs {
+            sel[h] = true;
+        }
+    }
+    for (terms, keep) in [(&and, true), (&not, false)] {
+        for t in terms.iter() {
+            let hs = match_one(inv, t, pattern)?;
+            if hs.is_empty() {
+                unmatched.push(t.to_string());
+            }
+            let mut set = vec![false; inv.hosts.len()];
+            for h in hs {
+                set[h] = true;
+            }
+            for (s, m) in sel.iter_mut().zip(set) {
+                *s &= if keep { m } else { !m };
+            }
+        }
+    }
+    Ok(Selection {
+        hosts: (0..inv.hosts.len()).filter(|&i| sel[i]).collect(),
+        unmatched,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split;
+    use crate::Inventory;
+
+    const INV: &str = "\
+[k8s_controller]
+controller0[1:3].i.domain.tld
+
+[k8s_worker]
+worker0[1:3].i.domain.tld
+
+[etcd:children]
+k8s_controller
+
+[k8s:children]
+k8s_controller
+k8s_worker
+
+[k8s:vars]
+k8s_release=1.28.5
+";
+
+    fn names(inv: &Inventory, pattern: &str) -> Vec<String> {
+        inv.select(pattern)
+            .unwrap()
+            .hosts
+            .into_iter()
+            .map(|i| inv.hosts[i].name.clone())
+            .collect()
+    }
+
+    #[test]
+    fn splitting() {
+        assert_eq!(split("a:b:&c:!d"), ["a", "b", "&c", "!d"]);
+        assert_eq!(split("web[1:3]:db"), ["web[1:3]", "db"]);
+        assert_eq!(split("a:b, c"), ["a:b", "c"]);
+        assert_eq!(split("host:22"), ["host:22"]);
+    }
+
+    #[test]
+    fn patterns_select_like_ansible() {
+        let inv = Inventory::parse_ini("inv.ini", INV).unwrap();
+        assert_eq!(names(&inv, "all").len(), 6);
+        assert_eq!(
+            names(&inv, "etcd"),
+            [
+                "controller01.i.domain.tld",
+                "controller02.i.domain.tld",
+                "controller03.i.domain.tld"
+            ]
+        );
+        assert_eq!(
+            names(&inv, "k8s_worker:!worker02*"),
+            ["worker01.i.domain.tld", "worker03.i.domain.tld"]
+        );
+        assert_eq!(
+            names(&inv, "k8s:&*01*"),
+            ["controller01.i.domain.tld", "worker01.i.domain.tld"]
+        );
+        assert_eq!(
+            names(&inv, "~worker0[12]"),
+            ["worker01.i.domain.tld", "worker02.i.domain.tld"]
+        );
+        assert!(
+            names(&inv, "~orker").is_empty(),
+            "~regex is anchored at the start"
+        );
+        assert_eq!(names(&inv, "~k8s_w").len(), 3, "~regex matches group names");
+        assert_eq!(names(&inv, "k8s_worker[0]"), ["worker01.i.domain.tld"]);
+        assert_eq!(
+            names(&inv, "k8s_worker[1:]"),
+            ["worker02.i.domain.tld", "worker03.i.domain.tld"]
+        );
+        assert_eq!(
+            names(&inv, "k8s_worker[0-1]"),
+            ["worker01.i.domain.tld", "worker02.i.domain.tld"]
+        );
+        assert_eq!(names(&inv, "k8s_worker[-1]"), ["worker03.i.domain.tld"]);
+        assert_eq!(
+            names(&inv, "worker0[!2].*"),
+            ["worker01.i.domain.tld", "worker03.i.domain.tld"]
+        );
+        let e = inv.select("k8s_worker[5]").unwrap_err().to_string();
+        assert!(
+            e.contains("no hosts matched the subscripted pattern"),
+            "{e}"
+        );
+        let sel = inv.select("workers:k8s_worker").unwrap();
+        assert_eq!(sel.hosts.len(), 3);
+        assert_eq!(sel.unmatched, ["workers"]);
+    }
+
+    #[test]
+    fn subscripts_are_linear() {
+        let inv = Inventory::parse_ini("big.ini", "[web]\nw[1:100000]\n").unwrap();
+        let t = std::time::Instant::now();
+        assert_eq!(inv.select("web[0]").unwrap().hosts, [0]);
+        assert!(t.elapsed().as_secs() < 5);
+    }
+}

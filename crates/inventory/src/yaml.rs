@@ -1,0 +1,377 @@
+//! YAML as ansible-core loads it: PyYAML's YAML 1.1 resolver (`yes`/`on` are booleans,
+//! `0777` is octal, `1e3` is a string, `1:20` is 80), anchors, aliases and `<<` merges.
+//! Nodes keep their line so inventory errors can point at it.
+
+use serde_json::{Map, Number, Value};
+use std::collections::HashMap;
+use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser, Tag};
+use yaml_rust2::scanner::{Marker, TScalarStyle};
+
+/// A YAML node and the line it starts on (1-based).
+#[derive(Debug, Clone)]
+pub struct Node {
+    pub line: usize,
+    pub kind: Kind,
+}
+
+#[derive(Debug, Clone)]
+pub enum Kind {
+    Scalar(Value),
+    Seq(Vec<Node>),
+    /// Keys as text (ansible-core stringifies them), in file order.
+    Map(Vec<(String, Node)>),
+}
+
+impl Node {
+    pub fn to_value(&self) -> Value {
+        match &self.kind {
+            Kind::Scalar(v) => v.clone(),
+            Kind::Seq(items) => Value::Array(items.iter().map(Node::to_value).collect()),
+            Kind::Map(pairs) => {
+                let mut m = Map::new();
+                for (k, v) in pairs {
+                    m.insert(k.clone(), v.to_value());
+                }
+                Value::Object(m)
+            }
+        }
+    }
+    pub fn is_null(&self) -> bool {
+        matches!(self.kind, Kind::Scalar(Value::Null))
+    }
+}
+
+/// A YAML error: the line and what is wrong.
+#[derive(Debug, Clone)]
+pub struct YamlError {
+    pub line: usize,
+    pub col: usize,
+    pub message: String,
+}
+
+enum Frame {
+    Seq(usize, Vec<Node>, usize),
+    Map(usize, Vec<(String, Node)>, Option<Node>, usize),
+}
+
+struct Builder {
+    stack: Vec<Frame>,
+    docs: Vec<Node>,
+    anchors: HashMap<usize, Node>,
+    error: Option<YamlError>,
+}
+
+impl Builder {
+    fn push(&mut self, node: Node, anchor: usize) {
+        if anchor > 0 {
+            self.anchors.insert(anchor, node.clone());
+        }
+        match self.stack.last_mut() {
+            None => self.docs.push(node),
+            Some(Frame::Seq(_, items, _)) => items.push(node),
+            Some(Frame::Map(_, pairs, key, _)) => match key.take() {
+                None => *key = Some(node),
+                Some(k) => {
+                    let text = key_text(&k);
+                    if text == "<<" {
+                        merge(pairs, &node);
+                    } else if let Some(slot) = pairs.iter_mut().find(|(kk, _)| *kk == text) {
+                        // Later keys win, as PyYAML's dict construction does.
+                        slot.1 = node;
+                    } else {
+                        pairs.push((text, node));
+                    }
+                }
+            },
+        }
+    }
+}
+
+/// `<<: *base` (or a list of them): keys not already present come from the merged maps.
+fn merge(pairs: &mut Vec<(String, Node)>, node: &Node) {
+    let sources: Vec<&Node> = match &node.kind {
+        Kind::Seq(items) => items.iter().collect(),
+        _ => vec![node],
+    };
+    for src in sources {
+        if let Kind::Map(src_pairs) = &src.kind {
+            for (k, v) in src_pairs {
+                if !pairs.iter().any(|(kk, _)| kk == k) {
+                    pairs.push((k.clone(), v.clone()));
+                }
+            }
+        }
+    }
+}
+
+fn key_text(k: &Node) -> String {
+    match &k.kind {
+        Kind::Scalar(Value::String(s)) => s.clone(),
+        Kind::Scalar(Value::Null) => "null".into(),
+        Kind::Scalar(v) => v.to_string(),
+        other => format!(
+            "{:?}",
+            Node {
+                line: k.line,
+                kind: other.clone()
+            }
+            .to_value()
+        ),
+    }
+}
+
+impl MarkedEventReceiver for Builder {
+    fn on_event(&mut self, ev: Event, mark: Marker) {
+        if self.error.is_some() {
+            return;
+        }
+        let line = mark.line();
+        match ev {
+            Event::Scalar(text, style, anchor, tag) => {
+                let value = match resolve(&text, style, tag.as_ref()) {
+                    Ok(v) => v,
+                    Err(message) => {
+                        self.error = Some(YamlError {
+                            line,
+                            col: mark.col(),
+                            message,
+                        });
+                        return;
+                    }
+                };
+                self.push(
+                    Node {
+                        line,
+                        kind: Kind::Scalar(value),
+                    },
+                    anchor,
+                );
+            }
+            Event::Alias(id) => match self.anchors.get(&id).cloned() {
+                Some(n) => self.push(n, 0),
+                None => {
+                    self.error = Some(YamlError {
+                        line,
+                        col: mark.col(),
+                        message: "alias to an unknown anchor".into(),
+                    })
+                }
+            },
+            Event::SequenceStart(anchor, _) => {
+                if self.stack.len() > 200 {
+                    self.error = Some(YamlError {
+                        line,
+                        col: mark.col(),
+                        message: "nested too deeply".into(),
+                    });
+                    return;
+                }
+                self.stack.push(Frame::Seq(line, Vec::new(), anchor))
+            }
+            Event::MappingStart(anchor, _) => {
+                if self.stack.len() > 200 {
+                    self.error = Some(YamlError {
+                        line,
+                        col: mark.col(),
+                        message: "nested too deeply".into(),
+                    });
+                    return;
+                }
+                self.stack.push(Frame::Map(line, Vec::new(), None, anchor))
+            }
+            Event::SequenceEnd => {
+                if let Some(Frame::Seq(l, items, anchor)) = self.stack.pop() {
+                    self.push(
+                        Node {
+                            line: l,
+                            kind: Kind::Seq(items),
+                        },
+                        anchor,
+                    );
+                }
+            }
+            Event::MappingEnd => {
+                if let Some(Frame::Map(l, pairs, _, anchor)) = self.stack.pop() {
+                    self.push(
+                        Node {
+                            line: l,
+                            kind: Kind::Map(pairs),
+                        },
+                        anchor,
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Parse one YAML document (an empty file is `None`).
+pub fn parse(text: &str) -> Result<Option<Node>, YamlError> {
+    let mut b = Builder {
+        stack: Vec::new(),
+        docs: Vec::new(),
+        anchors: HashMap::new(),
+        error: None,
+    };
+    let mut p = Parser::new_from_str(text);
+    p.load(&mut b, true).map_err(|e| YamlError {
+        line: e.marker().line(),
+        col: e.marker().col() + 1,
+        message: e.info().to_string(),
+    })?;
+    if let Some(e) = b.error {
+        return Err(e);
+    }
+    if b.docs.len() > 1 {
+        return Err(YamlError {
+            line: b.docs[1].line,
+            col: 1,
+            message: "expected a single document in the stream, but found another document".into(),
+        });
+    }
+    Ok(b.docs.pop())
+}
+
+/// A scalar's value under PyYAML's YAML 1.1 implicit resolvers.
+fn resolve(text: &str, style: TScalarStyle, tag: Option<&Tag>) -> Result<Value, String> {
+    if let Some(t) = tag {
+        let name = format!("{}{}", t.handle, t.suffix);
+        return match name.as_str() {
+            "!!str" | "tag:yaml.org,2002:str" | "!unsafe" => Ok(Value::String(text.into())),
+            "!vault" => Err("an `!vault` encrypted value: rb cannot decrypt Ansible Vault; decrypt it or pass the value with -e @file".into()),
+            "!!int" | "tag:yaml.org,2002:int" => int(text).ok_or_else(|| format!("`{text}` is not an int")),
+            "!!float" | "tag:yaml.org,2002:float" => float(text).ok_or_else(|| format!("`{text}` is not a float")),
+            "!!bool" | "tag:yaml.org,2002:bool" => bool_(text).map(Value::Bool).ok_or_else(|| format!("`{text}` is not a bool")),
+            "!!null" | "tag:yaml.org,2002:null" => Ok(Value::Null),
+            _ => Err(format!("unsupported YAML tag `{name}`")),
+        };
+    }
+    if style != TScalarStyle::Plain {
+        return Ok(Value::String(text.into()));
+    }
+    if matches!(text, "" | "~" | "null" | "Null" | "NULL") {
+        return Ok(Value::Null);
+    }
+    if let Some(b) = bool_(text) {
+        return Ok(Value::Bool(b));
+    }
+    if let Some(v) = int(text) {
+        return Ok(v);
+    }
+    if let Some(v) = float(text) {
+        return Ok(v);
+    }
+    Ok(Value::String(text.into()))
+}
+
+fn bool_(t: &str) -> Option<bool> {
+    match t {
+        "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => Some(true),
+        "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => Some(false),
+        _ => None,
+    }
+}
+
+fn re(pattern: &str) -> regex::Regex {
+    regex::Regex::new(pattern).expect("valid resolver regex")
+}
+
+/// PyYAML's int: `0b1`, `017` (octal), `0x1f`, decimal, `1:20` (base 60); `_` ignored.
+fn int(t: &str) -> Option<Value> {
+    thread_local! {
+        static INT: regex::Regex = re(r"^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$");
+    }
+    if !INT.with(|r| r.is_match(t)) {
+        return None;
+    }
+    let s = t.replace('_', "");
+    let (neg, s) = match s.strip_prefix('-') {
+        Some(r) => (true, r.to_string()),
+        None => (false, s.strip_prefix('+').unwrap_or(&s).to_string()),
+    };
+    let v: i128 = if s == "0" {
+        0
+    } else if let Some(b) = s.strip_prefix("0b") {
+        i128::from_str_radix(b, 2).ok()?
+    } else if let Some(x) = s.strip_prefix("0x") {
+        i128::from_str_radix(x, 16).ok()?
+    } else if let Some(o) = s.strip_prefix('0') {
+        i128::from_str_radix(o, 8).ok()?
+    } else if s.contains(':') {
+        s.split(':')
+            .try_fold(0i128, |acc, d| Some(acc * 60 + d.parse::<i128>().ok()?))?
+    } else {
+        s.parse().ok()?
+    };
+    let v = if neg { -v } else { v };
+    if let Ok(i) = i64::try_from(v) {
+        Some(Value::from(i))
+    } else {
+        u64::try_from(v).ok().map(Value::from)
+    }
+}
+
+/// PyYAML's float: needs a `.` (so `1e3` is a string), `.inf`, `.nan`, base 60.
+fn float(t: &str) -> Option<Value> {
+    thread_local! {
+        static FLOAT: regex::Regex = re(r"^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$");
+    }
+    if !FLOAT.with(|r| r.is_match(t)) {
+        return None;
+    }
+    let s = t.replace('_', "").to_ascii_lowercase();
+    if s.contains("inf") || s.contains("nan") {
+        // JSON has no infinity: keep the text (ansible-inventory would print a non-JSON token).
+        return Some(Value::String(t.into()));
+    }
+    let f = if s.contains(':') {
+        let (neg, body) = match s.strip_prefix('-') {
+            Some(r) => (true, r),
+            None => (false, s.strip_prefix('+').unwrap_or(&s)),
+        };
+        let v = body
+            .split(':')
+            .try_fold(0f64, |acc, d| Some(acc * 60.0 + d.parse::<f64>().ok()?))?;
+        if neg {
+            -v
+        } else {
+            v
+        }
+    } else {
+        s.parse().ok()?
+    };
+    Number::from_f64(f).map(Value::Number)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse;
+    use serde_json::json;
+
+    fn v(text: &str) -> serde_json::Value {
+        parse(text).unwrap().unwrap().to_value()
+    }
+
+    #[test]
+    fn yaml_1_1_scalars_as_pyyaml_reads_them() {
+        assert_eq!(
+            v("a: yes\nb: off\nc: 0777\nd: 1e3\ne: 1.5\nf: 1:20\ng: '5'\nh: ~\ni: 0x1F\nj: 1_000\nk: 09\nl: True\n"),
+            json!({"a": true, "b": false, "c": 511, "d": "1e3", "e": 1.5, "f": 80, "g": "5", "h": null, "i": 31, "j": 1000, "k": "09", "l": true})
+        );
+    }
+
+    #[test]
+    fn anchors_and_merges() {
+        assert_eq!(
+            v("base: &b {x: 1, y: 2}\nother:\n  <<: *b\n  y: 3\n"),
+            json!({"base": {"x": 1, "y": 2}, "other": {"x": 1, "y": 3}})
+        );
+    }
+
+    #[test]
+    fn errors_have_lines() {
+        let e = parse("a: 1\nb: [1, 2\n").unwrap_err();
+        assert!(e.line >= 2, "{e:?}");
+    }
+}
