@@ -1,6 +1,8 @@
 //! A host as runbooks see it: a name, an address, its variables and the transport that
 //! reaches it. Cheap to clone (everything behind Arcs), so Rhai can pass it around freely.
 
+mod connection;
+
 use crate::inventory::Inventory;
 use crate::transport::{LocalTransport, SshOptions, SshTransport, Transport};
 use rhai::Map;
@@ -46,52 +48,50 @@ impl fmt::Debug for Host {
     }
 }
 
-/// The Host of every inventory entry, in inventory order. `localhost` (without an address)
-/// and `ansible_connection=local` run locally; everything else over SSH, to
-/// `ansible_host`/`rb_host` when set, else to the inventory name (so ssh config aliases apply).
-pub fn hosts_of(inv: &Inventory, ssh: Arc<SshOptions>) -> Vec<Host> {
-    (0..inv.hosts.len())
-        .map(|i| {
-            let name = inv.hosts[i].name.clone();
-            let vars = inv.host_vars(i);
-            let get = |keys: &[&str]| {
-                keys.iter()
-                    .find_map(|k| vars.get(*k))
-                    .map(|v| v.to_string())
-                    .filter(|s| !s.is_empty())
-            };
-            let connection = get(&["rb_connection", "ansible_connection"]);
-            let addr = get(&["rb_host", "ansible_host"]);
-            let user = get(&["rb_user", "ansible_user"]);
-            let port = get(&["rb_port", "ansible_port"]).and_then(|p| p.parse().ok());
-            let local = match connection.as_deref() {
-                Some("local") => true,
-                Some(_) => false,
-                None => name == "localhost" && addr.is_none(),
-            };
-            let transport: Arc<dyn Transport> = if local {
-                Arc::new(LocalTransport)
-            } else {
-                Arc::new(SshTransport::new(
-                    addr.clone().unwrap_or_else(|| name.clone()),
-                    user,
-                    port,
-                    ssh.clone(),
-                ))
-            };
-            let addr = addr.unwrap_or_else(|| {
-                if local {
-                    "127.0.0.1".into()
-                } else {
-                    name.clone()
-                }
-            });
-            Host {
-                name: name.into(),
-                addr: addr.into(),
-                vars: Arc::new(vars),
-                transport,
-            }
-        })
-        .collect()
+/// The Host of every inventory entry, in inventory order, reached as its connection
+/// variables say (see `connection`). A variable rb cannot honour on a host inside
+/// `limit` is an error naming where it was set; nothing has run yet.
+pub fn hosts_of(
+    inv: &Inventory,
+    ssh: Arc<SshOptions>,
+    limit: Option<&[bool]>,
+) -> Result<(Vec<Host>, Vec<String>), String> {
+    let mut warnings = Vec::new();
+    let mut hosts = Vec::with_capacity(inv.hosts.len());
+    for i in 0..inv.hosts.len() {
+        let name = inv.hosts[i].name.clone();
+        let vars = inv.host_vars_with_origins(i);
+        let in_play = limit.is_none_or(|l| l[i]);
+        let conn = match connection::resolve(&name, &vars, &ssh) {
+            Ok(c) => c,
+            Err(e) if in_play => return Err(e),
+            // Outside --limit: never contacted, so never refused.
+            Err(_) => connection::Connection::unusable(&name),
+        };
+        if in_play {
+            warnings.extend(conn.warnings.iter().cloned());
+        }
+        let transport: Arc<dyn Transport> = if conn.local {
+            Arc::new(LocalTransport)
+        } else {
+            Arc::new(SshTransport::new(
+                conn.dest.clone(),
+                conn.user.clone(),
+                conn.port,
+                conn.ssh.clone(),
+            ))
+        };
+        let map: Map = vars
+            .values
+            .into_iter()
+            .map(|(k, v)| (k.into(), crate::api::json::from_value(v)))
+            .collect();
+        hosts.push(Host {
+            name: name.into(),
+            addr: conn.addr.into(),
+            vars: Arc::new(map),
+            transport,
+        });
+    }
+    Ok((hosts, warnings))
 }

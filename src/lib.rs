@@ -16,7 +16,8 @@ pub mod api;
 pub mod context;
 pub mod engine;
 pub mod host;
-pub mod inventory;
+/// Ansible inventories (the `rb-inventory` crate).
+pub use inventory;
 pub mod kubepath;
 pub mod repl;
 pub mod report;
@@ -211,17 +212,18 @@ impl RuntimeBuilder {
         let limit = match &self.limit {
             None => None,
             Some(p) => {
-                let (sel, _) = inventory
+                let sel = inventory
                     .select(p)
                     .map_err(|e| Diagnostic::plain(format!("--limit {p}: {e}"), 2))?;
                 let mut set = vec![false; inventory.hosts.len()];
-                for i in sel {
+                for i in sel.hosts {
                     set[i] = true;
                 }
                 Some(set)
             }
         };
-        let hosts = host::hosts_of(&inventory, Arc::new(self.ssh));
+        let (hosts, warnings) = host::hosts_of(&inventory, Arc::new(self.ssh), limit.as_deref())
+            .map_err(|e| Diagnostic::plain(e, 2))?;
         let ctx = Arc::new(Ctx {
             handle,
             emitter,
@@ -237,6 +239,9 @@ impl RuntimeBuilder {
             failed: Default::default(),
             runbook: Default::default(),
         });
+        for w in warnings {
+            ctx.log(Level::Warn, &w);
+        }
         Ok(Registration { ctx, _tokio: tokio })
     }
 

@@ -37,15 +37,38 @@ enum Command {
     Hosts(HostsArgs),
     /// Interactive: the runbook language with history, completion and multi-line entry.
     Repl(ReplArgs),
+    /// Show the inventory as ansible-inventory does: --list (JSON) or --host NAME.
+    Inventory(InventoryArgs),
+}
+
+#[derive(Args)]
+struct InventoryArgs {
+    #[command(flatten)]
+    hosts: HostOpts,
+    /// Every group and host, with each host's merged variables (ansible-inventory --list).
+    #[arg(long, conflicts_with = "host")]
+    list: bool,
+    /// One host's merged variables (ansible-inventory --host).
+    #[arg(long, value_name = "NAME")]
+    host: Option<String>,
+    /// A runbook folder whose group_vars/ and host_vars/ apply too (ansible's --playbook-dir).
+    #[arg(long = "playbook-dir", value_name = "DIR")]
+    playbook_dir: Option<PathBuf>,
 }
 
 /// Variables: --vars files, then -e.
 #[derive(Args)]
 struct VarArgs {
-    /// Set a variable: -e key=value (ints and true/false are typed; {..}/[..] are JSON).
-    #[arg(short = 'e', long = "extra-var", value_name = "KEY=VALUE")]
+    /// Set variables: -e 'k=v k2="a b"' (ints and true/false typed, {..}/[..] as JSON),
+    /// -e '{"k": 1}' (JSON or YAML), -e @vars.yml (a file). Later -e win.
+    #[arg(
+        short = 'e',
+        long = "extra-vars",
+        visible_alias = "extra-var",
+        value_name = "VARS"
+    )]
     extra: Vec<String>,
-    /// Read variables from a JSON object file (applied before -e).
+    /// Read variables from a JSON or YAML file (applied before -e).
     #[arg(long = "vars", value_name = "FILE")]
     vars: Vec<PathBuf>,
 }
@@ -61,9 +84,10 @@ struct ReplArgs {
 /// Where hosts come from and how to reach them.
 #[derive(Args)]
 struct HostOpts {
-    /// Inventory file (Ansible INI). Without it, the only host is localhost.
-    #[arg(short = 'i', long = "inventory", value_name = "FILE")]
-    inventory: Option<PathBuf>,
+    /// Inventory: an INI or YAML file, a folder of them, or `host1,host2,`. Repeat to
+    /// merge several, in order. Without it, the only host is localhost.
+    #[arg(short = 'i', long = "inventory", value_name = "SOURCE")]
+    inventory: Vec<String>,
     /// Narrow every host selection to this pattern.
     #[arg(short = 'l', long)]
     limit: Option<String>,
@@ -140,21 +164,35 @@ fn usage(msg: impl Into<String>) -> Diagnostic {
     Diagnostic::plain(msg, 2)
 }
 
-fn load_inventory(opts: &HostOpts) -> Result<Inventory, Diagnostic> {
-    match &opts.inventory {
-        None => Ok(Inventory::localhost()),
-        Some(p) => Inventory::load(p).map_err(|e| usage(e.to_string())),
+/// The inventory of `-i` (several merge in order); `playbook_dir` adds the runbook's
+/// folder's group_vars/ and host_vars/.
+fn load_inventory(
+    opts: &HostOpts,
+    playbook_dir: Option<&std::path::Path>,
+) -> Result<Inventory, Diagnostic> {
+    if opts.inventory.is_empty() {
+        return Ok(Inventory::localhost());
+    }
+    Inventory::load(&opts.inventory, playbook_dir).map_err(|e| usage(e.to_string()))
+}
+
+/// The folder a runbook lives in (ansible-core's playbook folder).
+fn runbook_dir(file: &std::path::Path) -> PathBuf {
+    match file.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
     }
 }
 
 /// A runtime builder with the hosts, ssh settings, printer and Ctrl-C wired up.
 fn builder(
     opts: &HostOpts,
+    playbook_dir: Option<&std::path::Path>,
     json: bool,
     cancel: &CancellationToken,
 ) -> Result<RuntimeBuilder, Diagnostic> {
     let mut b = Runtime::builder()
-        .inventory(load_inventory(opts)?)
+        .inventory(load_inventory(opts, playbook_dir)?)
         .cancel_token(cancel.clone())
         .ssh_options(SshOptions {
             config: opts.ssh_config.clone(),
@@ -220,6 +258,15 @@ fn on_signal(
 
 fn with_vars(mut b: RuntimeBuilder, args: &VarArgs) -> Result<RuntimeBuilder, Diagnostic> {
     for f in &args.vars {
+        let yaml = f.extension().is_some_and(|e| e == "yml" || e == "yaml");
+        if yaml {
+            let m = rb::inventory::parse_extra_vars(&format!("@{}", f.display()))
+                .map_err(|e| usage(format!("--vars {}: {e}", f.display())))?;
+            b = b
+                .vars_json(&serde_json::Value::Object(m))
+                .map_err(|d| usage(format!("{}: {}", f.display(), d.message)))?;
+            continue;
+        }
         let text = std::fs::read_to_string(f)
             .map_err(|e| usage(format!("cannot read --vars {}: {e}", f.display())))?;
         let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
@@ -234,21 +281,33 @@ fn with_vars(mut b: RuntimeBuilder, args: &VarArgs) -> Result<RuntimeBuilder, Di
             .vars_json(&json)
             .map_err(|d| usage(format!("{}: {}", f.display(), d.message)))?;
     }
-    for kv in &args.extra {
-        let (k, v) = kv
-            .split_once('=')
-            .filter(|(k, _)| !k.is_empty())
-            .ok_or_else(|| usage(format!("-e expects key=value, got {kv:?}")))?;
-        b = b.var(k, rb::parse_cli_value(v));
+    for arg in &args.extra {
+        let m = rb::inventory::parse_extra_vars(arg).map_err(|e| usage(e.to_string()))?;
+        // key=value values are typed as documented (docs/hosts.md); JSON, YAML and files
+        // keep the types they were written with.
+        let kv_form = !(arg.starts_with('@') || arg.trim_start().starts_with(['{', '[']));
+        for (k, v) in m {
+            b = match (kv_form, v) {
+                (true, serde_json::Value::String(s)) => b.var(&k, rb::parse_cli_value(&s)),
+                (_, v) => b
+                    .vars_json(&serde_json::json!({ k: v }))
+                    .map_err(|d| usage(d.message))?,
+            };
+        }
     }
     Ok(b)
 }
 
 fn run(args: RunArgs) -> Result<(), Diagnostic> {
     let cancel = CancellationToken::new();
-    let b = builder(&args.hosts, args.output.json, &cancel)?
-        .check_mode(args.check)
-        .diff(args.diff);
+    let b = builder(
+        &args.hosts,
+        Some(&runbook_dir(&args.file)),
+        args.output.json,
+        &cancel,
+    )?
+    .check_mode(args.check)
+    .diff(args.diff);
     let mut rt = with_vars(b, &args.vars)?.build()?;
     on_ctrl_c(&rt, &cancel);
     rt.run_file(&args.file).map(|_| ()).map_err(|mut d| {
@@ -260,7 +319,7 @@ fn run(args: RunArgs) -> Result<(), Diagnostic> {
 
 fn exec(args: ExecArgs) -> Result<(), Diagnostic> {
     let cancel = CancellationToken::new();
-    let mut b = builder(&args.hosts, args.output.json, &cancel)?
+    let mut b = builder(&args.hosts, None, args.output.json, &cancel)?
         .var("rb_exec_pattern", args.pattern.clone())
         .var("rb_exec_cmd", args.command.clone());
     if let Some(f) = args.forks {
@@ -371,7 +430,7 @@ fn print_exec_rows(rows: &[(String, rb::rhai::Map)]) {
 
 fn repl(args: ReplArgs) -> Result<(), Diagnostic> {
     let cancel = CancellationToken::new();
-    let b = builder(&args.hosts, false, &cancel)?;
+    let b = builder(&args.hosts, None, false, &cancel)?;
     let rt = with_vars(b, &args.vars)?.build()?;
     // Ctrl-C while an entry runs cancels that entry only (each entry gets a fresh token);
     // at the prompt the line editor sees Ctrl-C as a key and clears the line.
@@ -384,13 +443,13 @@ fn repl(args: ReplArgs) -> Result<(), Diagnostic> {
         let ctx = rt.context().clone();
         on_signal(&rt, kind, move || ctx.cancel().cancel());
     }
-    let name = args
-        .hosts
-        .inventory
-        .as_ref()
-        .and_then(|p| p.file_name())
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "localhost".into());
+    let name = match args.hosts.inventory.first() {
+        None => "localhost".into(),
+        Some(p) => std::path::Path::new(p)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| p.clone()),
+    };
     match rb::repl::run(rt, name) {
         0 => Ok(()),
         code => Err(Diagnostic::plain("", code)),
@@ -398,20 +457,23 @@ fn repl(args: ReplArgs) -> Result<(), Diagnostic> {
 }
 
 fn hosts(args: HostsArgs) -> Result<(), Diagnostic> {
-    let inv = load_inventory(&args.hosts)?;
-    let order = Order::parse(&args.order, args.hosts.seed).map_err(usage)?;
-    let (sel, unmatched) = inv.select(&args.pattern).map_err(usage)?;
-    for t in unmatched {
+    let inv = load_inventory(&args.hosts, None)?;
+    let order = Order::parse(&args.order, args.hosts.seed).map_err(|e| usage(e.to_string()))?;
+    let sel = inv
+        .select(&args.pattern)
+        .map_err(|e| usage(e.to_string()))?;
+    for t in sel.unmatched {
         eprintln!(
             "warning: host pattern `{t}` matches no host or group in {}",
-            inv.file
+            inv.describe()
         );
     }
     let limit = match &args.hosts.limit {
         None => None,
-        Some(l) => Some(inv.select(l).map_err(usage)?.0),
+        Some(l) => Some(inv.select(l).map_err(|e| usage(e.to_string()))?.hosts),
     };
     let mut names: Vec<String> = sel
+        .hosts
         .into_iter()
         .filter(|i| limit.as_ref().is_none_or(|l| l.contains(i)))
         .map(|i| inv.hosts[i].name.clone())
@@ -420,6 +482,25 @@ fn hosts(args: HostsArgs) -> Result<(), Diagnostic> {
     for n in names {
         println!("{n}");
     }
+    Ok(())
+}
+
+fn inventory(args: InventoryArgs) -> Result<(), Diagnostic> {
+    if args.hosts.inventory.is_empty() {
+        return Err(usage(
+            "rb inventory needs -i SOURCE (a file, a folder or 'host1,host2,')",
+        ));
+    }
+    let inv = load_inventory(&args.hosts, args.playbook_dir.as_deref())?;
+    let out = match (&args.host, args.list) {
+        (Some(h), _) => inv.host_json(h).map_err(|e| usage(e.to_string()))?,
+        (None, true) => inv.to_list_json(),
+        (None, false) => return Err(usage("rb inventory needs --list or --host NAME")),
+    };
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&out).expect("JSON values serialize")
+    );
     Ok(())
 }
 
@@ -446,6 +527,7 @@ fn main() -> ExitCode {
         Command::Exec(args) => exec(args),
         Command::Hosts(args) => hosts(args),
         Command::Repl(args) => repl(args),
+        Command::Inventory(args) => inventory(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -780,3 +780,56 @@ fn host_keys_are_checked_even_when_the_ssh_config_says_not_to() {
         "untouched"
     );
 }
+
+/// Real inventories reach hosts through a bastion (`ansible_ssh_common_args` with
+/// ProxyJump) and by old-style `ansible_ssh_host`/`ansible_ssh_port`: the target's sshd
+/// sees the connection come from the bastion's address, or from the controller's.
+#[test]
+fn hosts_are_reached_through_a_bastion_and_by_ansible_ssh_host() {
+    let (lab, _g) = lab();
+    let dir = tempfile::tempdir().unwrap();
+    let inv = lab.inventory_with(
+        "",
+        "[via_bastion]\nhidden ansible_ssh_host=10.77.0.12 ansible_ssh_user=root ansible_ssh_common_args='-o ProxyJump=rbh1'\noldstyle ansible_ssh_host=10.77.0.13 ansible_ssh_port=22\n",
+        dir.path(),
+    );
+    let out = lab
+        .rb_with(
+            &inv,
+            &["exec", "hidden:oldstyle", "echo $SSH_CONNECTION; hostname"],
+        )
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // `host | CHANGED | rc=0 >>` then the host's output.
+    let mut seen: BTreeMap<String, String> = BTreeMap::new();
+    let mut current = String::new();
+    for line in stdout(&out).lines() {
+        if let Some((h, _)) = line.split_once(" | ") {
+            current = h.to_string();
+        } else {
+            seen.entry(current.clone())
+                .or_default()
+                .push_str(&format!("{line}\n"));
+        }
+    }
+    let from = |h: &str| {
+        seen[h]
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert_eq!(
+        from("hidden"),
+        "10.77.0.11",
+        "through the bastion rbh1: {seen:?}"
+    );
+    assert!(seen["hidden"].trim_end().ends_with("rbh2"), "{seen:?}");
+    assert_eq!(
+        from("oldstyle"),
+        "10.77.0.1",
+        "directly from the controller: {seen:?}"
+    );
+    assert!(seen["oldstyle"].trim_end().ends_with("rbh3"), "{seen:?}");
+}

@@ -49,7 +49,7 @@ fn every_stdlib_example_gives_what_it_says() {
     .unwrap();
     std::env::set_var("KUBECONFIG", &kubeconfig);
     let rt = Runtime::builder()
-        .inventory(Inventory::load(&lab.inventory()).unwrap())
+        .inventory(Inventory::load(&[lab.inventory().display().to_string()], None).unwrap())
         .ssh_options(SshOptions {
             config: Some(lab.ssh_config()),
             ..SshOptions::default()

@@ -362,9 +362,9 @@ pub const FUNCTIONS: &[FnDoc] = &[
         name: "groups",
         group: "hosts",
         signature: "h.groups -> array of group names",
-        doc: "The inventory groups a host belongs to (directly or through `:children`), shallowest first.",
+        doc: "The inventory groups a host belongs to (directly or through `:children`), in ansible-core's variable order: shallowest first, then `ansible_group_priority`, then name. A host in no group is in `ungrouped`, as in Ansible.",
         example: r#"host("localhost").groups"#,
-        output: "[]",
+        output: r#"["ungrouped"]"#,
     },
     FnDoc {
         name: "on",

@@ -31,18 +31,19 @@ impl fmt::Display for HostList {
 
 /// Hosts matching an Ansible pattern, narrowed by `--limit`, in inventory order.
 pub fn select(ctx: &Ctx, pattern: &str) -> Result<HostList, String> {
-    let (sel, unmatched) = ctx.inventory.select(pattern)?;
-    for term in unmatched {
+    let sel = ctx.inventory.select(pattern).map_err(|e| e.to_string())?;
+    for term in sel.unmatched {
         ctx.log(
             Level::Warn,
             &format!(
                 "host pattern `{term}` matches no host or group in {}",
-                ctx.inventory.file
+                ctx.inventory.describe()
             ),
         );
     }
     Ok(HostList(
-        sel.into_iter()
+        sel.hosts
+            .into_iter()
             .filter(|&i| ctx.limit.as_ref().is_none_or(|l| l[i]))
             .map(|i| ctx.hosts[i].clone())
             .collect(),
@@ -56,7 +57,7 @@ fn order(
     kind: &str,
     seed: Option<u64>,
 ) -> RhaiResult<HostList> {
-    let o = Order::parse(kind, seed.or(ctx.seed)).map_err(|e| at(nctx, e))?;
+    let o = Order::parse(kind, seed.or(ctx.seed)).map_err(|e| at(nctx, e.to_string()))?;
     let mut v = list.0.clone();
     o.apply(&mut v);
     Ok(HostList(v))
@@ -131,7 +132,12 @@ pub fn register(engine: &mut Engine, ctx: &Arc<Ctx>) {
                 .index
                 .get(name)
                 .map(|&i| c.hosts[i].clone())
-                .ok_or_else(|| at(&nctx, format!("no host `{name}` in {}", c.inventory.file)))
+                .ok_or_else(|| {
+                    at(
+                        &nctx,
+                        format!("no host `{name}` in {}", c.inventory.describe()),
+                    )
+                })
         },
     );
     let c = ctx.clone();

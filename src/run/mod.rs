@@ -54,7 +54,8 @@ pub fn parse_opts(ctx: &Ctx, opts: &Map) -> Result<OnOpts, String> {
                     .clone()
                     .into_string()
                     .map_err(|_| format!("option `order` must be a string, got {}", type_of(v)))?;
-                o.order = Some(crate::inventory::Order::parse(&kind, seed)?);
+                o.order =
+                    Some(crate::inventory::Order::parse(&kind, seed).map_err(|e| e.to_string())?);
             }
             "forks" => {
                 let n = v

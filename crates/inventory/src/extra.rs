@@ -18,10 +18,19 @@ pub fn parse_extra_vars(arg: &str) -> Result<Map<String, Value>, Error> {
         (arg.to_string(), "(-e)".to_string())
     } else {
         let mut out = Map::new();
+        // `k={"json": 1}` / `k=[1, 2]`: one pair whose value is JSON (split at spaces, it
+        // would be nonsense; rb has always read it whole).
+        if let Some((k, v)) = arg.split_once('=') {
+            let key_ok = !k.is_empty() && k.chars().all(|c| c.is_alphanumeric() || c == '_');
+            if key_ok && v.trim_start().starts_with(['{', '[']) {
+                out.insert(k.to_string(), Value::String(v.to_string()));
+                return Ok(out);
+            }
+        }
         for w in shlex::split(arg).map_err(err)? {
             let (k, v) = w.split_once('=').ok_or_else(|| {
                 err(format!(
-                    "`{w}` is not key=value; quote values with spaces: -e 'k=\"a b\"'"
+                    "expects key=value pairs, got `{w}`; quote values with spaces: -e 'k=\"a b\"'"
                 ))
             })?;
             if k.is_empty() {

@@ -17,7 +17,7 @@ mod list;
 mod pattern;
 mod pyliteral;
 pub mod range;
-mod shlex;
+pub mod shlex;
 mod sources;
 mod vars_files;
 mod yaml;
@@ -166,6 +166,15 @@ impl Order {
 }
 
 impl Inventory {
+    /// The sources, for messages: `hosts.ini`, `a.ini, b.yml`, or `(no inventory)`.
+    pub fn describe(&self) -> String {
+        if self.sources.is_empty() {
+            "the inventory (no -i given: only localhost)".into()
+        } else {
+            self.sources.join(", ")
+        }
+    }
+
     /// An empty inventory: just `all` and `ungrouped`.
     pub fn new() -> Inventory {
         let mut inv = Inventory::default();
