@@ -222,8 +222,19 @@ impl RuntimeBuilder {
                 Some(set)
             }
         };
-        let (hosts, warnings) = host::hosts_of(&inventory, Arc::new(self.ssh), limit.as_deref())
-            .map_err(|e| Diagnostic::plain(e, 2))?;
+        let (mut hosts, warnings) =
+            host::hosts_of(&inventory, Arc::new(self.ssh), limit.as_deref())
+                .map_err(|e| Diagnostic::plain(e, 2))?;
+        // Extra variables (-e, --vars) win over every inventory variable, as in Ansible.
+        if !self.vars.is_empty() {
+            for h in &mut hosts {
+                let mut m = (*h.vars).clone();
+                for (k, v) in &self.vars {
+                    m.insert(k.clone(), v.clone());
+                }
+                h.vars = Arc::new(m);
+            }
+        }
         let ctx = Arc::new(Ctx {
             handle,
             emitter,

@@ -4,6 +4,24 @@
 
 mod common;
 use common::*;
+use std::path::Path;
+use std::process::Output;
+
+/// `rb hosts all -i INV`
+fn hosts_all(inv: &Path) -> Output {
+    rb().args(["hosts", "all", "-i"]).arg(inv).output().unwrap()
+}
+
+/// `rb run BOOK -i INV ARGS...`
+fn run_with(book: &Path, inv: &Path, args: &[&str]) -> Output {
+    rb().arg("run")
+        .arg(book)
+        .arg("-i")
+        .arg(inv)
+        .args(args)
+        .output()
+        .unwrap()
+}
 
 fn corpus(case: &str) -> std::path::PathBuf {
     root().join("tests/inventories").join(case)
@@ -80,19 +98,11 @@ fn a_yaml_inventory_is_read_as_yaml_not_as_fake_hosts() {
         "all:\n  hosts:\n    one:\n  children:\n    web:\n      hosts:\n        two:\n",
     )
     .unwrap();
-    let out = rb()
-        .args(["hosts", "all", "-i"])
-        .arg(&inv)
-        .output()
-        .unwrap();
+    let out = hosts_all(&inv);
     assert_eq!(stdout(&out), "one\ntwo\n", "{}", stderr(&out));
     // A YAML file with a typo is an error with its line, not an empty inventory.
     std::fs::write(&inv, "all:\n  hosts:\n    one:\n   bad: [\n").unwrap();
-    let out = rb()
-        .args(["hosts", "all", "-i"])
-        .arg(&inv)
-        .output()
-        .unwrap();
+    let out = hosts_all(&inv);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("hosts.yml:"), "{}", stderr(&out));
 }
@@ -120,15 +130,15 @@ fn vars_files_beside_inventory_and_runbook_reach_runbooks() {
         "let h = hosts(\"web\")[0];\nprint(`${h.vars.iface} ${h.vars.port} ${h.vars.mode} ${h.vars.region} ${vars.x}`);\n",
     )
     .unwrap();
-    let out = rb()
-        .arg("run")
-        .arg(&book)
-        .arg("-i")
-        .arg(d.join("inv/hosts.ini"))
-        .args(["-e", "x=1 y=\"a b\""])
-        .output()
-        .unwrap();
+    let out = run_with(&book, &d.join("inv/hosts.ini"), &["-e", "x=1 y=\"a b\""]);
     assert_eq!(stdout(&out), "wg0 8080 420 eu 1\n", "{}", stderr(&out));
+    // -e wins over every inventory variable, in h.vars too.
+    let out = run_with(
+        &book,
+        &d.join("inv/hosts.ini"),
+        &["-e", "x=2 port=9090 iface=lo"],
+    );
+    assert_eq!(stdout(&out), "lo 9090 420 eu 2\n", "{}", stderr(&out));
 }
 
 #[test]
@@ -151,13 +161,7 @@ fn refused(inventory: &str) -> (std::process::Output, tempfile::TempDir) {
     let marker = dir.path().join("ran");
     let book = dir.path().join("b.rhai");
     std::fs::write(&book, format!("sh(\"touch {}\");\n", marker.display())).unwrap();
-    let out = rb()
-        .arg("run")
-        .arg(&book)
-        .arg("-i")
-        .arg(&inv)
-        .output()
-        .unwrap();
+    let out = run_with(&book, &inv, &[]);
     assert!(
         !marker.exists(),
         "nothing may run when the inventory is refused"
@@ -216,14 +220,7 @@ fn a_refused_host_outside_limit_does_not_stop_the_run() {
     .unwrap();
     let book = dir.path().join("b.rhai");
     std::fs::write(&book, "print(hosts(\"all\").names());\n").unwrap();
-    let out = rb()
-        .arg("run")
-        .arg(&book)
-        .arg("-i")
-        .arg(&inv)
-        .args(["--limit", "localhost"])
-        .output()
-        .unwrap();
+    let out = run_with(&book, &inv, &["--limit", "localhost"]);
     assert_eq!(stdout(&out), "[\"localhost\"]\n", "{}", stderr(&out));
 }
 
@@ -232,11 +229,7 @@ fn inventory_errors_name_the_file_and_line() {
     let dir = tempfile::tempdir().unwrap();
     let inv = dir.path().join("inventory.ini");
     std::fs::write(&inv, "[k8s:children]\nworkers\n").unwrap();
-    let out = rb()
-        .args(["hosts", "all", "-i"])
-        .arg(&inv)
-        .output()
-        .unwrap();
+    let out = hosts_all(&inv);
     assert_eq!(out.status.code(), Some(2));
     assert!(
         stderr(&out).contains("inventory.ini:2: section [k8s:children] includes group `workers`, which is not defined"),
@@ -244,11 +237,7 @@ fn inventory_errors_name_the_file_and_line() {
         stderr(&out)
     );
     std::fs::write(&inv, "h[1:100000][1:100000]\n").unwrap();
-    let out = rb()
-        .args(["hosts", "all", "-i"])
-        .arg(&inv)
-        .output()
-        .unwrap();
+    let out = hosts_all(&inv);
     assert_eq!(out.status.code(), Some(2));
     assert!(
         stderr(&out).contains(

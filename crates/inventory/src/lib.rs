@@ -207,17 +207,21 @@ impl Inventory {
 
     /// Parse INI text (tests and embedders; no vars files are read).
     pub fn parse_ini(file: &str, text: &str) -> Result<Inventory, Error> {
-        let mut inv = Inventory::new();
-        ini::parse(&mut inv, file, text)?;
-        inv.sources = vec![file.to_string()];
-        inv.reconcile();
-        Ok(inv)
+        Self::parse_with(file, text, ini::parse)
     }
 
     /// Parse YAML inventory text (tests and embedders; no vars files are read).
     pub fn parse_yaml(file: &str, text: &str) -> Result<Inventory, Error> {
+        Self::parse_with(file, text, sources::parse_yaml)
+    }
+
+    fn parse_with(
+        file: &str,
+        text: &str,
+        parse: fn(&mut Inventory, &str, &str) -> Result<(), Error>,
+    ) -> Result<Inventory, Error> {
         let mut inv = Inventory::new();
-        sources::parse_yaml(&mut inv, file, text)?;
+        parse(&mut inv, file, text)?;
         inv.sources = vec![file.to_string()];
         inv.reconcile();
         Ok(inv)

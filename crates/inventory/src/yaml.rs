@@ -120,6 +120,22 @@ fn key_text(k: &Node) -> String {
     }
 }
 
+impl Builder {
+    /// Start a sequence or mapping; nesting is bounded so hostile input cannot exhaust
+    /// the stack when values are later walked.
+    fn open(&mut self, frame: Frame, mark: Marker) {
+        if self.stack.len() > 200 {
+            self.error = Some(YamlError {
+                line: mark.line(),
+                col: mark.col(),
+                message: "nested more than 200 levels deep".into(),
+            });
+            return;
+        }
+        self.stack.push(frame);
+    }
+}
+
 impl MarkedEventReceiver for Builder {
     fn on_event(&mut self, ev: Event, mark: Marker) {
         if self.error.is_some() {
@@ -158,26 +174,10 @@ impl MarkedEventReceiver for Builder {
                 }
             },
             Event::SequenceStart(anchor, _) => {
-                if self.stack.len() > 200 {
-                    self.error = Some(YamlError {
-                        line,
-                        col: mark.col(),
-                        message: "nested too deeply".into(),
-                    });
-                    return;
-                }
-                self.stack.push(Frame::Seq(line, Vec::new(), anchor))
+                self.open(Frame::Seq(line, Vec::new(), anchor), mark)
             }
             Event::MappingStart(anchor, _) => {
-                if self.stack.len() > 200 {
-                    self.error = Some(YamlError {
-                        line,
-                        col: mark.col(),
-                        message: "nested too deeply".into(),
-                    });
-                    return;
-                }
-                self.stack.push(Frame::Map(line, Vec::new(), None, anchor))
+                self.open(Frame::Map(line, Vec::new(), None, anchor), mark)
             }
             Event::SequenceEnd => {
                 if let Some(Frame::Seq(l, items, anchor)) = self.stack.pop() {
