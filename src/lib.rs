@@ -18,7 +18,8 @@ pub mod engine;
 pub mod host;
 /// Ansible inventories (the `rb-inventory` crate).
 pub use inventory;
-pub mod kubepath;
+/// kubectl's JSONPath templates (the `kubepath` crate).
+pub use kubepath;
 pub mod repl;
 pub mod report;
 pub mod run;

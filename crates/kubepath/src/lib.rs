@@ -1,6 +1,19 @@
 //! kubectl's JSONPath templates (`kubectl get -o jsonpath=...`): `{range}`/`{end}`, quoted
 //! literals, filters, `..`, `[*]`, unions and slices, printed byte for byte as kubectl
-//! prints them. See docs/reference.md, "kube_jsonpath", for where rb differs (map order).
+//! prints them (Go's value formatting included). A port of client-go's template engine;
+//! maps are walked in sorted key order where kubectl uses Go's random map order.
+//!
+//! ```
+//! let nodes = serde_json::json!({"items": [
+//!     {"metadata": {"name": "w1"}, "status": {"addresses": [{"type": "InternalIP", "address": "10.0.0.1"}]}},
+//!     {"metadata": {"name": "w2"}, "status": {"addresses": [{"type": "InternalIP", "address": "10.0.0.2"}]}}
+//! ]});
+//! let out = kubepath::render(
+//!     r#"{range .items[*]}{.metadata.name}{"\t"}{.status.addresses[?(@.type=="InternalIP")].address}{"\n"}{end}"#,
+//!     &nodes,
+//! ).unwrap();
+//! assert_eq!(out, "w1\t10.0.0.1\nw2\t10.0.0.2\n");
+//! ```
 
 mod eval;
 mod gofmt;
@@ -10,6 +23,7 @@ use serde_json::Value;
 use std::borrow::Cow;
 use std::fmt;
 
+/// Why a template could not be used.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Error {
     /// The template does not parse; `col` is 1-based, in characters of the template.
@@ -39,6 +53,7 @@ pub struct Template {
 }
 
 impl Template {
+    /// Parse a template once to render it against many documents.
     pub fn parse(text: &str) -> Result<Template, Error> {
         Ok(Template {
             nodes: parse::parse(text)?,
