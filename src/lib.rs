@@ -21,9 +21,11 @@ pub use inventory;
 /// kubectl's JSONPath templates (the `kubepath` crate).
 pub use kubepath;
 pub mod repl;
-pub mod report;
+/// The event stream (the `rb-core` crate).
+pub use rb_core::report;
 pub mod run;
-pub mod transport;
+/// Transports: local and ssh (the `rb-core` crate).
+pub use rb_core::transport;
 
 pub use engine::diagnostics::Diagnostic;
 pub use report::{Event, EventSink, Level};

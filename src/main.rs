@@ -2,7 +2,9 @@
 
 use clap::{Args, Parser, Subcommand};
 use rb::inventory::{Inventory, Order};
-use rb::report::{HumanPrinter, JsonPrinter};
+mod printer;
+
+use printer::{HumanPrinter, JsonPrinter};
 use rb::transport::SshOptions;
 use rb::{Diagnostic, Runtime, RuntimeBuilder};
 use std::path::PathBuf;

@@ -4,8 +4,8 @@
 //! one spinner line per host in flight (indicatif) with its current command and elapsed
 //! time; elsewhere, one plain line per finished command: `time host › task › cmd: status`.
 
-use super::event::{Event, Level, RecapRow};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rb::report::{Event, Level, RecapRow};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write};

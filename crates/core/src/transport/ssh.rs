@@ -6,8 +6,8 @@
 //! each session its own process group, so the reported pid lets rb kill the whole remote
 //! command (timeouts, Ctrl-C) through a second channel.
 
+use super::quote::shell_quote;
 use super::{ExecError, ExecFuture, ExecOutput, ExecRequest, Program, Transport};
-use crate::api::quote::shell_quote;
 use openssh::{ControlPersist, KnownHosts, Session, SessionBuilder, Stdio};
 use std::num::NonZeroUsize;
 use std::path::PathBuf;

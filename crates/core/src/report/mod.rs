@@ -1,12 +1,11 @@
-//! Reporting: the event stream and the printers that turn it into output.
+//! Reporting: the event stream (redacted once, for every sink) and the recap. Printers
+//! that turn it into terminal output live in the rb binary.
 
 mod event;
-mod printer;
 mod recap;
 mod secrets;
 
 pub use event::{Event, Level, RecapRow};
-pub use printer::{HumanPrinter, JsonPrinter};
 pub use recap::Recap;
 pub use secrets::{Secret, Secrets, REDACTED};
 

@@ -2,6 +2,7 @@
 //! (local processes today; SSH joins here), so the Rhai API never cares which one it talks to.
 
 mod local;
+pub mod quote;
 mod ssh;
 mod ssh_config;
 
@@ -27,7 +28,7 @@ impl Program {
             Program::Shell(s) => s.clone(),
             Program::Argv(args) => args
                 .iter()
-                .map(|a| crate::api::quote::shell_quote(a))
+                .map(|a| quote::shell_quote(a))
                 .collect::<Vec<_>>()
                 .join(" "),
         }
