@@ -3,6 +3,7 @@
 use clap::{Args, Parser, Subcommand};
 use rb::inventory::{Inventory, Order};
 mod printer;
+mod repl;
 
 use printer::{HumanPrinter, JsonPrinter};
 use rb::transport::SshOptions;
@@ -452,7 +453,7 @@ fn repl(args: ReplArgs) -> Result<(), Diagnostic> {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| p.clone()),
     };
-    match rb::repl::run(rt, name) {
+    match repl::run(rt, name) {
         0 => Ok(()),
         code => Err(Diagnostic::plain("", code)),
     }

@@ -4,10 +4,10 @@
 //! user's state directory. With stdin not a terminal it reads entries from stdin and prints
 //! results without prompts.
 
-use crate::api::docs::{FUNCTIONS, GROUPS};
-use crate::api::shell::CmdResult;
-use crate::{Diagnostic, Runtime};
-use rhai::{Dynamic, Map, ParseErrorType, Scope, AST};
+use rb::api::docs::{FUNCTIONS, GROUPS};
+use rb::api::shell::CmdResult;
+use rb::rhai::{Dynamic, Map, ParseErrorType, Scope, AST};
+use rb::{Diagnostic, Runtime};
 use rustyline::completion::{Completer, Pair};
 use rustyline::error::ReadlineError;
 use rustyline::validate::{ValidationContext, ValidationResult, Validator};
@@ -21,11 +21,11 @@ pub fn is_incomplete(text: &str) -> bool {
     if text.trim_start().starts_with(':') {
         return false;
     }
-    let Err(e) = rhai::Engine::new_raw().compile(text) else {
+    let Err(e) = rb::rhai::Engine::new_raw().compile(text) else {
         return false;
     };
     match e.err_type() {
-        ParseErrorType::BadInput(rhai::LexError::UnterminatedString) => true,
+        ParseErrorType::BadInput(rb::rhai::LexError::UnterminatedString) => true,
         ParseErrorType::MissingToken(..) => {
             let lines: Vec<&str> = text.split('\n').collect();
             let (l, c) = (
@@ -122,7 +122,7 @@ pub fn format_value(v: &Dynamic, hosts: &dyn Fn(&str) -> bool) -> String {
         }
         return s;
     }
-    if let Some(s) = v.read_lock::<rhai::ImmutableString>() {
+    if let Some(s) = v.read_lock::<rb::rhai::ImmutableString>() {
         let mut s = s.to_string();
         if !s.ends_with('\n') {
             s.push('\n');
@@ -162,7 +162,7 @@ pub fn format_value(v: &Dynamic, hosts: &dyn Fn(&str) -> bool) -> String {
         }
     }
     if v.is_map() || v.is_array() {
-        let json = crate::api::json::to_value(v);
+        let json = rb::api::json::to_value(v);
         return format!(
             "{}\n",
             serde_json::to_string_pretty(&json).unwrap_or_default()
@@ -285,7 +285,7 @@ impl Repl {
             }
             ":hosts" => {
                 let pattern = if arg.is_empty() { "all" } else { arg };
-                match crate::api::hosts::select(self.rt.context(), pattern) {
+                match rb::api::hosts::select(self.rt.context(), pattern) {
                     Ok(list) => {
                         for h in list.0 {
                             let _ = writeln!(out, "{}  {}", h.name, h.addr);
@@ -298,7 +298,7 @@ impl Repl {
                 }
             }
             ":vars" => {
-                let vars = crate::api::json::to_value(&self.rt.context().vars);
+                let vars = rb::api::json::to_value(&self.rt.context().vars);
                 let _ = writeln!(
                     out,
                     "vars = {}",

@@ -395,7 +395,7 @@ pub fn register(engine: &mut Engine, ctx: &Arc<Ctx>) {
                 .collect()
         })
         .register_fn("json", |nctx: NativeCallContext, r: &mut CmdResult| {
-            super::json::parse(&r.stdout)
+            crate::value::parse(&r.stdout)
                 .map_err(|e| at(&nctx, format!("stdout of `{}` is not JSON: {e}", r.cmd)))
         })
         .register_fn("to_string", |r: &mut CmdResult| r.stdout.clone())

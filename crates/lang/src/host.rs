@@ -84,7 +84,7 @@ pub fn hosts_of(
         let map: Map = vars
             .values
             .into_iter()
-            .map(|(k, v)| (k.into(), crate::api::json::from_value(v)))
+            .map(|(k, v)| (k.into(), crate::value::from_value(v)))
             .collect();
         hosts.push(Host {
             name: name.into(),

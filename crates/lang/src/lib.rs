@@ -20,10 +20,10 @@ pub mod host;
 pub use inventory;
 /// kubectl's JSONPath templates (the `kubepath` crate).
 pub use kubepath;
-pub mod repl;
 /// The event stream (the `rb-core` crate).
 pub use rb_core::report;
 pub mod run;
+pub mod value;
 /// Transports: local and ssh (the `rb-core` crate).
 pub use rb_core::transport;
 
