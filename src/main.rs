@@ -143,8 +143,8 @@ struct ExecArgs {
     #[command(flatten)]
     hosts: HostOpts,
     /// At most this many hosts at once (default: all).
-    #[arg(short = 'f', long)]
-    forks: Option<i64>,
+    #[arg(short = 'f', long, value_parser = clap::value_parser!(u64).range(1..))]
+    forks: Option<u64>,
     /// Seconds before the command is killed.
     #[arg(long)]
     timeout: Option<f64>,
@@ -321,41 +321,26 @@ fn run(args: RunArgs) -> Result<(), Diagnostic> {
 }
 
 fn exec(args: ExecArgs) -> Result<(), Diagnostic> {
+    let timeout = match args.timeout {
+        None => None,
+        Some(t) if t.is_finite() && t > 0.0 && t <= 31_536_000.0 => {
+            Some(Duration::from_secs_f64(t))
+        }
+        Some(t) => {
+            return Err(usage(format!(
+                "--timeout {t}: give seconds, more than 0 and at most a year"
+            )))
+        }
+    };
     let cancel = CancellationToken::new();
-    let mut b = builder(&args.hosts, None, args.output.json, &cancel)?
-        .var("rb_exec_pattern", args.pattern.clone())
-        .var("rb_exec_cmd", args.command.clone());
-    if let Some(f) = args.forks {
-        b = b.var("rb_exec_forks", f);
-    }
-    if let Some(t) = args.timeout {
-        b = b.var("rb_exec_timeout", t);
-    }
-    let rt = b.build()?;
+    let rt = builder(&args.hosts, None, args.output.json, &cancel)?.build()?;
     on_ctrl_c(&rt, &cancel);
-    let script = r#"
-        let list = hosts(vars.rb_exec_pattern);
-        if list.is_empty() { fail(`no hosts match ${vars.rb_exec_pattern}`); }
-        let opts = #{};
-        if vars.rb_exec_forks != () { opts.forks = vars.rb_exec_forks; }
-        let sh_opts = #{check: false};
-        if vars.rb_exec_timeout != () { sh_opts.timeout = vars.rb_exec_timeout; }
-        let results = on(list, opts, |h| {
-            let r = h.sh(vars.rb_exec_cmd, sh_opts);
-            #{rc: r.rc, stdout: r.stdout, stderr: r.stderr}
-        });
-        [list.names(), results]
-    "#;
-    // A non-zero rc fails its host, as in Ansible's ad hoc mode: the recap and the exit
-    // code say so, and the output is still shown whole below.
-    let value = rt
-        .run_script_keep_going("exec", script, |value, ctx| {
-            for (name, r) in exec_rows(value) {
-                let rc = r.get("rc").and_then(|v| v.as_int().ok());
-                if let Some(rc) = rc.filter(|&rc| rc != 0) {
-                    ctx.fail_host(&name, &format!("exited with rc {rc}"), false);
-                }
-            }
+    let rows = rt
+        .exec(&rb::adhoc::AdHoc {
+            pattern: args.pattern.clone(),
+            command: args.command.clone(),
+            forks: args.forks.map(|f| f as usize),
+            timeout,
         })
         .map_err(|mut d| {
             // Already reported through the event stream.
@@ -363,9 +348,9 @@ fn exec(args: ExecArgs) -> Result<(), Diagnostic> {
             d
         })?;
     if !args.output.json {
-        print_exec_rows(&exec_rows(&value));
+        print_exec_rows(&rows);
     }
-    // Unreachable hosts left the play inside `on`; the others were judged above.
+    // A non-zero rc fails its host, as in Ansible's ad hoc mode.
     let failed = !rt
         .context()
         .failed
@@ -379,48 +364,25 @@ fn exec(args: ExecArgs) -> Result<(), Diagnostic> {
     }
 }
 
-/// `[names, results]` from the exec script: each host's result map, in the order of the pattern.
-fn exec_rows(value: &rb::rhai::Dynamic) -> Vec<(String, rb::rhai::Map)> {
-    let arr = value.clone().into_array().unwrap_or_default();
-    let names = arr
-        .first()
-        .cloned()
-        .and_then(|a| a.into_array().ok())
-        .unwrap_or_default();
-    let results = arr
-        .get(1)
-        .cloned()
-        .and_then(|m| m.try_cast::<rb::rhai::Map>())
-        .unwrap_or_default();
-    names
-        .into_iter()
-        .filter_map(|name| {
-            let name = name.to_string();
-            let r = results
-                .get(name.as_str())
-                .and_then(|r| r.clone().try_cast::<rb::rhai::Map>())?;
-            Some((name, r))
-        })
-        .collect()
-}
-
 /// One block per host: status line, stdout, then stderr, never interleaved with other hosts.
-fn print_exec_rows(rows: &[(String, rb::rhai::Map)]) {
-    for (name, r) in rows {
-        let get = |k: &str| r.get(k).map(|v| v.to_string()).unwrap_or_default();
-        if r.contains_key("failed") {
-            let what = if get("unreachable") == "true" {
-                "UNREACHABLE"
-            } else {
-                "FAILED"
-            };
-            println!("{name} | {what} >>\n{}", get("error"));
-            continue;
-        }
-        let rc = r.get("rc").and_then(|v| v.as_int().ok()).unwrap_or(-1);
-        let status = if rc == 0 { "CHANGED" } else { "FAILED" };
-        println!("{name} | {status} | rc={rc} >>");
-        for stream in [get("stdout"), get("stderr")] {
+fn print_exec_rows(rows: &[rb::adhoc::Row]) {
+    for row in rows {
+        let name = &row.host;
+        let o = match &row.outcome {
+            Err(e) => {
+                let what = if e.is_unreachable() {
+                    "UNREACHABLE"
+                } else {
+                    "FAILED"
+                };
+                println!("{name} | {what} >>\n{e}");
+                continue;
+            }
+            Ok(o) => o,
+        };
+        let status = if o.rc == 0 { "CHANGED" } else { "FAILED" };
+        println!("{name} | {status} | rc={} >>", o.rc);
+        for stream in [&o.stdout, &o.stderr] {
             if !stream.is_empty() {
                 print!("{stream}");
                 if !stream.ends_with('\n') {

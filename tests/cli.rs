@@ -541,3 +541,34 @@ wait_http("{server}/nope", #{{retries: 1, delay: 0}});
     assert!(err.contains("/nope not ready after 2 attempts"), "{err}");
     assert!(err.contains("attempt 2: status 404, want 200"), "{err}");
 }
+
+/// `rb exec` is plain Rust on the core's fan-out: bad flags are usage errors (exit 2)
+/// before anything runs, a non-zero rc fails the host (exit 1), output stays whole.
+#[test]
+fn exec_usage_errors_exit_2_and_a_nonzero_rc_fails_the_host() {
+    for bad in [
+        &["--forks", "0"][..],
+        &["--timeout", "0"],
+        &["--timeout", "inf"],
+    ] {
+        let out = rb()
+            .args(["exec", "all", "true"])
+            .args(bad)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{bad:?}: {}", stderr(&out));
+        assert_eq!(stdout(&out), "", "{bad:?}: nothing ran");
+    }
+    let out = rb()
+        .args(["exec", "all", "echo out; echo err >&2; exit 3"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "localhost | FAILED | rc=3 >>\nout\nerr\n");
+    let out = rb()
+        .args(["exec", "all", "echo ok", "-f", "1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "localhost | CHANGED | rc=0 >>\nok\n");
+}

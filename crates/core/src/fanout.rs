@@ -54,8 +54,6 @@ pub enum Stop {
     },
     #[error("interrupted: the run was cancelled")]
     Cancelled,
-    #[error("no hosts left: every host of this on(...) failed")]
-    NoHostsLeft,
 }
 
 /// A started host: its index in the host list and what its work gave.
@@ -80,7 +78,6 @@ where
         return Ok(out);
     }
     let stop = AtomicBool::new(false);
-    let mut any_ok = false;
     let mut start = 0;
     for (bi, size) in batches::split(hosts.len(), &plan.serial)
         .into_iter()
@@ -97,9 +94,8 @@ where
             // None: not started (any_errors_fatal or Ctrl-C).
             let Some(r) = r else { continue };
             settle(&batch[i], &r);
-            match &r {
-                Ok(_) => any_ok = true,
-                Err(_) => failed_here.push(batch[i].as_ref().to_string()),
+            if r.is_err() {
+                failed_here.push(batch[i].as_ref().to_string());
             }
             out.push((start + i, r));
         }
@@ -125,9 +121,6 @@ where
     }
     if cancelled() {
         return Err(Stop::Cancelled);
-    }
-    if !any_ok {
-        return Err(Stop::NoHostsLeft);
     }
     Ok(out)
 }
@@ -290,17 +283,18 @@ mod tests {
     }
 
     #[test]
-    fn every_host_failing_is_no_hosts_left_and_cancel_is_cancelled() {
+    fn every_host_failing_still_reports_each_and_cancel_is_cancelled() {
         let hosts = names(2);
-        let e = run(
+        let r = run(
             &hosts,
             &Plan::default(),
             &|| false,
             &|_h: &String| -> Result<(), _> { Err(HostError::Failed("x".into())) },
             &mut |_, _| {},
         )
-        .unwrap_err();
-        assert_eq!(e, Stop::NoHostsLeft);
+        .unwrap();
+        let failed = Err(HostError::Failed("x".into()));
+        assert_eq!(r, [(0, failed.clone()), (1, failed)]);
         let e = run(
             &hosts,
             &Plan::default(),

@@ -12,6 +12,7 @@
 //! println!("{out}");
 //! ```
 
+pub mod adhoc;
 pub mod api;
 pub mod context;
 pub mod engine;
@@ -492,23 +493,39 @@ impl Runtime {
         text: Result<&str, Diagnostic>,
         keep_going: Option<Settle<'_>>,
     ) -> Result<Dynamic, Diagnostic> {
+        let fail_on_failed_hosts = keep_going.is_none();
+        self.framed(name, fail_on_failed_hosts, || {
+            let result = text
+                .and_then(|text| self.compile(name, text))
+                .and_then(|ast| {
+                    self.engine
+                        .eval_ast_with_scope::<Dynamic>(&mut Scope::new(), &ast)
+                        .map_err(|e| self.runtime_diagnostic(name, &e))
+                });
+            if let (Some(settle), Ok(v)) = (keep_going, &result) {
+                settle(v);
+            }
+            result
+        })
+    }
+
+    /// One run as the event stream tells it: `run_start`, whatever `body` does, an `error`
+    /// if it failed, the recap and `run_end` with the exit code. With
+    /// `fail_on_failed_hosts`, hosts that failed make the run an error; without, the run
+    /// stands but still exits 1.
+    pub(crate) fn framed<T>(
+        &self,
+        name: &str,
+        fail_on_failed_hosts: bool,
+        body: impl FnOnce() -> Result<T, Diagnostic>,
+    ) -> Result<T, Diagnostic> {
         let started = Instant::now();
         *self.ctx.runbook.lock().unwrap_or_else(|e| e.into_inner()) = name.to_string();
         self.ctx.emit(Event::RunStart {
             runbook: name.to_string(),
             check_mode: self.ctx.check_mode,
         });
-        let result = text
-            .and_then(|text| self.compile(name, text))
-            .and_then(|ast| {
-                self.engine
-                    .eval_ast_with_scope::<Dynamic>(&mut Scope::new(), &ast)
-                    .map_err(|e| self.runtime_diagnostic(name, &e))
-            });
-        let fail_on_failed_hosts = keep_going.is_none();
-        if let (Some(settle), Ok(v)) = (keep_going, &result) {
-            settle(v);
-        }
+        let result = body();
         let failed: Vec<String> = self
             .ctx
             .failed
@@ -543,7 +560,7 @@ impl Runtime {
         self.ctx.emit(Event::Recap {
             hosts: self.ctx.emitter.recap(),
         });
-        // With `keep_going` the run stands when hosts failed, but it did not succeed.
+        // Without `fail_on_failed_hosts` the run stands when hosts failed, but it did not succeed.
         let exit_code = match &result {
             Err(d) => d.exit_code,
             Ok(_) if !failed.is_empty() => 1,

@@ -240,6 +240,39 @@ pub fn exec_quiet(
         .map_err(|e| exec_error(&e, &host.name, &req.program.display()))
 }
 
+/// Run `req` on `host` as a command people see: `cmd_start`, then on a transport failure
+/// `cmd_result` with rc -1. On success the caller emits `cmd_result` once it has judged
+/// the output (`failed_if`, `changed_if`). Shared by `sh` and `rb exec`.
+pub fn exec_with_events(
+    ctx: &Ctx,
+    host: &Host,
+    host_name: &str,
+    task: &[String],
+    shown: &str,
+    req: &ExecRequest,
+) -> Result<(crate::transport::ExecOutput, f64), ExecError> {
+    ctx.emit(Event::CmdStart {
+        host: host_name.to_string(),
+        task: task.to_vec(),
+        cmd: shown.to_string(),
+    });
+    let started = Instant::now();
+    let out = ctx.block_on(host.transport.exec(req, &ctx.cancel()));
+    let duration = started.elapsed().as_secs_f64();
+    out.map(|o| (o, duration)).inspect_err(|_| {
+        ctx.emit(Event::CmdResult {
+            host: host_name.to_string(),
+            task: task.to_vec(),
+            cmd: shown.to_string(),
+            rc: -1,
+            ok: false,
+            changed: false,
+            skipped: false,
+            duration,
+        });
+    })
+}
+
 /// Run `cmd` on `host` with `opts`: the one implementation behind every `sh`.
 pub fn run(
     ctx: &Ctx,
@@ -294,31 +327,13 @@ pub fn run(
         req.shell = sh;
     }
 
-    ctx.emit(Event::CmdStart {
-        host: host_name.clone(),
-        task: task.clone(),
-        cmd: shown.clone(),
-    });
-    let started = Instant::now();
-    let out = ctx.block_on(host.transport.exec(&req, &ctx.cancel()));
-    let duration = started.elapsed().as_secs_f64();
-    let out = match out {
-        Ok(out) => out,
+    let (out, duration) = match exec_with_events(ctx, host, &host_name, &task, &shown, &req) {
+        Ok(r) => r,
         Err(e) => {
             let msg = exec_error(&e, &host_name, &shown);
             if !matches!(e, ExecError::Cancelled) {
                 raised(&host_name, &msg, matches!(e, ExecError::Unreachable(_)));
             }
-            ctx.emit(Event::CmdResult {
-                host: host_name,
-                task,
-                cmd: shown,
-                rc: -1,
-                ok: false,
-                changed: false,
-                skipped: false,
-                duration,
-            });
             return Err(at(nctx, msg));
         }
     };

@@ -182,6 +182,9 @@ pub fn on(
         },
     )
     .map_err(|stop| at(nctx, stop.to_string()))?;
+    if !hosts.is_empty() && !outcomes.iter().any(|(_, r)| r.is_ok()) {
+        return Err(at(nctx, "no hosts left: every host of this on(...) failed"));
+    }
     for (i, r) in outcomes {
         let v = match r {
             Ok(v) => v,

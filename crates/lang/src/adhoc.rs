@@ -1,0 +1,118 @@
+//! `rb exec`: one command on the hosts a pattern selects, in plain Rust on the core's
+//! fan-out. No script is written or evaluated; the events, recap and exit code are those of
+//! any run.
+
+use crate::api::shell::{exec_error, exec_with_events};
+use crate::host::Host;
+use crate::report::Event;
+use crate::transport::{ExecError, ExecRequest, Program};
+use crate::{Diagnostic, Runtime};
+use rb_core::fanout::{self, HostError, Plan};
+use std::time::{Duration, Instant};
+
+/// What to run, where.
+#[derive(Debug, Clone)]
+pub struct AdHoc {
+    /// Host pattern, narrowed by `--limit`.
+    pub pattern: String,
+    /// The command, run by `/bin/sh -c` on each host.
+    pub command: String,
+    /// At most this many hosts at once (default: all).
+    pub forks: Option<usize>,
+    /// Kill the command after this long.
+    pub timeout: Option<Duration>,
+}
+
+/// One host's command: rc and output. A non-zero rc fails the host (Ansible's ad hoc rule).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Output {
+    pub rc: i64,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// One host's row of the result, in pattern order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub host: String,
+    pub outcome: Result<Output, HostError>,
+}
+
+impl Runtime {
+    /// Run one command on the hosts `a.pattern` selects. Rows come back for every host
+    /// that ran (or could not be reached); hosts that failed are in `context().failed`.
+    pub fn exec(&self, a: &AdHoc) -> Result<Vec<Row>, Diagnostic> {
+        let ctx = self.context().clone();
+        self.framed("exec", false, || {
+            let hosts = crate::api::hosts::select(&ctx, &a.pattern)
+                .map_err(|e| Diagnostic::plain(e, 2))?
+                .0;
+            if hosts.is_empty() {
+                return Err(Diagnostic::plain(
+                    format!("no hosts match {}", a.pattern),
+                    1,
+                ));
+            }
+            let plan = Plan {
+                forks: a.forks,
+                ..Plan::default()
+            };
+            let work = |h: &Host| -> Result<Output, HostError> {
+                let started = Instant::now();
+                let mut req = ExecRequest::new(Program::Shell(a.command.clone()));
+                req.timeout = a.timeout;
+                let r = exec_with_events(&ctx, h, &h.name, &[], &a.command, &req);
+                let r = match r {
+                    Ok((out, duration)) => {
+                        let o = Output {
+                            rc: out.rc,
+                            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+                            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+                        };
+                        ctx.emit(Event::CmdResult {
+                            host: h.name.to_string(),
+                            task: Vec::new(),
+                            cmd: a.command.clone(),
+                            rc: o.rc,
+                            ok: o.rc == 0,
+                            changed: true,
+                            skipped: false,
+                            duration,
+                        });
+                        Ok(o)
+                    }
+                    Err(ExecError::Unreachable(why)) => Err(HostError::Unreachable(why)),
+                    Err(ExecError::Cancelled) => Err(HostError::Interrupted),
+                    Err(e) => Err(HostError::Failed(exec_error(&e, &h.name, &a.command))),
+                };
+                ctx.emit(Event::HostEnd {
+                    host: h.name.to_string(),
+                    ok: r.as_ref().is_ok_and(|o| o.rc == 0),
+                    duration: started.elapsed().as_secs_f64(),
+                });
+                r
+            };
+            let settle = &mut |h: &Host, r: &Result<Output, HostError>| match r {
+                Err(e) => ctx.fail_host(&h.name, &e.to_string(), e.is_unreachable()),
+                Ok(o) if o.rc != 0 => {
+                    ctx.fail_host(&h.name, &format!("exited with rc {}", o.rc), false)
+                }
+                Ok(_) => {}
+            };
+            let done = fanout::run(&hosts, &plan, &|| ctx.is_cancelled(), &work, settle).map_err(
+                |stop| {
+                    let code = if ctx.is_cancelled() { 130 } else { 1 };
+                    Diagnostic::plain(stop.to_string(), code)
+                },
+            )?;
+            let rows = done
+                .into_iter()
+                .map(|(i, outcome)| Row {
+                    host: hosts[i].name.to_string(),
+                    outcome,
+                })
+                .collect();
+            Ok(rows)
+        })
+    }
+}
