@@ -25,7 +25,7 @@ fn by_time(stamps: &BTreeMap<String, serde_json::Value>) -> Vec<String> {
 
 #[test]
 fn each_order_visits_hosts_in_the_expected_sequence() {
-    let (lab, _g) = lab();
+    let (lab, _g) = lab!();
     let shuffled = lab
         .rb(&["hosts", FIVE, "--order", "shuffle", "--seed", "7"])
         .output()
@@ -108,7 +108,7 @@ fn timed_run(lab: &Lab, opts: &str) -> BTreeMap<String, (u128, u128)> {
 
 #[test]
 fn serial_2_never_has_more_than_2_hosts_in_flight() {
-    let (lab, _g) = lab();
+    let (lab, _g) = lab!();
     let iv = timed_run(&lab, r#"{"serial": 2}"#);
     assert_eq!(iv.len(), 5);
     let most = iv
@@ -121,7 +121,7 @@ fn serial_2_never_has_more_than_2_hosts_in_flight() {
 
 #[test]
 fn serial_list_makes_batches_of_1_then_half() {
-    let (lab, _g) = lab();
+    let (lab, _g) = lab!();
     let iv = timed_run(&lab, r#"{"serial": [1, "50%"]}"#);
     let mut iv: Vec<(u128, u128)> = iv.into_values().collect();
     iv.sort();
@@ -140,7 +140,7 @@ fn serial_list_makes_batches_of_1_then_half() {
 
 #[test]
 fn a_host_whose_sshd_dies_mid_run_is_unreachable_and_the_others_finish() {
-    let (lab, _g) = lab();
+    let (lab, _g) = lab!();
     let dir = tempfile::tempdir().unwrap();
     let book = dir.path().join("b.rhai");
     std::fs::write(
@@ -190,7 +190,7 @@ fn with_ghost(lab: &Lab, dir: &std::path::Path) -> std::path::PathBuf {
 
 #[test]
 fn a_host_that_refuses_connections_is_unreachable_with_sshs_reason() {
-    let (lab, _g) = lab();
+    let (lab, _g) = lab!();
     let dir = tempfile::tempdir().unwrap();
     let inv = with_ghost(&lab, dir.path());
     let book = dir.path().join("b.rhai");
@@ -233,7 +233,7 @@ fn clear_marks(lab: &Lab) {
 
 #[test]
 fn max_fail_percentage_stops_when_exceeded_and_not_before() {
-    let (lab, _g) = lab();
+    let (lab, _g) = lab!();
     clear_marks(&lab);
     // 2 of 5 = 40%: not more than 40%, the play goes on without the failed hosts.
     let out = lab.run(
@@ -274,7 +274,7 @@ fn max_fail_percentage_stops_when_exceeded_and_not_before() {
 
 #[test]
 fn any_errors_fatal_stops_after_the_failing_batch() {
-    let (lab, _g) = lab();
+    let (lab, _g) = lab!();
     clear_marks(&lab);
     let book = format!(
         r#"
@@ -308,7 +308,7 @@ on(hosts("{FIVE}"), #{{serial: 2, any_errors_fatal: vars.fatal}}, |h| {{
 
 #[test]
 fn check_mode_changes_nothing_on_any_host() {
-    let (lab, _g) = lab();
+    let (lab, _g) = lab!();
     let book = r#"
 on(hosts("lab"), |h| {
     h.put("/etc/rb-check-test.conf", "a=1\n");
@@ -341,7 +341,7 @@ on(hosts("lab"), |h| {
 
 #[test]
 fn big_and_binary_output_arrive_whole() {
-    let (lab, _g) = lab();
+    let (lab, _g) = lab!();
     let dir = tempfile::tempdir().unwrap();
     let local_copy = dir.path().join("copy.bin");
     let book = format!(
@@ -366,7 +366,7 @@ print(h.sh("sha256sum < /tmp/rb-bin").out == sh("sha256sum < {copy}").out);
 
 #[test]
 fn files_behave_the_same_on_local_and_ssh_hosts() {
-    let (lab, _g) = lab();
+    let (lab, _g) = lab!();
     let dir = tempfile::tempdir().unwrap();
     let inv = lab.inventory_with("localhost\n", "", dir.path());
     let target = dir.path().join("rb-files.conf");
@@ -417,7 +417,7 @@ print(to_json(r));
 
 #[test]
 fn progress_lines_recap_and_json_events_name_the_host() {
-    let (lab, _g) = lab();
+    let (lab, _g) = lab!();
     let book = "on(hosts(\"rbh1:rbh2\"), |h| { h.sh(\"true\"); h.sh(\"echo changed\", #{changed_if: |r| false}); });\n";
     let out = lab.run(book, &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -460,7 +460,7 @@ fn progress_lines_recap_and_json_events_name_the_host() {
 
 #[test]
 fn ctrl_c_kills_remote_commands_and_exits_130() {
-    let (lab, _g) = lab();
+    let (lab, _g) = lab!();
     let dir = tempfile::tempdir().unwrap();
     let book = dir.path().join("b.rhai");
     std::fs::write(&book, "on(hosts(\"rbh1:rbh2\"), |h| h.sh(\"exec -a rbsshsleep sleep 30\", #{shell: \"/bin/bash\"}));\n").unwrap();
@@ -494,7 +494,7 @@ fn ctrl_c_kills_remote_commands_and_exits_130() {
 
 #[test]
 fn exec_groups_output_per_host_and_hosts_lists_in_order() {
-    let (lab, _g) = lab();
+    let (lab, _g) = lab!();
     let out = lab
         .rb(&["exec", "lab[0:2]", "hostname; echo oops >&2"])
         .output()
@@ -554,7 +554,7 @@ fn exec_groups_output_per_host_and_hosts_lists_in_order() {
 
 #[test]
 fn ssh_persist_leaves_masters_for_the_next_run() {
-    let (lab, _g) = lab();
+    let (lab, _g) = lab!();
     let book = "print(on(hosts(\"rbh6\"), |h| h.sh(\"echo $PPID\").out).rbh6);\n";
     let first = lab.run(book, &["--ssh-persist", "20"]);
     assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
@@ -579,7 +579,7 @@ fn ssh_persist_leaves_masters_for_the_next_run() {
 
 #[test]
 fn on_a_terminal_each_running_host_has_a_progress_line() {
-    let (lab, _g) = lab();
+    let (lab, _g) = lab!();
     let dir = tempfile::tempdir().unwrap();
     let book = dir.path().join("slow.rhai");
     std::fs::write(
@@ -636,7 +636,7 @@ fn on_a_terminal_each_running_host_has_a_progress_line() {
 
 #[test]
 fn a_control_master_the_user_already_has_is_used_and_left_open() {
-    let (lab, _g) = lab();
+    let (lab, _g) = lab!();
     let dir = tempfile::tempdir().unwrap();
     // As operators write it: one ControlPath for every host, by its resolved address, so a
     // master opened as `ssh rbh4` serves rb connecting to rbh4's ansible_host too.
@@ -688,7 +688,7 @@ fn a_control_master_the_user_already_has_is_used_and_left_open() {
 
 #[test]
 fn a_command_that_ends_the_run_outside_on_counts_its_host_failed_or_unreachable() {
-    let (lab, _g) = lab();
+    let (lab, _g) = lab!();
     let dir = tempfile::tempdir().unwrap();
     let inv = with_ghost(&lab, dir.path());
     let events = |script: &str| -> Vec<serde_json::Value> {
@@ -736,7 +736,7 @@ fn a_command_that_ends_the_run_outside_on_counts_its_host_failed_or_unreachable(
 
 #[test]
 fn host_keys_are_checked_even_when_the_ssh_config_says_not_to() {
-    let (lab, _g) = lab();
+    let (lab, _g) = lab!();
     let dir = tempfile::tempdir().unwrap();
     let known = dir.path().join("known_hosts");
     std::fs::write(&known, "").unwrap();
@@ -786,7 +786,7 @@ fn host_keys_are_checked_even_when_the_ssh_config_says_not_to() {
 /// sees the connection come from the bastion's address, or from the controller's.
 #[test]
 fn hosts_are_reached_through_a_bastion_and_by_ansible_ssh_host() {
-    let (lab, _g) = lab();
+    let (lab, _g) = lab!();
     let dir = tempfile::tempdir().unwrap();
     let inv = lab.inventory_with(
         "",

@@ -273,7 +273,7 @@ fn help_and_hosts_commands() {
 
 #[test]
 fn completion_offers_hosts_and_groups_and_ctrl_c_stops_a_remote_command() {
-    let (lab, _g) = lab();
+    let (lab, _g) = lab!();
     let t = Term::on_lab(&lab, "lab");
     t.wait_for("rb[inventory.ini]>", Duration::from_secs(15));
     // A host name inside a string, and a group name.
@@ -317,7 +317,7 @@ fn completion_offers_hosts_and_groups_and_ctrl_c_stops_a_remote_command() {
 
 #[test]
 fn an_entry_that_fans_out_prints_its_recap_before_its_result_and_a_single_command_none() {
-    let (lab, _g) = lab();
+    let (lab, _g) = lab!();
     let out = Command::new("sh")
         .arg("-c")
         .arg(format!(
@@ -396,7 +396,7 @@ fn scripted_load_and_vars_and_a_failed_command_sets_the_exit_code() {
 
 #[test]
 fn closing_the_terminal_stops_the_remote_command() {
-    let (lab, _g) = lab();
+    let (lab, _g) = lab!();
     let t = Term::on_lab(&lab, "hangup");
     t.line("host(\"rbh2\").sh(\"exec -a rbhupsleep sleep 30\", #{shell: \"/bin/bash\"})");
     let running = || {

@@ -43,7 +43,7 @@ fn changed_in_recap(out: &Output) -> u64 {
 
 #[test]
 fn etcd_runbook_builds_a_healthy_three_member_cluster_and_rerun_changes_nothing() {
-    let (lab, _g) = lab();
+    let (lab, _g) = lab!();
     for (h, _) in ETCD {
         lab.ssh(
             h,
@@ -155,7 +155,7 @@ fn gateway_routes(lab: &Lab, host: &str) -> Vec<String> {
 
 #[test]
 fn routing_runbook_makes_pod_routes_exactly_right() {
-    let (lab, _g) = lab();
+    let (lab, _g) = lab!();
     let workers = [
         ("rbh4", "10.77.0.14", "10.200.4.0/24"),
         ("rbh5", "10.77.0.15", "10.200.5.0/24"),
@@ -248,7 +248,7 @@ fn routing_runbook_makes_pod_routes_exactly_right() {
 
 #[test]
 fn flannel_runbook_leases_subnets_builds_vxlan_and_cleans_stale_leases() {
-    let (lab, _g) = lab();
+    let (lab, _g) = lab!();
     const WORKERS: [(&str, &str); 3] = [
         ("rbh8", "10.77.0.18"),
         ("rbh9", "10.77.0.19"),
@@ -483,7 +483,7 @@ cgroupDriver: \"systemd\"
 
 #[test]
 fn workers_runbook_installs_renders_starts_and_rerun_changes_nothing() {
-    let (lab, _g) = lab();
+    let (lab, _g) = lab!();
     let workers = ["rbh5", "rbh6", "rbh7"];
     reset_workers(&lab, &workers);
     let fx = k8s_fixture(&workers);
@@ -564,7 +564,7 @@ fn workers_runbook_installs_renders_starts_and_rerun_changes_nothing() {
 
 #[test]
 fn a_rolling_run_stops_at_the_first_unhealthy_worker() {
-    let (lab, _g) = lab();
+    let (lab, _g) = lab!();
     let workers = ["rbh5", "rbh6", "rbh7"];
     reset_workers(&lab, &workers);
     // rbh6's kubelet will answer healthz with 500.

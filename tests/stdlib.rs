@@ -30,7 +30,7 @@ fn stdlib_md_is_generated_from_the_modules() {
 
 #[test]
 fn every_stdlib_example_gives_what_it_says() {
-    let (lab, _g) = lab();
+    let (lab, _g) = lab!();
     // rbh7: a single-member etcd for the etcd examples.
     lab.ssh(
         "rbh7",

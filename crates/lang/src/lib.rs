@@ -461,51 +461,23 @@ impl Runtime {
         let name = path.display().to_string();
         let text = read_runbook(path).map(|(_, text)| text);
         self.point_imports_at(path);
-        self.run_named(&name, text.as_deref().map_err(Clone::clone), None)
+        self.run_named(&name, text.as_deref().map_err(Clone::clone))
     }
 
     /// Run a script given as a string; imports resolve in the current directory.
     pub fn run_script(&self, name: &str, text: &str) -> Result<Dynamic, Diagnostic> {
-        self.run_named(name, Ok(text), None)
+        self.run_named(name, Ok(text))
     }
 
-    /// Like `run_script`, but hosts that failed inside `on(...)` do not make the result an
-    /// error: the caller reads them from the script's value (as `rb exec` does). `settle`
-    /// sees that value before the recap, to judge hosts itself (`Ctx::fail_host`).
-    pub fn run_script_keep_going(
-        &self,
-        name: &str,
-        text: &str,
-        settle: impl FnOnce(&Dynamic, &Ctx),
-    ) -> Result<Dynamic, Diagnostic> {
-        self.run_named(
-            name,
-            Ok(text),
-            Some(Box::new(|v: &Dynamic| settle(v, &self.ctx))),
-        )
-    }
-
-    /// `keep_going`: `None` fails the run when a host failed inside `on(...)`; otherwise
-    /// the run stands and the closure settles the hosts from the script's value.
-    fn run_named(
-        &self,
-        name: &str,
-        text: Result<&str, Diagnostic>,
-        keep_going: Option<Settle<'_>>,
-    ) -> Result<Dynamic, Diagnostic> {
-        let fail_on_failed_hosts = keep_going.is_none();
-        self.framed(name, fail_on_failed_hosts, || {
-            let result = text
-                .and_then(|text| self.compile(name, text))
+    /// Compile and evaluate a runbook as one framed run.
+    fn run_named(&self, name: &str, text: Result<&str, Diagnostic>) -> Result<Dynamic, Diagnostic> {
+        self.framed(name, true, || {
+            text.and_then(|text| self.compile(name, text))
                 .and_then(|ast| {
                     self.engine
                         .eval_ast_with_scope::<Dynamic>(&mut Scope::new(), &ast)
                         .map_err(|e| self.runtime_diagnostic(name, &e))
-                });
-            if let (Some(settle), Ok(v)) = (keep_going, &result) {
-                settle(v);
-            }
-            result
+                })
         })
     }
 
@@ -574,9 +546,6 @@ impl Runtime {
         result
     }
 }
-
-/// How a keep-going run judges its hosts from the script's value (see `run_script_keep_going`).
-type Settle<'a> = Box<dyn FnOnce(&Dynamic) + 'a>;
 
 impl Runtime {
     /// Close every SSH master opened during the run.
