@@ -1,4 +1,9 @@
-//! The `rb` command line. Everything here is argument handling; the work is in the library.
+//! The `rb` command line: arguments (clap), signals, and what each subcommand prints. The
+//! work is in the `rb` library (crates/lang) and the crates under it.
+
+// `Diagnostic`, the error people read, is returned once per command; boxing it would only
+// add noise at every `?`.
+#![allow(clippy::result_large_err)]
 
 use clap::{Args, Parser, Subcommand};
 use rb::inventory::{Inventory, Order};
@@ -313,11 +318,7 @@ fn run(args: RunArgs) -> Result<(), Diagnostic> {
     .diff(args.diff);
     let mut rt = with_vars(b, &args.vars)?.build()?;
     on_ctrl_c(&rt, &cancel);
-    rt.run_file(&args.file).map(|_| ()).map_err(|mut d| {
-        // Already reported through the event stream.
-        d.message.clear();
-        d
-    })
+    rt.run_file(&args.file).map(|_| ())
 }
 
 fn exec(args: ExecArgs) -> Result<(), Diagnostic> {
@@ -335,18 +336,12 @@ fn exec(args: ExecArgs) -> Result<(), Diagnostic> {
     let cancel = CancellationToken::new();
     let rt = builder(&args.hosts, None, args.output.json, &cancel)?.build()?;
     on_ctrl_c(&rt, &cancel);
-    let rows = rt
-        .exec(&rb::adhoc::AdHoc {
-            pattern: args.pattern.clone(),
-            command: args.command.clone(),
-            forks: args.forks.map(|f| f as usize),
-            timeout,
-        })
-        .map_err(|mut d| {
-            // Already reported through the event stream.
-            d.message.clear();
-            d
-        })?;
+    let rows = rt.exec(&rb::adhoc::AdHoc {
+        pattern: args.pattern.clone(),
+        command: args.command.clone(),
+        forks: args.forks.map(|f| f as usize),
+        timeout,
+    })?;
     if !args.output.json {
         print_exec_rows(&rows);
     }
@@ -358,7 +353,10 @@ fn exec(args: ExecArgs) -> Result<(), Diagnostic> {
         .unwrap_or_else(|e| e.into_inner())
         .is_empty();
     if failed {
-        Err(Diagnostic::plain("", 1))
+        Err(Diagnostic {
+            reported: true,
+            ..Diagnostic::plain("a host failed", 1)
+        })
     } else {
         Ok(())
     }
@@ -417,7 +415,10 @@ fn repl(args: ReplArgs) -> Result<(), Diagnostic> {
     };
     match repl::run(rt, name) {
         0 => Ok(()),
-        code => Err(Diagnostic::plain("", code)),
+        code => Err(Diagnostic {
+            reported: true,
+            ..Diagnostic::plain("the REPL ended with an error", code)
+        }),
     }
 }
 
@@ -476,7 +477,7 @@ fn check(files: Vec<PathBuf>) -> Result<(), Diagnostic> {
         if let Err(d) = rt.check_file(&f) {
             eprintln!("{d}");
             worst = Err(Diagnostic {
-                message: String::new(),
+                reported: true,
                 ..d
             });
         }
@@ -497,7 +498,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(d) => {
-            if !d.message.is_empty() {
+            if !d.reported {
                 eprintln!("error: {d}");
             }
             ExitCode::from(d.exit_code.clamp(0, 255) as u8)

@@ -43,6 +43,8 @@ pub struct Ctx {
     pub failed: Mutex<BTreeMap<String, HostFailure>>,
     /// The runbook being run, for error positions reported from fan-out threads.
     pub runbook: Mutex<String>,
+    /// Why each unreachable host could not be reached (ssh's words), by host name.
+    pub unreachable: Mutex<BTreeMap<String, String>>,
 }
 
 thread_local! {
@@ -115,6 +117,23 @@ impl Ctx {
     }
 
     /// Record that `host` left the play, and tell the event stream.
+    /// Remember why `host` could not be reached, for fan-out's report of it.
+    pub fn note_unreachable(&self, host: &str, why: &str) {
+        self.unreachable
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(host.to_string(), why.to_string());
+    }
+
+    /// Why `host` could not be reached, if it could not.
+    pub fn unreachable_reason(&self, host: &str) -> Option<String> {
+        self.unreachable
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(host)
+            .cloned()
+    }
+
     pub fn fail_host(&self, host: &str, message: &str, unreachable: bool) {
         let message = self.secrets().redact(message);
         self.failed

@@ -12,6 +12,10 @@
 //! println!("{out}");
 //! ```
 
+// `Diagnostic`, the error people read, is returned once per run or call; boxing it would
+// only add noise at every `?`.
+#![allow(clippy::result_large_err)]
+
 pub mod adhoc;
 pub mod api;
 pub mod context;
@@ -253,6 +257,7 @@ impl RuntimeBuilder {
             seed: self.seed,
             failed: Default::default(),
             runbook: Default::default(),
+            unreachable: Default::default(),
         });
         for w in warnings {
             ctx.log(Level::Warn, &w);
@@ -374,9 +379,13 @@ impl Runtime {
     /// The host whose command raised the error `d` that ended the run (or REPL entry), if
     /// a command did: it counts as failed (or unreachable) in the recap.
     fn blame(&self, d: &Diagnostic) -> Option<String> {
-        let (host, unreachable) = api::shell::take_raised_on(&d.message)?;
+        let fault = d.fault?;
+        let host = match fault.host {
+            Some(i) => self.ctx.hosts.get(i)?.name.to_string(),
+            None => "local".to_string(),
+        };
         if !self.ctx.has_failed(&host) {
-            self.ctx.emitter.mark_failed(&host, unreachable);
+            self.ctx.emitter.mark_failed(&host, fault.unreachable);
         }
         Some(host)
     }
@@ -526,6 +535,7 @@ impl Runtime {
                 line: d.line,
                 col: d.col,
             });
+            d.reported = true;
             d
         });
         self.close_connections();

@@ -1,5 +1,5 @@
 //! Transports: how a command reaches a host. One trait, one implementation per connector
-//! (local processes today; SSH joins here), so the Rhai API never cares which one it talks to.
+//! (local processes, SSH through a multiplexed master), so callers never care which one they talk to.
 
 mod local;
 pub mod quote;

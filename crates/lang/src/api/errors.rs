@@ -5,6 +5,36 @@ use rhai::{Dynamic, EvalAltResult, NativeCallContext, Position};
 
 pub type RhaiResult<T> = Result<T, Box<EvalAltResult>>;
 
+#[cfg(test)]
+mod tests {
+    use super::Fault;
+
+    #[test]
+    fn faults_round_trip_through_the_tag() {
+        for f in [
+            Fault {
+                host: None,
+                unreachable: false,
+            },
+            Fault {
+                host: None,
+                unreachable: true,
+            },
+            Fault {
+                host: Some(0),
+                unreachable: false,
+            },
+            Fault {
+                host: Some(41),
+                unreachable: true,
+            },
+        ] {
+            assert_eq!(Fault::from_tag(f.tag()), Some(f));
+        }
+        assert_eq!(Fault::from_tag(0), None);
+    }
+}
+
 /// A runtime error at the position of the current native call.
 pub fn at(nctx: &NativeCallContext, msg: impl Into<String>) -> Box<EvalAltResult> {
     at_pos(nctx.call_position(), msg)
@@ -12,6 +42,59 @@ pub fn at(nctx: &NativeCallContext, msg: impl Into<String>) -> Box<EvalAltResult
 
 pub fn at_pos(pos: Position, msg: impl Into<String>) -> Box<EvalAltResult> {
     Box::new(EvalAltResult::ErrorRuntime(Dynamic::from(msg.into()), pos))
+}
+
+/// Whose failure an error is: the host a command failed on (an index into the run's hosts;
+/// `None` for the controller) and whether it could not be reached. Carried in the tag of
+/// the error's value, so a runbook's `catch (e)` still sees a plain string while fan-out and
+/// the recap read the fault as data, never from the message text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fault {
+    pub host: Option<usize>,
+    pub unreachable: bool,
+}
+
+impl Fault {
+    /// Rhai's tag is an i32 (i16 in some builds): hosts beyond that are blamed on nobody.
+    fn tag(self) -> i32 {
+        let h = self.host.map_or(0, |i| i + 1);
+        // Tag 0 is "no fault" (every other value's default).
+        i16::try_from(1 + 2 * h + usize::from(self.unreachable)).map_or(0, i32::from)
+    }
+
+    fn from_tag(tag: i32) -> Option<Fault> {
+        let t = usize::try_from(tag).ok()?.checked_sub(1)?;
+        Some(Fault {
+            host: (t >> 1).checked_sub(1),
+            unreachable: t & 1 == 1,
+        })
+    }
+}
+
+/// A runtime error at the current call that is `fault`'s failure.
+pub fn at_fault(
+    nctx: &NativeCallContext,
+    msg: impl Into<String>,
+    fault: Fault,
+) -> Box<EvalAltResult> {
+    let mut v = Dynamic::from(msg.into());
+    v.set_tag(fault.tag() as _);
+    Box::new(EvalAltResult::ErrorRuntime(v, nctx.call_position()))
+}
+
+/// The fault behind an error, looking through calls and modules to the value raised.
+pub fn fault_of(e: &EvalAltResult) -> Option<Fault> {
+    let mut e = e;
+    loop {
+        match e {
+            EvalAltResult::ErrorInFunctionCall(_, _, inner, _)
+            | EvalAltResult::ErrorInModule(_, inner, _) => e = inner,
+            // The tag is an i16 in some Rhai builds.
+            #[allow(clippy::useless_conversion)]
+            EvalAltResult::ErrorRuntime(d, _) => return Fault::from_tag(i32::from(d.tag())),
+            _ => return None,
+        }
+    }
 }
 
 /// A readable name for a Rhai value's type, for "expected X, got Y" messages.

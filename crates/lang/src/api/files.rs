@@ -4,7 +4,7 @@
 //! `changed` only when content, mode or owner actually changed.
 
 use super::errors::{at, type_of, RhaiResult};
-use super::shell::{exec_quiet, text_of};
+use super::shell::{exec_quiet, text_of, OpError};
 use crate::context::{current_tasks, Ctx};
 use crate::host::Host;
 use crate::report::Event;
@@ -49,14 +49,15 @@ fn script(body: &str, args: &[&str]) -> ExecRequest {
     ExecRequest::new(Program::Argv(argv))
 }
 
-fn probe(ctx: &Ctx, host: &Host, path: &str) -> Result<Current, String> {
+fn probe(ctx: &Ctx, host: &Host, path: &str) -> Result<Current, OpError> {
     let out = exec_quiet(ctx, host, &script(PROBE, &[path]))?;
     if out.rc != 0 {
         return Err(format!(
             "cannot read {path} on {}: {}",
             host.name,
             String::from_utf8_lossy(&out.stderr).trim()
-        ));
+        )
+        .into());
     }
     let nl = out
         .stdout
@@ -142,9 +143,9 @@ fn ensure(
     content: &[u8],
     current: Current,
     o: &PutOpts,
-) -> Result<bool, String> {
+) -> Result<bool, OpError> {
     let (old, same) = match &current {
-        Current::Dir => return Err(format!("{path} on {} is a directory", host.name)),
+        Current::Dir => return Err(format!("{path} on {} is a directory", host.name).into()),
         Current::Absent => (None, false),
         Current::File {
             mode,
@@ -202,7 +203,8 @@ fn ensure(
                 "cannot write {path} on {}: {}",
                 host.name,
                 String::from_utf8_lossy(&out.stderr).trim()
-            ));
+            )
+            .into());
         }
     }
     ctx.emit(Event::FileChanged {
@@ -224,7 +226,7 @@ fn ensure(
     Ok(true)
 }
 
-fn put(ctx: &Ctx, host: &Host, path: &str, content: &Dynamic, opts: &Map) -> Result<Map, String> {
+fn put(ctx: &Ctx, host: &Host, path: &str, content: &Dynamic, opts: &Map) -> Result<Map, OpError> {
     // Text, or a blob for binary files.
     let content = match content.read_lock::<rhai::Blob>() {
         Some(b) => b.clone(),
@@ -246,19 +248,20 @@ fn line_in_file(
     pattern: &str,
     line: &str,
     opts: &Map,
-) -> Result<bool, String> {
+) -> Result<bool, OpError> {
     let re = super::regex::compile(pattern)?;
     let o = put_opts(opts, true)?;
     let current = probe(ctx, host, path)?;
     let old = match &current {
         Current::File { content, .. } => String::from_utf8_lossy(content).into_owned(),
-        Current::Dir => return Err(format!("{path} on {} is a directory", host.name)),
+        Current::Dir => return Err(format!("{path} on {} is a directory", host.name).into()),
         Current::Absent if o.create => String::new(),
         Current::Absent => {
             return Err(format!(
                 "{path} does not exist on {} (pass #{{create: true}} to create it)",
                 host.name
-            ))
+            )
+            .into())
         }
     };
     let mut lines: Vec<&str> = old.lines().collect();
@@ -285,7 +288,7 @@ pub fn register(engine: &mut Engine, ctx: &Arc<Ctx>) {
               path: &str,
               content: Dynamic|
               -> RhaiResult<Map> {
-            put(&c, h, path, &content, &Map::new()).map_err(|e| at(&nctx, e))
+            put(&c, h, path, &content, &Map::new()).map_err(|e| e.raise(&nctx))
         },
     );
     let c = ctx.clone();
@@ -297,7 +300,7 @@ pub fn register(engine: &mut Engine, ctx: &Arc<Ctx>) {
               content: Dynamic,
               opts: Map|
               -> RhaiResult<Map> {
-            put(&c, h, path, &content, &opts).map_err(|e| at(&nctx, e))
+            put(&c, h, path, &content, &opts).map_err(|e| e.raise(&nctx))
         },
     );
     let c = ctx.clone();
@@ -309,7 +312,7 @@ pub fn register(engine: &mut Engine, ctx: &Arc<Ctx>) {
               re: &str,
               line: &str|
               -> RhaiResult<bool> {
-            line_in_file(&c, h, path, re, line, &Map::new()).map_err(|e| at(&nctx, e))
+            line_in_file(&c, h, path, re, line, &Map::new()).map_err(|e| e.raise(&nctx))
         },
     );
     let c = ctx.clone();
@@ -322,14 +325,14 @@ pub fn register(engine: &mut Engine, ctx: &Arc<Ctx>) {
               line: &str,
               opts: Map|
               -> RhaiResult<bool> {
-            line_in_file(&c, h, path, re, line, &opts).map_err(|e| at(&nctx, e))
+            line_in_file(&c, h, path, re, line, &opts).map_err(|e| e.raise(&nctx))
         },
     );
     let c = ctx.clone();
     engine.register_fn(
         "read",
         move |nctx: NativeCallContext, h: &mut Host, path: &str| -> RhaiResult<String> {
-            match probe(&c, h, path).map_err(|e| at(&nctx, e))? {
+            match probe(&c, h, path).map_err(|e| e.raise(&nctx))? {
                 Current::File { content, .. } => Ok(String::from_utf8_lossy(&content).into_owned()),
                 Current::Dir => Err(at(&nctx, format!("{path} on {} is a directory", h.name))),
                 Current::Absent => Err(at(&nctx, format!("{path} does not exist on {}", h.name))),
@@ -342,7 +345,7 @@ pub fn register(engine: &mut Engine, ctx: &Arc<Ctx>) {
         move |nctx: NativeCallContext, h: &mut Host, path: &str| -> RhaiResult<bool> {
             let req =
                 ExecRequest::new(Program::Argv(vec!["test".into(), "-e".into(), path.into()]));
-            Ok(exec_quiet(&c, h, &req).map_err(|e| at(&nctx, e))?.rc == 0)
+            Ok(exec_quiet(&c, h, &req).map_err(|e| e.raise(&nctx))?.rc == 0)
         },
     );
     let c = ctx.clone();
@@ -350,7 +353,7 @@ pub fn register(engine: &mut Engine, ctx: &Arc<Ctx>) {
         "which",
         move |nctx: NativeCallContext, h: &mut Host, cmd: &str| -> RhaiResult<Dynamic> {
             let out = exec_quiet(&c, h, &script(r#"command -v -- "$1""#, &[cmd]))
-                .map_err(|e| at(&nctx, e))?;
+                .map_err(|e| e.raise(&nctx))?;
             let path = String::from_utf8_lossy(&out.stdout).trim().to_string();
             Ok(if out.rc == 0 && !path.is_empty() {
                 path.into()

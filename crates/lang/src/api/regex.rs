@@ -1,5 +1,6 @@
 //! Regular expressions: `text.matches(re)` (bash's `=~`), `re_captures`, `re_find_all`,
-//! `re_replace`. Patterns are compiled once per run and cached.
+//! `re_replace`. Patterns are compiled once per process and cached
+//! (up to 10,000 distinct patterns; past that the cache starts over).
 
 use super::errors::{at, RhaiResult};
 use regex::Regex;

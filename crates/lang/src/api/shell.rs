@@ -1,6 +1,6 @@
 //! Commands: `sh(cmd, opts)` and `host.sh(cmd, opts)`, and the CmdResult they return.
 
-use super::errors::{at, type_of, RhaiResult};
+use super::errors::{at, at_fault, type_of, Fault, RhaiResult};
 use crate::context::{current_host, current_tasks, Ctx};
 use crate::host::Host;
 use crate::report::Event;
@@ -193,28 +193,15 @@ fn tail(text: &str, lines: usize) -> String {
         .join("\n  ")
 }
 
-thread_local! {
-    /// The last command failure raised on this thread: (host, message, unreachable). If that
-    /// error is the one that ends the run, the host is counted failed in the recap.
-    static RAISED: std::cell::RefCell<Option<(String, String, bool)>> = const { std::cell::RefCell::new(None) };
+/// The fault of a command failure on `host_name` (an inventory host, or the controller).
+fn fault(ctx: &Ctx, host_name: &str, unreachable: bool) -> Fault {
+    Fault {
+        host: ctx.inventory.index.get(host_name).copied(),
+        unreachable,
+    }
 }
 
-fn raised(host: &str, msg: &str, unreachable: bool) {
-    let first = msg.lines().next().unwrap_or_default().to_string();
-    RAISED.with(|r| *r.borrow_mut() = Some((host.to_string(), first, unreachable)));
-}
-
-/// The host whose command raised `message` (the error that ended the run or REPL entry),
-/// and whether it was unreachable.
-pub fn take_raised_on(message: &str) -> Option<(String, bool)> {
-    RAISED
-        .with(|r| r.borrow_mut().take())
-        .filter(|(_, m, _)| message.contains(m.as_str()))
-        .map(|(h, _, u)| (h, u))
-}
-
-/// What a transport failure means, in words. Unreachable errors start with
-/// `unreachable: HOST:` so fan-out can tell them from failures of the runbook.
+/// What a transport failure means, in words.
 pub fn exec_error(e: &ExecError, host: &str, shown: &str) -> String {
     match e {
         ExecError::Timeout(t) => format!(
@@ -227,17 +214,55 @@ pub fn exec_error(e: &ExecError, host: &str, shown: &str) -> String {
     }
 }
 
-/// Run a helper command for rb itself (file operations): no events, errors as text.
+/// A failed operation of rb's own (the file functions): what went wrong, and whose fault it
+/// is when the transport failed (so an unreachable host is reported as unreachable).
+#[derive(Debug)]
+pub struct OpError {
+    pub message: String,
+    pub fault: Option<Fault>,
+}
+
+impl From<String> for OpError {
+    fn from(message: String) -> Self {
+        OpError {
+            message,
+            fault: None,
+        }
+    }
+}
+
+impl OpError {
+    /// The runbook error for this failure, at the current call.
+    pub fn raise(self, nctx: &NativeCallContext) -> Box<rhai::EvalAltResult> {
+        match self.fault {
+            Some(f) => at_fault(nctx, self.message, f),
+            None => at(nctx, self.message),
+        }
+    }
+}
+
+/// Run a helper command for rb itself (file operations): no events.
 pub fn exec_quiet(
     ctx: &Ctx,
     host: &Host,
     req: &ExecRequest,
-) -> Result<crate::transport::ExecOutput, String> {
+) -> Result<crate::transport::ExecOutput, OpError> {
     if ctx.is_cancelled() {
-        return Err("interrupted: the run was cancelled".into());
+        return Err("interrupted: the run was cancelled".to_string().into());
     }
     ctx.block_on(host.transport.exec(req, &ctx.cancel()))
-        .map_err(|e| exec_error(&e, &host.name, &req.program.display()))
+        .map_err(|e| {
+            let message = exec_error(&e, &host.name, &req.program.display());
+            let fault = match &e {
+                ExecError::Cancelled => None,
+                ExecError::Unreachable(why) => {
+                    ctx.note_unreachable(&host.name, why);
+                    Some(fault(ctx, &host.name, true))
+                }
+                _ => Some(fault(ctx, &host.name, false)),
+            };
+            OpError { message, fault }
+        })
 }
 
 /// Run `req` on `host` as a command people see: `cmd_start`, then on a transport failure
@@ -331,10 +356,14 @@ pub fn run(
         Ok(r) => r,
         Err(e) => {
             let msg = exec_error(&e, &host_name, &shown);
-            if !matches!(e, ExecError::Cancelled) {
-                raised(&host_name, &msg, matches!(e, ExecError::Unreachable(_)));
-            }
-            return Err(at(nctx, msg));
+            return Err(match &e {
+                ExecError::Cancelled => at(nctx, msg),
+                ExecError::Unreachable(why) => {
+                    ctx.note_unreachable(&host_name, why);
+                    at_fault(nctx, msg, fault(ctx, &host_name, true))
+                }
+                _ => at_fault(nctx, msg, fault(ctx, &host_name, false)),
+            });
         }
     };
 
@@ -379,8 +408,7 @@ pub fn run(
             msg.push_str(&format!("\n  stderr: {t}"));
         }
         msg.push_str("\n  hint: pass #{check: false} to handle a failure yourself");
-        raised(&host_name, &msg, false);
-        return Err(at(nctx, msg));
+        return Err(at_fault(nctx, msg, fault(ctx, &host_name, false)));
     }
     Ok(result)
 }

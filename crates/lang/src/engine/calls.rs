@@ -137,5 +137,7 @@ pub fn check(
         col: pos.position(),
         trace: Vec::new(),
         exit_code: 2,
+        fault: None,
+        reported: false,
     })
 }

@@ -16,6 +16,10 @@ pub struct Diagnostic {
     pub trace: Vec<String>,
     /// 2 for errors found before anything ran (syntax, modules), 1 otherwise.
     pub exit_code: i32,
+    /// The host whose command failure this is, when a command's failure ended the run.
+    pub fault: Option<crate::api::errors::Fault>,
+    /// Already shown to the user through the event stream; callers need not print it.
+    pub reported: bool,
 }
 
 impl fmt::Display for Diagnostic {
@@ -58,6 +62,8 @@ impl Diagnostic {
             col: None,
             trace: Vec::new(),
             exit_code,
+            fault: None,
+            reported: false,
         }
     }
 
@@ -70,6 +76,8 @@ impl Diagnostic {
             col,
             trace: Vec::new(),
             exit_code: 2,
+            fault: None,
+            reported: false,
         }
     }
 
@@ -115,6 +123,8 @@ impl Diagnostic {
                                 })
                                 .collect(),
                             exit_code,
+                            fault: None,
+                            reported: false,
                         };
                     }
                     cur = inner;
@@ -161,6 +171,8 @@ impl Diagnostic {
             col,
             trace,
             exit_code,
+            fault: crate::api::errors::fault_of(err),
+            reported: false,
         }
     }
 }

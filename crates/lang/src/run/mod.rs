@@ -15,7 +15,7 @@ use crate::engine::diagnostics::Diagnostic;
 use crate::host::Host;
 use crate::report::Event;
 use rb_core::fanout::{self, HostError, Plan};
-use rhai::{Dynamic, EvalAltResult, FnPtr, Map, NativeCallContext};
+use rhai::{Dynamic, FnPtr, Map, NativeCallContext};
 use std::time::Instant;
 
 /// Options of `on(...)`: the core's plan, and the order to put the hosts in first.
@@ -96,20 +96,6 @@ pub fn parse_opts(ctx: &Ctx, opts: &Map) -> Result<OnOpts, String> {
     Ok(o)
 }
 
-/// Is this error "the host could not be reached" rather than "the runbook failed there"?
-/// The one place a Rhai error is turned back into the core's kind of failure.
-fn is_unreachable(e: &EvalAltResult) -> bool {
-    let mut e = e;
-    loop {
-        match e {
-            EvalAltResult::ErrorInFunctionCall(_, _, inner, _)
-            | EvalAltResult::ErrorInModule(_, inner, _) => e = inner,
-            EvalAltResult::ErrorRuntime(d, _) => return d.to_string().starts_with("unreachable: "),
-            _ => return false,
-        }
-    }
-}
-
 /// One host's closure, as the core's kind of work: its value, or a typed failure whose
 /// text is the runbook error people read.
 fn run_host(
@@ -129,12 +115,10 @@ fn run_host(
             .unwrap_or_else(|e| e.into_inner())
             .clone();
         let d = Diagnostic::from_eval(&runbook, &e);
-        if is_unreachable(&e) {
-            // ssh's reason is what matters; drop our "unreachable: host:" prefix.
-            let why = d
-                .message
-                .strip_prefix("unreachable: ")
-                .and_then(|m| m.split_once(": ").map(|(_, why)| why.to_string()))
+        if d.fault.is_some_and(|f| f.unreachable) {
+            // ssh's reason is what matters here; the runbook error says the rest.
+            let why = ctx
+                .unreachable_reason(&host.name)
                 .unwrap_or_else(|| d.to_string());
             return HostError::Unreachable(why);
         }
