@@ -4,9 +4,9 @@
 //! user's state directory. With stdin not a terminal it reads entries from stdin and prints
 //! results without prompts.
 
-use rb::api::docs::{FUNCTIONS, GROUPS};
-use rb::api::shell::CmdResult;
+use rb::docs::{FUNCTIONS, GROUPS};
 use rb::rhai::{Dynamic, Map, ParseErrorType, Scope, AST};
+use rb::CmdResult;
 use rb::{Diagnostic, Runtime};
 use rustyline::completion::{Completer, Pair};
 use rustyline::error::ReadlineError;
@@ -162,7 +162,7 @@ pub fn format_value(v: &Dynamic, hosts: &dyn Fn(&str) -> bool) -> String {
         }
     }
     if v.is_map() || v.is_array() {
-        let json = rb::api::json::to_value(v);
+        let json = rb::to_json_value(v);
         return format!(
             "{}\n",
             serde_json::to_string_pretty(&json).unwrap_or_default()
@@ -285,7 +285,7 @@ impl Repl {
             }
             ":hosts" => {
                 let pattern = if arg.is_empty() { "all" } else { arg };
-                match rb::api::hosts::select(self.rt.context(), pattern) {
+                match rb::select_hosts(self.rt.context(), pattern) {
                     Ok(list) => {
                         for h in list.0 {
                             let _ = writeln!(out, "{}  {}", h.name, h.addr);
@@ -298,7 +298,7 @@ impl Repl {
                 }
             }
             ":vars" => {
-                let vars = rb::api::json::to_value(&self.rt.context().vars);
+                let vars = rb::to_json_value(&self.rt.context().vars);
                 let _ = writeln!(
                     out,
                     "vars = {}",

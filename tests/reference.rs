@@ -1,7 +1,7 @@
 //! docs/reference.md: every function documented, every example run and checked.
 
 mod common;
-use rb::api::docs::{reference_markdown, FUNCTIONS};
+use rb::docs::{reference_markdown, FUNCTIONS};
 use rb::{Event, Runtime};
 use std::sync::{Arc, Mutex};
 

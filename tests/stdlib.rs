@@ -3,7 +3,7 @@
 
 mod common;
 use common::*;
-use rb::api::docs::{stdlib_docs, stdlib_markdown};
+use rb::docs::{stdlib_docs, stdlib_markdown};
 use rb::inventory::Inventory;
 use rb::transport::SshOptions;
 use rb::Runtime;

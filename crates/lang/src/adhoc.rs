@@ -26,15 +26,20 @@ pub struct AdHoc {
 /// One host's command: rc and output. A non-zero rc fails the host (Ansible's ad hoc rule).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Output {
+    /// The command's exit status.
     pub rc: i64,
+    /// Standard output (invalid UTF-8 replaced).
     pub stdout: String,
+    /// Standard error (invalid UTF-8 replaced).
     pub stderr: String,
 }
 
 /// One host's row of the result, in pattern order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
+    /// The inventory name.
     pub host: String,
+    /// What the command gave, or why the host could not run it.
     pub outcome: Result<Output, HostError>,
 }
 

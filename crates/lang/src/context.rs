@@ -21,17 +21,23 @@ pub struct HostFailure {
     pub unreachable: bool,
 }
 
+/// What a run shares: see the module docs. Embedders reach it through `Runtime::context`.
 pub struct Ctx {
+    /// The tokio runtime that drives commands.
     pub handle: tokio::runtime::Handle,
+    /// Where events go (redacted), and the recap.
     pub emitter: Emitter,
     /// Cancellation of the current run (or REPL entry); replaced by `renew_cancel`.
     pub cancel_slot: Mutex<CancellationToken>,
+    /// `--check`: mutating commands are reported, not run.
     pub check_mode: bool,
     /// `--diff`: show file changes.
     pub diff: bool,
     /// `vars`: a shared map, so reading it does not copy it.
     pub vars: Dynamic,
+    /// The controller (`local` in runbooks).
     pub local: Host,
+    /// The hosts runbooks can select.
     pub inventory: Inventory,
     /// One Host per inventory host, same index; transports connect lazily.
     pub hosts: Vec<Host>,
@@ -81,14 +87,17 @@ pub fn pop_task() {
 }
 
 impl Ctx {
+    /// The values to redact wherever text leaves the process.
     pub fn secrets(&self) -> &Secrets {
         self.emitter.secrets()
     }
 
+    /// Send an event to every sink (redacted first).
     pub fn emit(&self, event: Event) {
         self.emitter.emit(event);
     }
 
+    /// A `log`/`warn` line from the current host.
     pub fn log(&self, level: Level, msg: &str) {
         self.emit(Event::Log {
             host: current_host(),
@@ -112,6 +121,7 @@ impl Ctx {
         t
     }
 
+    /// Whether the current run (or REPL entry) was cancelled.
     pub fn is_cancelled(&self) -> bool {
         self.cancel().is_cancelled()
     }
@@ -134,6 +144,7 @@ impl Ctx {
             .cloned()
     }
 
+    /// Take `host` out of the play as failed (or unreachable), once: later fan-outs skip it.
     pub fn fail_host(&self, host: &str, message: &str, unreachable: bool) {
         let message = self.secrets().redact(message);
         self.failed
@@ -153,6 +164,7 @@ impl Ctx {
         });
     }
 
+    /// Whether `host` left the play.
     pub fn has_failed(&self, host: &str) -> bool {
         self.failed
             .lock()

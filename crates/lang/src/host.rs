@@ -9,11 +9,16 @@ use rhai::Map;
 use std::fmt;
 use std::sync::Arc;
 
+/// A host as runbooks see it. Cheap to clone: everything is behind `Arc`s.
 #[derive(Clone)]
 pub struct Host {
+    /// The inventory name (`local` for the controller).
     pub name: Arc<str>,
+    /// The address it is reached at: `ansible_host` (or its aliases), else the name.
     pub addr: Arc<str>,
+    /// Its merged inventory variables, with `-e` over them.
     pub vars: Arc<Map>,
+    /// How its commands run: locally or over ssh.
     pub transport: Arc<dyn Transport>,
 }
 

@@ -15,28 +15,40 @@
 // `Diagnostic`, the error people read, is returned once per run or call; boxing it would
 // only add noise at every `?`.
 #![allow(clippy::result_large_err)]
+#![warn(missing_docs)]
 
 pub mod adhoc;
-pub mod api;
-pub mod context;
-pub mod engine;
-pub mod host;
+mod api;
+mod context;
+mod engine;
+mod host;
 /// Ansible inventories (the `rb-inventory` crate).
 pub use inventory;
 /// kubectl's JSONPath templates (the `kubepath` crate).
 pub use kubepath;
 /// The event stream (the `rb-core` crate).
 pub use rb_core::report;
-pub mod run;
-pub mod value;
+mod run;
+mod value;
 /// Transports: local and ssh (the `rb-core` crate).
 pub use rb_core::transport;
 
+pub use api::hosts::{select as select_hosts, HostList};
+pub use api::json::to_value as to_json_value;
+pub use api::shell::CmdResult;
+pub use context::Ctx;
 pub use engine::diagnostics::Diagnostic;
+pub use host::Host;
 pub use report::{Event, EventSink, Level};
 pub use rhai;
 
-use context::Ctx;
+/// The documentation table behind docs/reference.md, docs/stdlib.md and the REPL's `:help`.
+pub mod docs {
+    pub use crate::api::docs::{
+        reference_markdown, stdlib_docs, stdlib_markdown, FnDoc, FUNCTIONS, GROUPS,
+    };
+}
+
 use report::{Emitter, Secrets};
 use rhai::{Dynamic, Engine, Map, Scope};
 use std::path::{Path, PathBuf};
@@ -72,6 +84,7 @@ pub struct Runtime {
 
 /// rb's context for registering into an engine the caller owns (see [`RuntimeBuilder::register_into`]).
 pub struct Registration {
+    /// The run's shared context, which rb's functions in your engine use.
     pub ctx: Arc<Ctx>,
     _tokio: Option<tokio::runtime::Runtime>,
 }
@@ -273,6 +286,8 @@ impl RuntimeBuilder {
         Ok(reg)
     }
 
+    /// A runtime with rb's engine: fails on an inventory rb must refuse, or when the I/O
+    /// runtime cannot start.
     pub fn build(self) -> Result<Runtime, Diagnostic> {
         let reg = self.context()?;
         let base_dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
@@ -287,6 +302,7 @@ impl RuntimeBuilder {
 }
 
 impl Runtime {
+    /// Configure a runtime: variables, inventory, check mode, events, ssh.
     pub fn builder() -> RuntimeBuilder {
         RuntimeBuilder::default()
     }
@@ -395,6 +411,7 @@ impl Runtime {
         &mut self.engine
     }
 
+    /// What this runtime's runs share: hosts, variables, failures, events.
     pub fn context(&self) -> &Arc<Ctx> {
         &self.ctx
     }

@@ -7,15 +7,23 @@
 //! nothing for `()`). An output starting with `error: ` expects the example to fail with
 //! that message; a trailing `…` makes it a prefix match.
 
+/// One function's entry in docs/reference.md and `:help`.
 pub struct FnDoc {
+    /// The name runbooks call it by.
     pub name: &'static str,
+    /// The section it is listed under (a key of [`GROUPS`]).
     pub group: &'static str,
+    /// How it is called, with argument and result types.
     pub signature: &'static str,
+    /// What it does, in Markdown.
     pub doc: &'static str,
+    /// A runbook line that uses it; the reference test runs it.
     pub example: &'static str,
+    /// What the example gives (a trailing `…` makes it a prefix, `error: ` an error).
     pub output: &'static str,
 }
 
+/// The reference's sections: key and title, in order.
 pub const GROUPS: &[(&str, &str)] = &[
     ("commands", "Commands"),
     ("results", "Command results (CmdResult)"),
@@ -29,6 +37,7 @@ pub const GROUPS: &[(&str, &str)] = &[
     ("stdlib-net", "stdlib: net"),
 ];
 
+/// Every function rb registers, documented.
 pub const FUNCTIONS: &[FnDoc] = &[
     FnDoc {
         name: "sh",

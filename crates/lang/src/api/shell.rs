@@ -13,14 +13,21 @@ use std::time::{Duration, Instant};
 /// The result of a command, as runbooks see it.
 #[derive(Debug, Clone, Default)]
 pub struct CmdResult {
+    /// The command as shown to people (`<hidden by no_log>` under `no_log`).
     pub cmd: String,
+    /// Standard output (invalid UTF-8 replaced; see `stdout_raw`).
     pub stdout: String,
     /// The exact bytes, kept only when stdout was not valid UTF-8 (then `stdout` is lossy).
     pub stdout_raw: Option<Arc<[u8]>>,
+    /// Standard error.
     pub stderr: String,
+    /// Exit status (-1 when it never ran to the end).
     pub rc: i64,
+    /// rc 0, or not `failed_if`.
     pub ok: bool,
+    /// Whether it counts as a change (see `changed`, `changed_if`, `check_mode`).
     pub changed: bool,
+    /// Not run: check mode.
     pub skipped: bool,
     /// Seconds.
     pub duration: f64,

@@ -8,9 +8,13 @@ use std::fmt;
 /// An error as the user sees it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Diagnostic {
+    /// What went wrong and what to try.
     pub message: String,
+    /// The runbook (or module) it happened in, when it happened in one.
     pub file: Option<String>,
+    /// 1-based line in `file`.
     pub line: Option<usize>,
+    /// 1-based column in `file`.
     pub col: Option<usize>,
     /// Deeper frames, in modules: "in fn 'health' at stdlib/etcd.rhai:4:9".
     pub trace: Vec<String>,
@@ -54,6 +58,7 @@ fn pos_parts(p: Position) -> (Option<usize>, Option<usize>) {
 }
 
 impl Diagnostic {
+    /// An error with no position (usage, I/O), exiting with `exit_code`.
     pub fn plain(message: impl Into<String>, exit_code: i32) -> Self {
         Diagnostic {
             message: message.into(),
@@ -67,6 +72,7 @@ impl Diagnostic {
         }
     }
 
+    /// A syntax error in `file` (exit code 2).
     pub fn from_parse(file: &str, err: &ParseError) -> Self {
         let (line, col) = pos_parts(err.position());
         Diagnostic {
