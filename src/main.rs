@@ -307,7 +307,7 @@ fn with_vars(mut b: RuntimeBuilder, args: &VarArgs) -> Result<RuntimeBuilder, Di
 }
 
 fn run(args: RunArgs) -> Result<(), Diagnostic> {
-    let cancel = CancellationToken::new();
+    let cancel = run_cancel();
     let b = builder(
         &args.hosts,
         Some(&runbook_dir(&args.file)),
@@ -333,7 +333,7 @@ fn exec(args: ExecArgs) -> Result<(), Diagnostic> {
             )))
         }
     };
-    let cancel = CancellationToken::new();
+    let cancel = run_cancel();
     let rt = builder(&args.hosts, None, args.output.json, &cancel)?.build()?;
     on_ctrl_c(&rt, &cancel);
     let rows = rt.exec(&rb::adhoc::AdHoc {
@@ -392,7 +392,7 @@ fn print_exec_rows(rows: &[rb::adhoc::Row]) {
 }
 
 fn repl(args: ReplArgs) -> Result<(), Diagnostic> {
-    let cancel = CancellationToken::new();
+    let cancel = run_cancel();
     let b = builder(&args.hosts, None, false, &cancel)?;
     let rt = with_vars(b, &args.vars)?.build()?;
     // Ctrl-C while an entry runs cancels that entry only (each entry gets a fresh token);
@@ -485,7 +485,46 @@ fn check(files: Vec<PathBuf>) -> Result<(), Diagnostic> {
     worst
 }
 
+/// The cancellation of the run this process does, reachable from the panic hook.
+static RUN_CANCEL: std::sync::OnceLock<CancellationToken> = std::sync::OnceLock::new();
+
+fn run_cancel() -> CancellationToken {
+    RUN_CANCEL.get_or_init(CancellationToken::new).clone()
+}
+
+/// A panic is a bug in rb, never a user's mistake: stop every command in flight (local
+/// and remote process groups are killed on cancellation), say so in one line, exit 70.
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        if let Some(c) = RUN_CANCEL.get() {
+            c.cancel();
+            // Give the transports a moment to kill what is running.
+            std::thread::sleep(Duration::from_millis(500));
+        }
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        let what = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        eprintln!(
+            "error: rb hit an internal error ({what}{at}) and stopped its commands; this is a bug in rb, please report it with the command you ran"
+        );
+        std::process::exit(70);
+    }));
+}
+
 fn main() -> ExitCode {
+    install_panic_hook();
+    // Test seam, debug builds only: prove the hook's behaviour without a real bug.
+    #[cfg(debug_assertions)]
+    if std::env::var_os("RB_DEBUG_PANIC").is_some() {
+        panic!("RB_DEBUG_PANIC is set");
+    }
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(args) => run(args),

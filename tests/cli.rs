@@ -572,3 +572,87 @@ fn exec_usage_errors_exit_2_and_a_nonzero_rc_fails_the_host() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(stdout(&out), "localhost | CHANGED | rc=0 >>\nok\n");
 }
+
+/// A panic is reported as rb's bug in one line, exit 70, no backtrace.
+#[test]
+fn a_panic_is_one_line_and_exit_70() {
+    let out = rb()
+        .args(["hosts", "all"])
+        .env("RB_DEBUG_PANIC", "1")
+        .env("RUST_BACKTRACE", "1")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(70));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("error: rb hit an internal error (RB_DEBUG_PANIC is set at src/main.rs:"),
+        "{err}"
+    );
+    assert!(
+        err.contains("this is a bug in rb, please report it"),
+        "{err}"
+    );
+}
+
+/// A runbook with bytes that are not UTF-8: an error at their line and column, exit 2.
+#[test]
+fn non_utf8_runbooks_are_reported_with_their_position() {
+    let dir = tempfile::tempdir().unwrap();
+    let book = dir.path().join("latin1.rhai");
+    std::fs::write(&book, b"log(1);\nlet name = \"caf\xe9\";\n").unwrap();
+    for cmd in ["check", "run"] {
+        let out = rb().arg(cmd).arg(&book).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{cmd}");
+        assert!(
+            stderr(&out).contains("latin1.rhai:2:16: not valid UTF-8 here; save the file as UTF-8"),
+            "{cmd}: {}",
+            stderr(&out)
+        );
+    }
+}
+
+/// Numbers that would overflow or hang are refused with the bound, not wrapped.
+#[test]
+fn retry_and_sleep_bounds_are_errors() {
+    let (out, _d) = run_script(
+        "retry(#{retries: 9223372036854775807, delay: 0}, || 1, |v| false);\n",
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out)
+            .contains("option `retries` must be between 0 and 1000000, got 9223372036854775807"),
+        "{}",
+        stderr(&out)
+    );
+    let (out, _d) = run_script("sleep(1e300);\n", &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("must be between 0 and 1e9 seconds"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// `sleep(100)` with an int is rb's sleep, not Rhai's: Ctrl-C stops it at once.
+#[test]
+fn an_int_sleep_is_interrupted_by_ctrl_c() {
+    let dir = tempfile::tempdir().unwrap();
+    let book = dir.path().join("sleep.rhai");
+    std::fs::write(&book, "sleep(100);\n").unwrap();
+    let child = rb()
+        .arg("run")
+        .arg(&book)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(700));
+    let started = Instant::now();
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+}

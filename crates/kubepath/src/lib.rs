@@ -55,6 +55,7 @@ pub struct Template {
 impl Template {
     /// Parse a template once to render it against many documents.
     pub fn parse(text: &str) -> Result<Template, Error> {
+        check_nesting(text)?;
         Ok(Template {
             nodes: parse::parse(text)?,
         })
@@ -76,7 +77,59 @@ impl Template {
     }
 }
 
+/// How deep ranges, brackets and parentheses may nest: far past any real template, and
+/// shallow enough that parsing and evaluating (both recursive) cannot exhaust the stack.
+pub const MAX_NESTING: usize = 100;
+
+/// Refuse templates nested deeper than [`MAX_NESTING`], before the recursive parser sees them.
+fn check_nesting(text: &str) -> Result<(), Error> {
+    let (mut ranges, mut brackets) = (0usize, 0usize);
+    let mut quote: Option<char> = None;
+    for (i, c) in text.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '[' | '(') => brackets += 1,
+            (None, ']' | ')') => brackets = brackets.saturating_sub(1),
+            (None, '{') if text[i..].starts_with("{range") => ranges += 1,
+            (None, '{') if text[i..].starts_with("{end}") => ranges = ranges.saturating_sub(1),
+            _ => {}
+        }
+        if ranges > MAX_NESTING || brackets > MAX_NESTING {
+            return Err(Error::Parse {
+                msg: format!("nested more than {MAX_NESTING} deep"),
+                col: text[..i].chars().count() + 1,
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Parse `template` and apply it to `doc`.
 pub fn render(template: &str, doc: &Value) -> Result<String, Error> {
     Template::parse(template)?.render(doc)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{render, Error};
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let doc = serde_json::json!({"items": []});
+        let deep = format!(
+            "{}{}",
+            "{range .items[*]}".repeat(6000),
+            "{end}".repeat(6000)
+        );
+        let e = render(&deep, &doc).unwrap_err();
+        assert!(matches!(e, Error::Parse { .. }), "{e}");
+        assert!(e.to_string().contains("nested more than 100 deep"), "{e}");
+        let brackets = format!("{{.a{}{}}}", "[?(@.b".repeat(3000), ")]".repeat(3000));
+        assert!(render(&brackets, &doc).is_err());
+        // Ordinary nesting still works.
+        let ok = "{range .items[*]}{range .x[*]}{.}{end}{end}";
+        assert_eq!(render(ok, &doc).unwrap(), "");
+    }
 }

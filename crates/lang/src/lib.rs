@@ -587,7 +587,24 @@ impl Runtime {
 
 fn read_runbook(path: &Path) -> Result<(String, String), Diagnostic> {
     let name = path.display().to_string();
-    let text = std::fs::read_to_string(path)
+    let bytes = std::fs::read(path)
         .map_err(|e| Diagnostic::plain(format!("cannot read runbook {name}: {e}"), 2))?;
+    let text = utf8_text(&name, bytes)?;
     Ok((name, text))
+}
+
+/// A source file's text; bytes that are not UTF-8 are an error at their line and column.
+pub(crate) fn utf8_text(name: &str, bytes: Vec<u8>) -> Result<String, Diagnostic> {
+    String::from_utf8(bytes).map_err(|e| {
+        let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = good.iter().filter(|&&b| b == b'\n').count() + 1;
+        let line_start = good.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        let col = String::from_utf8_lossy(&good[line_start..]).chars().count() + 1;
+        Diagnostic {
+            file: Some(name.to_string()),
+            line: Some(line),
+            col: Some(col),
+            ..Diagnostic::plain("not valid UTF-8 here; save the file as UTF-8", 2)
+        }
+    })
 }

@@ -82,14 +82,22 @@ pub fn register(engine: &mut Engine, ctx: &Arc<Ctx>) {
         |nctx: NativeCallContext, v: Dynamic| -> RhaiResult<()> { Err(at(&nctx, to_text(&v))) },
     );
 
+    // Typed overloads too: Rhai's own `sleep(int)`/`sleep(float)` match an exact type before
+    // a `Dynamic` one, and Rhai's panics on huge values and ignores Ctrl-C.
     let c = ctx.clone();
-    engine.register_fn(
-        "sleep",
-        move |nctx: NativeCallContext, secs: Dynamic| -> RhaiResult<()> {
-            let d = super::shell::seconds(&secs, "seconds").map_err(|e| at(&nctx, e))?;
-            sleep_cancellable(&c, d).map_err(|e| at(&nctx, e))
-        },
-    );
+    let sleep = move |nctx: NativeCallContext, secs: Dynamic| -> RhaiResult<()> {
+        let d = super::shell::seconds(&secs, "seconds").map_err(|e| at(&nctx, e))?;
+        sleep_cancellable(&c, d).map_err(|e| at(&nctx, e))
+    };
+    let s = sleep.clone();
+    engine.register_fn("sleep", move |nctx: NativeCallContext, secs: i64| {
+        s(nctx, secs.into())
+    });
+    let s = sleep.clone();
+    engine.register_fn("sleep", move |nctx: NativeCallContext, secs: f64| {
+        s(nctx, secs.into())
+    });
+    engine.register_fn("sleep", sleep);
 
     engine.register_fn("env", |name: &str| -> Dynamic {
         std::env::var(name)

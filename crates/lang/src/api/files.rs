@@ -17,19 +17,37 @@ if [ -d "$p" ]; then echo dir; exit 0; fi
 if [ -e "$p" ]; then stat -c 'file %a %U %G' -- "$p" && exec cat -- "$p"; fi
 echo absent"#;
 
+/// Write stdin to $1 atomically: a temp file beside the target, its size checked against
+/// $5 (what rb sent: a sender that died mid-way leaves the target untouched), owner before
+/// mode (chown clears setuid/setgid), flushed to disk, then renamed over the target. The
+/// temp file goes on any error or signal. Paths and owners never reach a command as options.
 const WRITE: &str = r#"set -e
-p=$1; mode=$2; owner=$3; group=$4
+p=$1; mode=$2; owner=$3; group=$4; size=$5
 d=$(dirname -- "$p")
 [ -d "$d" ] || { echo "directory $d does not exist" >&2; exit 3; }
-t=$(mktemp "$d/.rb-put.XXXXXX")
-trap 'rm -f "$t"' EXIT
+t=$(mktemp -- "$d/.rb-put.XXXXXX")
+trap 'rm -f -- "$t"' EXIT
+trap 'exit 130' INT TERM HUP PIPE
 cat > "$t"
-if [ -e "$p" ]; then chmod --reference="$p" "$t"; chown --reference="$p" "$t"; else chmod 0644 "$t"; fi
-[ -z "$mode" ] || chmod "$mode" "$t"
-[ -z "$owner" ] || chown "$owner" "$t"
-[ -z "$group" ] || chgrp "$group" "$t"
-mv -f "$t" "$p"
+n=$(wc -c < "$t")
+[ "$n" -eq "$size" ] || { echo "received $n of $size bytes; $p left unchanged" >&2; exit 4; }
+if [ -e "$p" ]; then chown --reference="$p" -- "$t"; chmod --reference="$p" -- "$t"; else chmod 0644 -- "$t"; fi
+[ -z "$owner" ] || chown -- "$owner" "$t"
+[ -z "$group" ] || chgrp -- "$group" "$t"
+[ -z "$mode" ] || chmod -- "$mode" "$t"
+sync -- "$t" 2>/dev/null || sync
+mv -f -- "$t" "$p"
 trap - EXIT"#;
+
+/// A user or group name as chown takes it: a name or a number, never an option.
+fn valid_owner(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('-')
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_.-$".contains(c))
+}
 
 /// What is at a path now.
 enum Current {
@@ -115,8 +133,19 @@ fn put_opts(opts: &Map, allow_create: bool) -> Result<PutOpts, String> {
                 }
                 o.mode = Some(normalize_mode(&m));
             }
-            "owner" => o.owner = Some(text_of(v, "option `owner`")?),
-            "group" => o.group = Some(text_of(v, "option `group`")?),
+            "owner" | "group" => {
+                let name = text_of(v, &format!("option `{k}`"))?;
+                if !valid_owner(&name) {
+                    return Err(format!(
+                        "option `{k}` must be a user or group name or number, got {name:?}"
+                    ));
+                }
+                if k == "owner" {
+                    o.owner = Some(name);
+                } else {
+                    o.group = Some(name);
+                }
+            }
             "create" if allow_create => {
                 o.create = v.as_bool().map_err(|_| {
                     format!("option `create` must be true or false, got {}", type_of(v))
@@ -187,6 +216,7 @@ fn ensure(
         }
     });
     if !ctx.check_mode {
+        let size = content.len().to_string();
         let mut req = script(
             WRITE,
             &[
@@ -194,6 +224,7 @@ fn ensure(
                 o.mode.as_deref().unwrap_or(""),
                 o.owner.as_deref().unwrap_or(""),
                 o.group.as_deref().unwrap_or(""),
+                &size,
             ],
         );
         req.stdin = Some(content.to_vec());
@@ -252,10 +283,10 @@ fn line_in_file(
     let re = super::regex::compile(pattern)?;
     let o = put_opts(opts, true)?;
     let current = probe(ctx, host, path)?;
-    let old = match &current {
-        Current::File { content, .. } => String::from_utf8_lossy(content).into_owned(),
+    let old: Vec<u8> = match &current {
+        Current::File { content, .. } => content.clone(),
         Current::Dir => return Err(format!("{path} on {} is a directory", host.name).into()),
-        Current::Absent if o.create => String::new(),
+        Current::Absent if o.create => Vec::new(),
         Current::Absent => {
             return Err(format!(
                 "{path} does not exist on {} (pass #{{create: true}} to create it)",
@@ -264,19 +295,40 @@ fn line_in_file(
             .into())
         }
     };
-    let mut lines: Vec<&str> = old.lines().collect();
-    // The last matching line is replaced (Ansible's lineinfile); otherwise the line is
-    // appended unless it is already there.
-    match lines.iter().rposition(|l| re.is_match(l)) {
-        Some(i) => lines[i] = line,
-        None if lines.contains(&line) => {}
-        None => lines.push(line),
+    let new = edit_lines(&old, &re, line);
+    ensure(ctx, host, path, &new, current, &o)
+}
+
+/// Ansible's lineinfile on bytes: the last line matching `re` becomes `line`, else `line` is
+/// appended unless already there. Every other byte stays as it was (encodings, CRLF); the
+/// new line ends like the file's lines do.
+fn edit_lines(old: &[u8], re: &regex::Regex, line: &str) -> Vec<u8> {
+    let mut lines: Vec<&[u8]> = if old.is_empty() {
+        Vec::new()
+    } else {
+        old.split(|&b| b == b'\n').collect()
+    };
+    if old.ends_with(b"\n") {
+        lines.pop();
     }
-    let mut new = lines.join("\n");
+    let bare = |l: &[u8]| -> String {
+        String::from_utf8_lossy(l.strip_suffix(b"\r").unwrap_or(l)).into_owned()
+    };
+    let crlf = old.windows(2).any(|w| w == b"\r\n");
+    let mut new_line = line.as_bytes().to_vec();
+    if crlf {
+        new_line.push(b'\r');
+    }
+    match lines.iter().rposition(|l| re.is_match(&bare(l))) {
+        Some(i) => lines[i] = &new_line,
+        None if lines.iter().any(|l| bare(l) == line) => {}
+        None => lines.push(&new_line),
+    }
+    let mut new = lines.join(&b'\n');
     if !new.is_empty() {
-        new.push('\n');
+        new.push(b'\n');
     }
-    ensure(ctx, host, path, new.as_bytes(), current, &o)
+    new
 }
 
 pub fn register(engine: &mut Engine, ctx: &Arc<Ctx>) {
@@ -362,4 +414,107 @@ pub fn register(engine: &mut Engine, ctx: &Arc<Ctx>) {
             })
         },
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{edit_lines, valid_owner, WRITE};
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+
+    fn write(path: &std::path::Path, size: usize, stdin: &[u8]) -> std::process::Output {
+        let mut child = Command::new("/bin/sh")
+            .args(["-c", WRITE, "rb"])
+            .arg(path)
+            .args(["", "", "", &size.to_string()])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(stdin).unwrap();
+        child.wait_with_output().unwrap()
+    }
+
+    #[test]
+    fn a_short_write_leaves_the_target_and_no_temp_file() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("conf");
+        std::fs::write(&p, "old\n").unwrap();
+        // rb said 10 bytes and died after 4: the target keeps its old content.
+        let out = write(&p, 10, b"new\n");
+        assert_eq!(out.status.code(), Some(4));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("received 4 of 10 bytes"));
+        assert_eq!(std::fs::read(&p).unwrap(), b"old\n");
+        assert_eq!(
+            std::fs::read_dir(d.path()).unwrap().count(),
+            1,
+            "no .rb-put.* left"
+        );
+        let out = write(&p, 4, b"new\n");
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(std::fs::read(&p).unwrap(), b"new\n");
+    }
+
+    #[test]
+    fn setuid_and_the_mode_survive_a_rewrite() {
+        use std::os::unix::fs::PermissionsExt;
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("tool");
+        std::fs::write(&p, "a").unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o4751)).unwrap();
+        let out = write(&p, 2, b"b\n");
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let mode = std::fs::metadata(&p).unwrap().permissions().mode() & 0o7777;
+        assert_eq!(format!("{mode:o}"), "4751");
+    }
+
+    #[test]
+    fn paths_that_look_like_options_are_paths() {
+        let d = tempfile::tempdir().unwrap();
+        for name in ["--help", "-x.conf"] {
+            let out = Command::new("/bin/sh")
+                .current_dir(d.path())
+                .args(["-c", WRITE, "rb", name, "", "", "", "2"])
+                .stdin(Stdio::piped())
+                .spawn()
+                .and_then(|mut c| {
+                    c.stdin.take().unwrap().write_all(b"x\n")?;
+                    c.wait_with_output()
+                })
+                .unwrap();
+            assert_eq!(out.status.code(), Some(0), "{name}");
+            assert_eq!(
+                std::fs::read(d.path().join(name)).unwrap(),
+                b"x\n",
+                "{name}"
+            );
+        }
+        assert!(valid_owner("root") && valid_owner("1000") && valid_owner("svc-etcd"));
+        assert!(!valid_owner("--reference=/etc/passwd") && !valid_owner("") && !valid_owner("a b"));
+    }
+
+    #[test]
+    fn line_in_file_keeps_every_other_byte() {
+        let re = regex::Regex::new("^port=").unwrap();
+        // CRLF stays CRLF; Latin-1 bytes stay as they were.
+        let old = b"name=caf\xe9\r\nport=1\r\n";
+        assert_eq!(
+            edit_lines(old, &re, "port=2"),
+            b"name=caf\xe9\r\nport=2\r\n"
+        );
+        assert_eq!(edit_lines(b"a\n", &re, "port=2"), b"a\nport=2\n");
+        assert_eq!(edit_lines(b"", &re, "port=2"), b"port=2\n");
+        assert_eq!(edit_lines(b"port=2\n", &re, "port=2"), b"port=2\n");
+    }
 }

@@ -30,8 +30,11 @@ fn retry_opts(opts: &Map, extra: &[&str]) -> Result<RetryOpts, String> {
                 o.retries = v
                     .as_int()
                     .map_err(|_| format!("option `retries` must be an int, got {}", type_of(v)))?;
-                if o.retries < 0 {
-                    return Err("option `retries` must be 0 or more".into());
+                if !(0..=MAX_RETRIES).contains(&o.retries) {
+                    return Err(format!(
+                        "option `retries` must be between 0 and {MAX_RETRIES}, got {}",
+                        o.retries
+                    ));
                 }
             }
             "delay" => o.delay = seconds(v, "delay")?,
@@ -48,6 +51,10 @@ fn retry_opts(opts: &Map, extra: &[&str]) -> Result<RetryOpts, String> {
     }
     Ok(o)
 }
+
+/// The most retries rb accepts: a million attempts is far past any real wait, and keeps
+/// the attempt count well inside an int.
+const MAX_RETRIES: i64 = 1_000_000;
 
 /// One line describing an error, without Rhai's position suffix.
 fn short_error(e: &EvalAltResult) -> String {

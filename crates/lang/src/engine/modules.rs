@@ -160,8 +160,10 @@ impl ModuleResolver for Resolver {
             std::fs::canonicalize(src).ok() == std::fs::canonicalize(&file).ok()
         });
         if file.is_file() && !is_self {
-            let text = std::fs::read_to_string(&file)
+            let bytes = std::fs::read(&file)
                 .map_err(|e| not_found(format!("{path} ({}: {e})", file.display()), pos))?;
+            let text = crate::utf8_text(&file.display().to_string(), bytes)
+                .map_err(|d| not_found(format!("{path} ({d})"), pos))?;
             return self.load(engine, &file.display().to_string(), &text, pos);
         }
         if let Some(module) = self.load_stdlib(engine, path, pos) {
