@@ -656,3 +656,49 @@ fn an_int_sleep_is_interrupted_by_ctrl_c() {
     assert!(started.elapsed() < Duration::from_secs(2));
     assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
 }
+
+/// One redaction for every way out: task names, shell-quoted and JSON-escaped forms, lines
+/// of a multi-line secret; while files and to_json get the real value.
+#[test]
+fn secrets_are_hidden_in_every_form_and_written_for_real() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display();
+    let script = format!(
+        r#"import "files" as files;
+let pw = secret("it's \"s3cr3t\"\nline-two-part");
+task("login " + pw.reveal(), || sh("echo " + quote(pw.reveal()) + " >&2; exit 0"));
+log(to_json(pw.reveal()));
+local.put("{d}/j", to_json(#{{p: pw}}));
+files::template(local, "{d}/t", "pw={{{{ pw }}}}\n", #{{pw: pw}}, #{{}});
+files::env_file(local, "{d}/e", #{{TOKEN: pw}});
+sh("echo 'line-two-part' >&2; exit 3");
+"#
+    );
+    let (out, _d) = run_script(&script, &["--json", "--diff"]);
+    let all = format!("{}{}", stdout(&out), stderr(&out));
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    for leak in ["s3cr3t", "line-two-part", "it's"] {
+        assert!(!all.contains(leak), "`{leak}` leaked:\n{all}");
+    }
+    assert!(all.contains("\"task\":[\"login ********\"]"), "{all}");
+    let j = std::fs::read_to_string(dir.path().join("j")).unwrap();
+    assert_eq!(j, r#"{"p":"it's \"s3cr3t\"\nline-two-part"}"#);
+    let t = std::fs::read_to_string(dir.path().join("t")).unwrap();
+    assert_eq!(t, "pw=it's \"s3cr3t\"\nline-two-part\n");
+    assert!(std::fs::read_to_string(dir.path().join("e"))
+        .unwrap()
+        .contains("s3cr3t"));
+}
+
+/// A `no_log` command's output never shows, not even through retry's outcomes.
+#[test]
+fn no_log_output_stays_hidden_through_retry() {
+    let (out, _d) = run_script(
+        "retry(#{retries: 1, delay: 0}, || sh(\"echo tok3n-value\", #{no_log: true}), |r| false);\n",
+        &["--json"],
+    );
+    let all = format!("{}{}", stdout(&out), stderr(&out));
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    assert!(!all.contains("tok3n"), "{all}");
+    assert!(all.contains("output hidden by no_log"), "{all}");
+}

@@ -112,17 +112,33 @@ pub enum Event {
 impl Event {
     /// Apply `f` to every free-text field, so secrets can be redacted in one place.
     pub(crate) fn map_text(&mut self, f: &dyn Fn(&str) -> String) {
+        // Every text a runbook can put into an event: task names and paths included.
+        let tasks = |t: &mut Vec<String>| t.iter_mut().for_each(|s| *s = f(s));
         match self {
-            Event::RunStart { .. } | Event::RunEnd { .. } | Event::TaskStart { .. } => {}
-            Event::TaskEnd { .. } | Event::HostEnd { .. } => {}
-            Event::CmdStart { cmd, .. } | Event::CmdResult { cmd, .. } => *cmd = f(cmd),
+            Event::RunStart { .. } | Event::RunEnd { .. } | Event::HostEnd { .. } => {}
+            Event::Recap { .. } => {}
+            Event::TaskStart { task, .. } | Event::TaskEnd { task, .. } => tasks(task),
+            Event::CmdStart { cmd, task, .. } | Event::CmdResult { cmd, task, .. } => {
+                tasks(task);
+                *cmd = f(cmd);
+            }
             Event::Log { msg, .. } => *msg = f(msg),
-            Event::Retry { outcome, .. } => *outcome = f(outcome),
+            Event::Retry { outcome, task, .. } => {
+                tasks(task);
+                *outcome = f(outcome);
+            }
             Event::Error { message, .. } | Event::HostFailed { message, .. } => {
                 *message = f(message)
             }
-            Event::FileChanged { diff: Some(d), .. } => *d = f(d),
-            Event::FileChanged { .. } | Event::Recap { .. } => {}
+            Event::FileChanged {
+                task, path, diff, ..
+            } => {
+                tasks(task);
+                *path = f(path);
+                if let Some(d) = diff {
+                    *d = f(d);
+                }
+            }
         }
     }
 }

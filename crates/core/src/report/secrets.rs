@@ -36,21 +36,25 @@ impl fmt::Debug for Secret {
 pub struct Secrets(Arc<RwLock<Vec<Arc<str>>>>);
 
 impl Secrets {
-    /// Remember `value` as secret and return its wrapper.
+    /// Remember `value` as secret and return its wrapper. Every form the value can take on
+    /// its way out is registered with it (see [`forms`]), so one `redact` covers them all.
     pub fn add(&self, value: &str) -> Secret {
         let value: Arc<str> = value.into();
         if !value.is_empty() {
             let mut all = self.0.write().unwrap_or_else(|e| e.into_inner());
-            if !all.iter().any(|s| **s == *value) {
-                all.push(value.clone());
-                // Longest first, so a secret that contains another is hidden whole.
-                all.sort_by_key(|s| std::cmp::Reverse(s.len()));
+            for form in forms(&value) {
+                if !all.iter().any(|s| **s == *form) {
+                    all.push(form.into());
+                }
             }
+            // Longest first, so a secret that contains another is hidden whole.
+            all.sort_by_key(|s| std::cmp::Reverse(s.len()));
         }
         Secret(value)
     }
 
-    /// `text` with every known secret replaced by `********`.
+    /// `text` with every known secret, in every registered form, replaced by `********`.
+    /// Redact before cutting text short: a cut can split a secret.
     pub fn redact(&self, text: &str) -> String {
         let all = self.0.read().unwrap_or_else(|e| e.into_inner());
         let mut out = text.to_string();
@@ -63,9 +67,52 @@ impl Secrets {
     }
 }
 
+/// The forms a secret takes in output: as written; quoted for the shell (`'` becomes
+/// `'\''`); escaped as JSON and as Rust/Rhai debug output (`"`, `\`, tabs, newlines,
+/// unicode escapes); and each line of a multi-line secret (stderr tails and diffs show
+/// lines). Derived forms shorter than 4 characters are left out, so redaction cannot eat
+/// ordinary text.
+fn forms(value: &str) -> Vec<String> {
+    let mut out = vec![value.to_string()];
+    let strip = |s: String| s[1..s.len() - 1].to_string();
+    let derived = [
+        value.replace('\'', "'\\''"),
+        strip(serde_json::to_string(value).unwrap_or_default()),
+        strip(format!("{value:?}")),
+    ];
+    out.extend(derived);
+    out.extend(value.lines().map(str::to_string));
+    out.retain(|f| f == value || f.chars().count() >= 4);
+    out.sort();
+    out.dedup();
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_form_of_a_secret_is_redacted() {
+        let s = Secrets::default();
+        s.add("it's a \"pass\"\tword\nsecond line");
+        for shown in [
+            "echo 'it'\\''s a \"pass\"\tword\nsecond line'", // shell-quoted
+            r#"{"p":"it's a \"pass\"\tword\nsecond line"}"#, // JSON
+            "stderr: second line",                           // one line of it
+        ] {
+            let r = s.redact(shown);
+            assert!(
+                !r.contains("pass") && !r.contains("second line"),
+                "{shown} -> {r}"
+            );
+        }
+        // Short derived forms are not registered: "a" stays.
+        let s = Secrets::default();
+        s.add("x\ny");
+        assert_eq!(s.redact("x and y"), "x and y");
+        assert_eq!(s.redact("x\ny"), REDACTED);
+    }
 
     #[test]
     fn redacts_longest_first() {

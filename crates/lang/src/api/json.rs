@@ -108,6 +108,11 @@ pub fn register(engine: &mut Engine) {
     engine.register_fn("to_json", |v: Dynamic| {
         serde_json::to_string(&to_value(&v)).unwrap_or_default()
     });
+    // Rhai has its own `to_json` for maps, which an exact type match would pick over ours;
+    // it writes custom values (a secret, a command result) as their Rust type name.
+    engine.register_fn("to_json", |m: Map| {
+        serde_json::to_string(&to_value(&Dynamic::from_map(m))).unwrap_or_default()
+    });
     engine.register_fn("to_json", |v: Dynamic, pretty: bool| {
         let v = to_value(&v);
         if pretty {
@@ -158,4 +163,24 @@ pub fn register(engine: &mut Engine) {
             crate::kubepath::render(template, &doc).map_err(|e| at(&nctx, e.to_string()))
         },
     );
+}
+
+#[cfg(test)]
+mod secret_tests {
+    use super::to_value;
+    use crate::report::Secrets;
+    use rhai::{Dynamic, Map};
+
+    #[test]
+    fn to_json_writes_the_real_value_of_a_secret() {
+        let s = Secrets::default().add("hunter2");
+        let d = Dynamic::from(s);
+        assert_eq!(to_value(&d), serde_json::json!("hunter2"));
+        let mut m = Map::new();
+        m.insert("p".into(), d);
+        assert_eq!(
+            to_value(&Dynamic::from_map(m)),
+            serde_json::json!({"p": "hunter2"})
+        );
+    }
 }

@@ -31,6 +31,8 @@ pub struct CmdResult {
     pub skipped: bool,
     /// Seconds.
     pub duration: f64,
+    /// Run with `no_log`: its output is never shown (retry outcomes, debug printing).
+    pub no_log: bool,
 }
 
 impl fmt::Display for CmdResult {
@@ -386,6 +388,7 @@ pub fn run(
         changed: o.changed.unwrap_or(!o.check_mode),
         skipped: false,
         duration,
+        no_log: o.no_log,
     };
     if let Some(f) = &o.failed_if {
         let failed: bool = f.call_within_context(nctx, (result.clone(),))?;
@@ -410,7 +413,8 @@ pub fn run(
         } else {
             format!("command failed on {host_name} (failed_if): {shown}")
         };
-        let t = tail(&result.stderr, 5);
+        // Redact before cutting: a cut can split a secret past recognition.
+        let t = tail(&ctx.secrets().redact(&result.stderr), 5);
         if !t.is_empty() && !o.no_log {
             msg.push_str(&format!("\n  stderr: {t}"));
         }
@@ -450,7 +454,11 @@ pub fn register(engine: &mut Engine, ctx: &Arc<Ctx>) {
         })
         .register_fn("to_string", |r: &mut CmdResult| r.stdout.clone())
         .register_fn("to_debug", |r: &mut CmdResult| {
-            format!("CmdResult(rc={}, stdout={:?})", r.rc, r.stdout)
+            if r.no_log {
+                format!("CmdResult(rc={}, output hidden by no_log)", r.rc)
+            } else {
+                format!("CmdResult(rc={}, stdout={:?})", r.rc, r.stdout)
+            }
         });
 
     let c = ctx.clone();

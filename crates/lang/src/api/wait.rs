@@ -71,12 +71,17 @@ fn short_error(e: &EvalAltResult) -> String {
 }
 
 /// What an unmet condition looked like, for the final error.
-fn describe(v: &Dynamic) -> String {
+fn describe(ctx: &Ctx, v: &Dynamic) -> String {
     if let Some(r) = v.read_lock::<CmdResult>() {
-        let first = r.stdout.trim().lines().next().unwrap_or("").to_string();
+        if r.no_log {
+            return format!("condition not met (rc {}, output hidden by no_log)", r.rc);
+        }
+        let out = ctx.secrets().redact(&r.stdout);
+        let first = out.trim().lines().next().unwrap_or("").to_string();
         return format!("condition not met (rc {}, stdout: {first:?})", r.rc);
     }
-    let s = v.to_string();
+    // Redact before cutting: a cut can split a secret past recognition.
+    let s = ctx.secrets().redact(&v.to_string());
     let s: String = s.chars().take(120).collect();
     format!("condition not met (value: {s})")
 }
@@ -119,7 +124,7 @@ fn retry(
                 if met {
                     return Ok(v);
                 }
-                describe(&v)
+                describe(ctx, &v)
             }
         };
         outcomes.push(format!("attempt {attempt}: {outcome}"));
