@@ -338,7 +338,10 @@ impl Repl {
     fn show(&self, result: Result<Dynamic, Diagnostic>, out: &mut dyn Write) -> bool {
         match result {
             Ok(v) => {
-                let _ = write!(out, "{}", format_value(&v, &|h| self.is_host(h)));
+                // Results go through the run's redaction like every other output.
+                let shown = format_value(&v, &|h| self.is_host(h));
+                let shown = self.rt.context().secrets().redact(&shown);
+                let _ = write!(out, "{shown}");
                 let _ = out.flush();
                 true
             }
@@ -385,8 +388,12 @@ impl Repl {
                     if line.trim().is_empty() {
                         continue;
                     }
-                    let _ = ed.add_history_entry(line.as_str());
-                    if let Some(h) = &history {
+                    // A line that makes a secret would keep it on disk: it is not saved.
+                    let keep = !line.contains("secret(");
+                    if keep {
+                        let _ = ed.add_history_entry(line.as_str());
+                    }
+                    if let (true, Some(h)) = (keep, &history) {
                         if let Some(dir) = h.parent() {
                             let _ = std::fs::create_dir_all(dir);
                         }

@@ -229,9 +229,19 @@ fn spinners_end_with_the_entry_and_never_draw_over_the_prompt() {
 fn history_survives_a_restart_and_ctrl_r_searches_it() {
     let t = Term::start("history", &[], None);
     t.line("let marker_from_last_time = 7");
+    // A line that makes a secret is not written to the history file; its value is
+    // redacted when shown.
+    t.line("let pw = secret(\"hist0ry-s3cret\"); pw.reveal()");
+    t.wait_for("\n********", Duration::from_secs(15));
     t.line(":quit");
     std::thread::sleep(Duration::from_millis(300));
     let state = t.into_state();
+    let mut saved = String::new();
+    for e in walk(state.path()) {
+        saved.push_str(&std::fs::read_to_string(e).unwrap_or_default());
+    }
+    assert!(saved.contains("marker_from_last_time"), "{saved}");
+    assert!(!saved.contains("hist0ry-s3cret"), "{saved}");
     let t = Term::start("history2", &[], Some(state));
     // The last entry was `:quit`; the one before it is the line we look for.
     t.keys(&["Up", "Up"]);
@@ -419,4 +429,18 @@ fn closing_the_terminal_stops_the_remote_command() {
         );
         std::thread::sleep(Duration::from_millis(100));
     }
+}
+
+/// Every file under `dir`.
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
 }
