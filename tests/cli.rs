@@ -702,3 +702,30 @@ fn no_log_output_stays_hidden_through_retry() {
     assert!(!all.contains("tok3n"), "{all}");
     assert!(all.contains("output hidden by no_log"), "{all}");
 }
+
+/// Every bundled runbook that needs hosts says which, and exits 2, when the inventory has
+/// none; nothing runs.
+#[test]
+fn bundled_runbooks_without_an_inventory_are_a_usage_error() {
+    for (book, groups) in [
+        ("workers.rhai", "workers or k8s_worker"),
+        ("routing.rhai", "workers or k8s_worker"),
+        ("flannel.rhai", "workers or k8s_worker"),
+        ("etcd.rhai", "etcd"),
+    ] {
+        let out = rb()
+            .arg("run")
+            .arg(root().join("runbooks").join(book))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{book}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(
+            err.contains(&format!(
+                "has none: pass -i inventory.ini with a group named {groups}"
+            )),
+            "{book}: {err}"
+        );
+        assert!(!err.contains("warning"), "{book}: {err}");
+    }
+}

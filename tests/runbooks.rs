@@ -488,7 +488,17 @@ fn workers_runbook_installs_renders_starts_and_rerun_changes_nothing() {
     reset_workers(&lab, &workers);
     let fx = k8s_fixture(&workers);
     let dir = tempfile::tempdir().unwrap();
-    let inv = lab.inventory_with("", "[workers]\nrbh5\nrbh6\nrbh7\n", dir.path());
+    // rbh6 says in the inventory that its Kubernetes interface is rbk0, not eth0: the runbook
+    // must read that per host (h.setting) and give rbh6's kubelet rbk0's address.
+    lab.ssh(
+        "rbh6",
+        "ip link del rbk0 2>/dev/null; ip link add rbk0 type bridge && ip addr add 10.201.6.1/24 dev rbk0 && ip link set rbk0 up",
+    );
+    let inv = lab.inventory_with(
+        "",
+        "[workers]\nrbh5\nrbh6 k8s_interface=rbk0\nrbh7\n",
+        dir.path(),
+    );
     let mut args: Vec<&str> = fx.args.iter().map(String::as_str).collect();
     // --check on fresh workers: every step reported, nothing installed or written.
     let mut check_args = args.clone();
@@ -508,7 +518,10 @@ fn workers_runbook_installs_renders_starts_and_rerun_changes_nothing() {
     let kubectl_sha =
         std::fs::read_to_string(fx.mirror.join("v1.28.5/bin/linux/amd64/kubectl.sha256")).unwrap();
     for (i, h) in workers.iter().enumerate() {
-        let addr = format!("10.77.0.{}", 15 + i);
+        let addr = match *h {
+            "rbh6" => "10.201.6.1".to_string(),
+            _ => format!("10.77.0.{}", 15 + i),
+        };
         let conf = lab.ssh(h, "cat /var/lib/kubelet/kubelet-config.yaml");
         assert_eq!(
             conf,
@@ -559,6 +572,7 @@ fn workers_runbook_installs_renders_starts_and_rerun_changes_nothing() {
     assert_eq!(again.status.code(), Some(0), "{}", stdout(&again));
     assert_eq!(changed_in_recap(&again), 0, "{}", stdout(&again));
     assert!(fx.url.starts_with("http://10.77.0.1:"));
+    lab.ssh("rbh6", "ip link del rbk0");
     reset_workers(&lab, &workers);
 }
 

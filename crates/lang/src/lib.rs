@@ -388,6 +388,8 @@ impl Runtime {
         }
         if self.ctx.is_cancelled() {
             d.exit_code = 130;
+        } else if api::errors::is_usage(e) {
+            d.exit_code = 2;
         }
         d
     }

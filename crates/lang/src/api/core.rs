@@ -50,6 +50,11 @@ pub fn register(engine: &mut Engine, ctx: &Arc<Ctx>) {
         .register_get("name", |h: &mut Host| h.name.to_string())
         .register_get("addr", |h: &mut Host| h.addr.to_string())
         .register_get("vars", |h: &mut Host| Dynamic::from_map((*h.vars).clone()))
+        // A per-host setting: -e, then host vars, then group vars (child over parent, as
+        // Ansible merges them), then the runbook's default.
+        .register_fn("setting", |h: &mut Host, name: &str, default: Dynamic| {
+            h.vars.get(name).cloned().unwrap_or(default)
+        })
         .register_fn("to_string", |h: &mut Host| h.name.to_string())
         .register_fn("to_debug", |h: &mut Host| format!("Host({})", h.name))
         .register_fn("==", |a: Host, b: Host| a.name == b.name)

@@ -336,6 +336,22 @@ pub const FUNCTIONS: &[FnDoc] = &[
         output: "local 127.0.0.1",
     },
     FnDoc {
+        name: "need_hosts",
+        group: "hosts",
+        signature: "need_hosts(pattern) -> HostList",
+        doc: "Like `hosts`, for the hosts a runbook cannot do without: when the pattern selects none, the run stops before anything changes with a usage error (exit 2) that names the groups and says to pass `-i`. The bundled runbooks select their groups with it.",
+        example: r#"need_hosts("workers:k8s_worker")"#,
+        output: "error: this runbook needs hosts in workers:k8s_worker, and the inventory (no -i given: only localhost) has none: pass -i inventory.ini with a group named workers or k8s_worker",
+    },
+    FnDoc {
+        name: "setting",
+        group: "hosts",
+        signature: "h.setting(name, default) -> value",
+        doc: "A per-host setting, resolved as Ansible resolves a variable: `-e` first, then the host's own variables, then its groups' (child over parent; group_vars/ and host_vars/ files included, see docs/hosts.md), then `default`. The one way runbooks read a setting that can differ per host. (`var` is a reserved word in Rhai, hence the name.)",
+        example: r#"let h = host("localhost"); [h.setting("ansible_connection", "ssh"), h.setting("k8s_interface", "eth0")]"#,
+        output: r#"["local", "eth0"]"#,
+    },
+    FnDoc {
         name: "hosts",
         group: "hosts",
         signature: "hosts(pattern) -> HostList",

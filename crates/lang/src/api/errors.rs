@@ -82,6 +82,32 @@ pub fn at_fault(
     Box::new(EvalAltResult::ErrorRuntime(v, nctx.call_position()))
 }
 
+/// The tag of a usage error raised by a runbook's own checks (`need_hosts`): the run exits 2,
+/// as for every mistake found before anything changed.
+const USAGE_TAG: i32 = -2;
+
+/// A usage error at the current call: exit code 2.
+pub fn at_usage(nctx: &NativeCallContext, msg: impl Into<String>) -> Box<EvalAltResult> {
+    let mut v = Dynamic::from(msg.into());
+    v.set_tag(USAGE_TAG as _);
+    Box::new(EvalAltResult::ErrorRuntime(v, nctx.call_position()))
+}
+
+/// Whether an error is a usage error (see [`at_usage`]).
+pub fn is_usage(e: &EvalAltResult) -> bool {
+    let mut e = e;
+    loop {
+        match e {
+            EvalAltResult::ErrorInFunctionCall(_, _, inner, _)
+            | EvalAltResult::ErrorInModule(_, inner, _) => e = inner,
+            // The tag is an i16 in some Rhai builds.
+            #[allow(clippy::useless_conversion)]
+            EvalAltResult::ErrorRuntime(d, _) => return i32::from(d.tag()) == USAGE_TAG,
+            _ => return false,
+        }
+    }
+}
+
 /// The fault behind an error, looking through calls and modules to the value raised.
 pub fn fault_of(e: &EvalAltResult) -> Option<Fault> {
     let mut e = e;

@@ -1,7 +1,7 @@
 //! Hosts as runbooks see them: `hosts(pattern)` → HostList, `.order(...)`, `.filter(...)`,
 //! iteration and indexing, `host(name)`, and fan-out: `on(...)` and `run_once(...)`.
 
-use super::errors::{at, RhaiResult};
+use super::errors::{at, at_usage, RhaiResult};
 use crate::context::Ctx;
 use crate::host::Host;
 use crate::inventory::Order;
@@ -31,8 +31,18 @@ impl fmt::Display for HostList {
 
 /// Hosts matching an Ansible pattern, narrowed by `--limit`, in inventory order.
 pub fn select(ctx: &Ctx, pattern: &str) -> Result<HostList, String> {
+    select_with(ctx, pattern, true)
+}
+
+/// `select`, warning about terms that match nothing only when `warn`.
+fn select_with(ctx: &Ctx, pattern: &str, warn: bool) -> Result<HostList, String> {
     let sel = ctx.inventory.select(pattern).map_err(|e| e.to_string())?;
-    for term in sel.unmatched {
+    let unmatched = if warn || !sel.hosts.is_empty() {
+        sel.unmatched
+    } else {
+        Vec::new()
+    };
+    for term in unmatched {
         ctx.log(
             Level::Warn,
             &format!(
@@ -124,6 +134,30 @@ pub fn register(engine: &mut Engine, ctx: &Arc<Ctx>) {
     engine.register_fn("hosts", move |nctx: NativeCallContext, pattern: &str| {
         select(&c, pattern).map_err(|e| at(&nctx, e))
     });
+    let c = ctx.clone();
+    engine.register_fn(
+        "need_hosts",
+        move |nctx: NativeCallContext, pattern: &str| -> RhaiResult<HostList> {
+            // Nothing selected: the error below says it all, without a warning per term.
+            let list = select_with(&c, pattern, false).map_err(|e| at(&nctx, e))?;
+            if list.0.is_empty() {
+                let groups: Vec<&str> = pattern
+                    .split([':', ','])
+                    .map(|t| t.trim_start_matches(['&', '!']))
+                    .filter(|t| !t.is_empty())
+                    .collect();
+                return Err(at_usage(
+                    &nctx,
+                    format!(
+                        "this runbook needs hosts in {pattern}, and {} has none: pass -i inventory.ini with a group named {}",
+                        c.inventory.describe(),
+                        groups.join(" or ")
+                    ),
+                ));
+            }
+            Ok(list)
+        },
+    );
     let c = ctx.clone();
     engine.register_fn(
         "host",
