@@ -178,3 +178,23 @@ impl Ctx {
         self.handle.block_on(fut)
     }
 }
+
+thread_local! {
+    /// The task path where the current error was first raised, for the final message.
+    static FAILED_TASK: RefCell<Option<Vec<String>>> = const { RefCell::new(None) };
+}
+
+/// Take the task path recorded by the innermost failing `task(...)`, if any.
+pub fn take_failed_task() -> Option<Vec<String>> {
+    FAILED_TASK.with(|f| f.borrow_mut().take())
+}
+
+/// Remember `path` as where the current error was first raised (the innermost task wins).
+pub fn record_failed_task(path: Vec<String>) {
+    FAILED_TASK.with(|f| {
+        let mut f = f.borrow_mut();
+        if f.is_none() {
+            *f = Some(path);
+        }
+    });
+}

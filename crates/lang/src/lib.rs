@@ -20,7 +20,9 @@
 pub mod adhoc;
 mod api;
 mod context;
+mod diagnostics;
 mod engine;
+mod errors;
 mod host;
 /// Ansible inventories (the `rb-inventory` crate).
 pub use inventory;
@@ -29,6 +31,7 @@ pub use kubepath;
 /// The event stream (the `rb-core` crate).
 pub use rb_core::report;
 mod run;
+mod stdlib;
 mod value;
 /// Transports: local and ssh (the `rb-core` crate).
 pub use rb_core::transport;
@@ -37,7 +40,7 @@ pub use api::hosts::{select as select_hosts, HostList};
 pub use api::json::to_value as to_json_value;
 pub use api::shell::CmdResult;
 pub use context::Ctx;
-pub use engine::diagnostics::Diagnostic;
+pub use diagnostics::Diagnostic;
 pub use host::Host;
 pub use report::{Event, EventSink, Level};
 pub use rhai;
@@ -378,7 +381,7 @@ impl Runtime {
     /// A runtime error for people: position, task path, and 130 when interrupted.
     fn runtime_diagnostic(&self, name: &str, e: &rhai::EvalAltResult) -> Diagnostic {
         let mut d = Diagnostic::from_eval(name, e);
-        if let Some(task) = api::core::take_failed_task() {
+        if let Some(task) = context::take_failed_task() {
             d.message = format!(
                 "{} › {}: {}",
                 context::current_host(),
@@ -388,7 +391,7 @@ impl Runtime {
         }
         if self.ctx.is_cancelled() {
             d.exit_code = 130;
-        } else if api::errors::is_usage(e) {
+        } else if errors::is_usage(e) {
             d.exit_code = 2;
         }
         d

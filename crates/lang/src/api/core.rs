@@ -1,24 +1,13 @@
 //! The everyday functions: `log`, `warn`, `fail`, `sleep`, `env`, `secret`, `task`, and the
 //! `Host` and `Secret` types as runbooks see them.
 
-use super::errors::{at, RhaiResult};
-use crate::context::{current_host, current_tasks, pop_task, push_task, Ctx};
+use crate::context::{current_host, current_tasks, pop_task, push_task, record_failed_task, Ctx};
+use crate::errors::{at, RhaiResult};
 use crate::host::Host;
 use crate::report::{Event, Level, Secret};
 use rhai::{Dynamic, Engine, FnPtr, NativeCallContext};
-use std::cell::RefCell;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-thread_local! {
-    /// The task path where the current error was first raised, for the final message.
-    static FAILED_TASK: RefCell<Option<Vec<String>>> = const { RefCell::new(None) };
-}
-
-/// Take the task path recorded by the innermost failing `task(...)`, if any.
-pub fn take_failed_task() -> Option<Vec<String>> {
-    FAILED_TASK.with(|f| f.borrow_mut().take())
-}
 
 /// Sleep, waking early (with an error) if the run is cancelled.
 pub fn sleep_cancellable(ctx: &Ctx, d: Duration) -> Result<(), String> {
@@ -137,12 +126,7 @@ pub fn register(engine: &mut Engine, ctx: &Arc<Ctx>) {
                 duration: started.elapsed().as_secs_f64(),
             });
             if out.is_err() {
-                FAILED_TASK.with(|f| {
-                    let mut f = f.borrow_mut();
-                    if f.is_none() {
-                        *f = Some(path);
-                    }
-                });
+                record_failed_task(path);
             }
             pop_task();
             out

@@ -509,7 +509,7 @@ pub struct StdlibDoc {
 /// Every public function of the embedded stdlib, in file order.
 pub fn stdlib_docs() -> Vec<StdlibDoc> {
     let mut out = Vec::new();
-    for (module, text) in crate::engine::modules::STDLIB {
+    for (module, text) in crate::stdlib::STDLIB {
         let mut block: Vec<&str> = Vec::new();
         for line in text.lines() {
             if let Some(d) = line.strip_prefix("///") {
@@ -557,7 +557,7 @@ pub fn stdlib_markdown() -> String {
          return whether they did, and probe with read-only commands, so runbooks built on them \
          are `--check` safe and report `changed=0` on a second run.\n",
     );
-    for (module, text) in crate::engine::modules::STDLIB {
+    for (module, text) in crate::stdlib::STDLIB {
         s.push_str(&format!("\n## {module}\n\n"));
         let intro: Vec<&str> = text
             .lines()

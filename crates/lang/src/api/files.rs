@@ -3,9 +3,9 @@
 //! over SSH. Writes are atomic (a temp file in the same directory, then rename) and report
 //! `changed` only when content, mode or owner actually changed.
 
-use super::errors::{at, type_of, RhaiResult};
 use super::shell::{exec_quiet, text_of, OpError};
 use crate::context::{current_tasks, Ctx};
+use crate::errors::{at, type_of, RhaiResult};
 use crate::host::Host;
 use crate::report::Event;
 use crate::transport::{ExecRequest, Program};

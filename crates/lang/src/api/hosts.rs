@@ -1,8 +1,8 @@
 //! Hosts as runbooks see them: `hosts(pattern)` → HostList, `.order(...)`, `.filter(...)`,
 //! iteration and indexing, `host(name)`, and fan-out: `on(...)` and `run_once(...)`.
 
-use super::errors::{at, at_usage, RhaiResult};
 use crate::context::Ctx;
+use crate::errors::{at, at_usage, RhaiResult};
 use crate::host::Host;
 use crate::inventory::Order;
 use crate::report::Level;

@@ -1,8 +1,8 @@
 //! JSON: `parse_json`, `to_json`, `v.query(path)`, `v.query_one(path)` (RFC 9535 JSONPath via
 //! jsonpath-rust) and `kube_jsonpath(v, template)` (kubectl's template dialect).
 
-use super::errors::{at, type_of, RhaiResult};
 use crate::api::shell::CmdResult;
+use crate::errors::{at, type_of, RhaiResult};
 use crate::host::Host;
 use crate::report::Secret;
 use rhai::{Array, Dynamic, Engine, Map, NativeCallContext};

@@ -2,7 +2,6 @@
 
 pub mod core;
 pub mod docs;
-pub mod errors;
 pub mod files;
 pub mod hosts;
 pub mod json;

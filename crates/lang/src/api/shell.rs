@@ -1,7 +1,7 @@
 //! Commands: `sh(cmd, opts)` and `host.sh(cmd, opts)`, and the CmdResult they return.
 
-use super::errors::{at, at_fault, type_of, Fault, RhaiResult};
 use crate::context::{current_host, current_tasks, Ctx};
+use crate::errors::{at, at_fault, type_of, Fault, RhaiResult};
 use crate::host::Host;
 use crate::report::Event;
 use crate::transport::{ExecError, ExecRequest, Program};

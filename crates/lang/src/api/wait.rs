@@ -5,9 +5,9 @@
 //! last). `retries: 0` means one attempt. Defaults: retries 3, delay 5, as in Ansible.
 
 use super::core::sleep_cancellable;
-use super::errors::{at, type_of, RhaiResult};
 use super::shell::{seconds, text_of, CmdResult};
 use crate::context::{current_host, current_tasks, Ctx};
+use crate::errors::{at, type_of, RhaiResult};
 use crate::report::Event;
 use rhai::{Dynamic, Engine, EvalAltResult, FnPtr, Map, NativeCallContext};
 use std::net::{TcpStream, ToSocketAddrs};
@@ -65,7 +65,7 @@ fn short_error(e: &EvalAltResult) -> String {
             EvalAltResult::ErrorRuntime(d, _) => {
                 return d.to_string().lines().next().unwrap_or("").to_string()
             }
-            other => return crate::engine::diagnostics::without_position(&other.to_string()),
+            other => return crate::errors::without_position(&other.to_string()),
         }
     }
 }

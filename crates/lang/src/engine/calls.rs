@@ -1,7 +1,7 @@
 //! Unknown functions are found before anything runs: Rhai resolves calls at run time, so a
 //! misspelled function in step 5 would otherwise fail after steps 1-4 changed hosts.
 
-use super::diagnostics::Diagnostic;
+use crate::diagnostics::Diagnostic;
 use rhai::{ASTNode, Engine, Expr, Module, Stmt, AST};
 use std::collections::{HashMap, HashSet};
 

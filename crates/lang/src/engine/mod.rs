@@ -2,7 +2,6 @@
 //! resolution, cancellation, and compiling runbooks with file:line:col errors.
 
 pub mod calls;
-pub mod diagnostics;
 pub mod modules;
 
 use crate::context::Ctx;

@@ -8,15 +8,7 @@ use std::sync::{Arc, Mutex};
 
 type SharedModule = Arc<Module>;
 
-/// The stdlib modules: name and source.
-pub const STDLIB: &[(&str, &str)] = &[
-    ("etcd", include_str!("../../../../stdlib/etcd.rhai")),
-    ("files", include_str!("../../../../stdlib/files.rhai")),
-    ("k8s", include_str!("../../../../stdlib/k8s.rhai")),
-    ("net", include_str!("../../../../stdlib/net.rhai")),
-    ("pkg", include_str!("../../../../stdlib/pkg.rhai")),
-    ("systemd", include_str!("../../../../stdlib/systemd.rhai")),
-];
+use crate::stdlib::STDLIB;
 
 pub struct Resolver {
     base: PathBuf,

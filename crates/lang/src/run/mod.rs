@@ -9,9 +9,9 @@
 
 pub mod serial;
 
-use crate::api::errors::{at, type_of, RhaiResult};
 use crate::context::{with_host, Ctx};
-use crate::engine::diagnostics::Diagnostic;
+use crate::diagnostics::Diagnostic;
+use crate::errors::{at, type_of, RhaiResult};
 use crate::host::Host;
 use crate::report::Event;
 use rb_core::fanout::{self, HostError, Plan};
@@ -123,7 +123,7 @@ fn run_host(
             return HostError::Unreachable(why);
         }
         let mut message = d.to_string();
-        if let Some(task) = crate::api::core::take_failed_task() {
+        if let Some(task) = crate::context::take_failed_task() {
             message = format!("{}: {message}", task.join(" › "));
         }
         HostError::Failed(message)

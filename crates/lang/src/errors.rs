@@ -3,6 +3,14 @@
 
 use rhai::{Dynamic, EvalAltResult, NativeCallContext, Position};
 
+/// Rhai's display of an error without its " (line x, position y)" suffix.
+pub fn without_position(text: &str) -> String {
+    match text.rfind(" (line ") {
+        Some(i) if text.ends_with(')') => text[..i].to_string(),
+        _ => text.to_string(),
+    }
+}
+
 pub type RhaiResult<T> = Result<T, Box<EvalAltResult>>;
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! position being the innermost one inside the runbook itself, followed by where inside
 //! modules it happened.
 
+use crate::errors::without_position;
 use rhai::{EvalAltResult, ParseError, Position};
 use std::fmt;
 
@@ -21,7 +22,7 @@ pub struct Diagnostic {
     /// 2 for errors found before anything ran (syntax, modules), 1 otherwise.
     pub exit_code: i32,
     /// The host whose command failure this is, when a command's failure ended the run.
-    pub fault: Option<crate::api::errors::Fault>,
+    pub fault: Option<crate::errors::Fault>,
     /// Already shown to the user through the event stream; callers need not print it.
     pub reported: bool,
 }
@@ -177,7 +178,7 @@ impl Diagnostic {
             col,
             trace,
             exit_code,
-            fault: crate::api::errors::fault_of(err),
+            fault: crate::errors::fault_of(err),
             reported: false,
         }
     }
@@ -201,13 +202,5 @@ fn leaf_message(err: &EvalAltResult) -> String {
         EvalAltResult::ErrorTerminated(_, _) => "interrupted".into(),
         EvalAltResult::ErrorParsing(t, _) => format!("syntax error: {t}"),
         other => without_position(&other.to_string()),
-    }
-}
-
-/// Rhai's display of an error without its " (line x, position y)" suffix.
-pub fn without_position(text: &str) -> String {
-    match text.rfind(" (line ") {
-        Some(i) if text.ends_with(')') => text[..i].to_string(),
-        _ => text.to_string(),
     }
 }
