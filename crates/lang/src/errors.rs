@@ -13,36 +13,6 @@ pub fn without_position(text: &str) -> String {
 
 pub type RhaiResult<T> = Result<T, Box<EvalAltResult>>;
 
-#[cfg(test)]
-mod tests {
-    use super::Fault;
-
-    #[test]
-    fn faults_round_trip_through_the_tag() {
-        for f in [
-            Fault {
-                host: None,
-                unreachable: false,
-            },
-            Fault {
-                host: None,
-                unreachable: true,
-            },
-            Fault {
-                host: Some(0),
-                unreachable: false,
-            },
-            Fault {
-                host: Some(41),
-                unreachable: true,
-            },
-        ] {
-            assert_eq!(Fault::from_tag(f.tag()), Some(f));
-        }
-        assert_eq!(Fault::from_tag(0), None);
-    }
-}
-
 /// A runtime error at the position of the current native call.
 pub fn at(nctx: &NativeCallContext, msg: impl Into<String>) -> Box<EvalAltResult> {
     at_pos(nctx.call_position(), msg)
@@ -103,21 +73,16 @@ pub fn at_usage(nctx: &NativeCallContext, msg: impl Into<String>) -> Box<EvalAlt
 
 /// Whether an error is a usage error (see [`at_usage`]).
 pub fn is_usage(e: &EvalAltResult) -> bool {
-    let mut e = e;
-    loop {
-        match e {
-            EvalAltResult::ErrorInFunctionCall(_, _, inner, _)
-            | EvalAltResult::ErrorInModule(_, inner, _) => e = inner,
-            // The tag is an i16 in some Rhai builds.
-            #[allow(clippy::useless_conversion)]
-            EvalAltResult::ErrorRuntime(d, _) => return i32::from(d.tag()) == USAGE_TAG,
-            _ => return false,
-        }
-    }
+    raised_tag(e) == Some(USAGE_TAG)
 }
 
 /// The fault behind an error, looking through calls and modules to the value raised.
 pub fn fault_of(e: &EvalAltResult) -> Option<Fault> {
+    raised_tag(e).and_then(Fault::from_tag)
+}
+
+/// The tag of the value an error raised, looking through calls and modules.
+fn raised_tag(e: &EvalAltResult) -> Option<i32> {
     let mut e = e;
     loop {
         match e {
@@ -125,7 +90,7 @@ pub fn fault_of(e: &EvalAltResult) -> Option<Fault> {
             | EvalAltResult::ErrorInModule(_, inner, _) => e = inner,
             // The tag is an i16 in some Rhai builds.
             #[allow(clippy::useless_conversion)]
-            EvalAltResult::ErrorRuntime(d, _) => return Fault::from_tag(i32::from(d.tag())),
+            EvalAltResult::ErrorRuntime(d, _) => return Some(i32::from(d.tag())),
             _ => return None,
         }
     }
@@ -151,5 +116,35 @@ pub fn type_of(v: &Dynamic) -> &'static str {
         "function"
     } else {
         "value"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Fault;
+
+    #[test]
+    fn faults_round_trip_through_the_tag() {
+        for f in [
+            Fault {
+                host: None,
+                unreachable: false,
+            },
+            Fault {
+                host: None,
+                unreachable: true,
+            },
+            Fault {
+                host: Some(0),
+                unreachable: false,
+            },
+            Fault {
+                host: Some(41),
+                unreachable: true,
+            },
+        ] {
+            assert_eq!(Fault::from_tag(f.tag()), Some(f));
+        }
+        assert_eq!(Fault::from_tag(0), None);
     }
 }
