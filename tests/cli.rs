@@ -148,12 +148,7 @@ fn bad_jsonpath_names_the_path_and_column() {
     assert!(err.contains("test.rhai:3:"), "{err}");
     assert!(err.contains("invalid JSONPath `$.a[?(@.x ==`"), "{err}");
     let (out, _d) = run_script("kube_jsonpath(#{}, \"{.items[\");\n", &[]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("test.rhai:1:1: invalid kubectl JSONPath template"),
-        "{}",
-        stderr(&out)
-    );
+    assert_fails(&out, 1, "test.rhai:1:1: invalid kubectl JSONPath template");
 }
 
 #[test]
@@ -171,12 +166,7 @@ fn unknown_function_is_a_readable_error_before_anything_runs() {
         "let n = [1, 2].len();\nlet m = lenght([1]);\n",
         &["--check"],
     );
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("test.rhai:2:9: unknown function `lenght`"),
-        "{}",
-        stderr(&out)
-    );
+    assert_fails(&out, 2, "test.rhai:2:9: unknown function `lenght`");
     // Methods too, before anything runs.
     let (out, _d) = run_script("log(\"step 1\");\nlet n = [1, 2].lenn();\n", &[]);
     assert_eq!(out.status.code(), Some(2));
@@ -208,8 +198,7 @@ fn unknown_function_is_a_readable_error_before_anything_runs() {
     assert_eq!(stdout(&out), "42\n", "{}", stderr(&out));
     // Right name, wrong argument types: found when called.
     let (out, _d) = run_script("sh(42);\n", &[]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("test.rhai:1:1:"), "{}", stderr(&out));
+    assert_fails(&out, 1, "test.rhai:1:1:");
 }
 
 #[test]
@@ -300,11 +289,10 @@ fn vars_from_cli_and_file_are_typed() {
         stderr(&out)
     );
     let (out, _d) = run_script("1", &["-e", "novalue"]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("-e novalue: expects key=value pairs, got `novalue`"),
-        "{}",
-        stderr(&out)
+    assert_fails(
+        &out,
+        2,
+        "-e novalue: expects key=value pairs, got `novalue`",
     );
 }
 
@@ -374,12 +362,7 @@ fn timeout_kills_the_whole_process_group() {
         &[],
     );
     assert!(started.elapsed() < Duration::from_secs(10));
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("timed out after 0.5s"),
-        "{}",
-        stderr(&out)
-    );
+    assert_fails(&out, 1, "timed out after 0.5s");
     std::thread::sleep(Duration::from_millis(200));
     let left = std::process::Command::new("pgrep")
         .args(["-f", &marker])
@@ -627,12 +610,7 @@ fn retry_and_sleep_bounds_are_errors() {
         stderr(&out)
     );
     let (out, _d) = run_script("sleep(1e300);\n", &[]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("must be between 0 and 1e9 seconds"),
-        "{}",
-        stderr(&out)
-    );
+    assert_fails(&out, 1, "must be between 0 and 1e9 seconds");
 }
 
 /// `sleep(100)` with an int is rb's sleep, not Rhai's: Ctrl-C stops it at once.

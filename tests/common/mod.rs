@@ -233,3 +233,13 @@ impl Lab {
         panic!("{host} did not come back");
     }
 }
+
+/// `out` exited with `code` and its stderr says `needle` (the whole stderr shown if not).
+pub fn assert_fails(out: &Output, code: i32, needle: &str) {
+    assert_eq!(out.status.code(), Some(code), "{}", stderr(out));
+    assert!(
+        stderr(out).contains(needle),
+        "wanted {needle:?} in:\n{}",
+        stderr(out)
+    );
+}
