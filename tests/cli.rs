@@ -707,3 +707,36 @@ fn bundled_runbooks_without_an_inventory_are_a_usage_error() {
         assert!(!err.contains("warning"), "{book}: {err}");
     }
 }
+
+/// `--diff` of a put over a symlink shows the link as "before", never the content of what
+/// it points to; the link is replaced by the file (Ansible's copy without `follow`), the
+/// file it pointed to is untouched, and line_in_file refuses a link.
+#[test]
+fn put_over_a_symlink_diffs_the_link_not_its_target() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("secret.txt"), "do-not-show\n").unwrap();
+    std::os::unix::fs::symlink(d.join("secret.txt"), d.join("link")).unwrap();
+    let book = format!("local.put(\"{}/link\", \"new\\n\");\n", d.display());
+    let (out, _t) = run_script(&book, &["--diff"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(!err.contains("do-not-show"), "{err}");
+    assert!(
+        err.contains(&format!("-symlink to {}/secret.txt", d.display())),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(d.join("secret.txt")).unwrap(),
+        "do-not-show\n"
+    );
+    assert!(!d.join("link").is_symlink());
+    assert_eq!(std::fs::read_to_string(d.join("link")).unwrap(), "new\n");
+    std::os::unix::fs::symlink(d.join("secret.txt"), d.join("link2")).unwrap();
+    let book = format!(
+        "local.line_in_file(\"{}/link2\", \"^x=\", \"x=1\");\n",
+        d.display()
+    );
+    let (out, _t) = run_script(&book, &[]);
+    assert_fails(&out, 1, "is a symlink to");
+}

@@ -13,6 +13,7 @@ use rhai::{Dynamic, Engine, Map, NativeCallContext};
 use std::sync::Arc;
 
 const PROBE: &str = r#"p=$1
+if [ "$2" = nofollow ] && [ -L "$p" ]; then printf 'link %s\n' "$(readlink -- "$p")"; exit 0; fi
 if [ -d "$p" ]; then echo dir; exit 0; fi
 if [ -e "$p" ]; then stat -c 'file %a %U %G' -- "$p" && exec cat -- "$p"; fi
 echo absent"#;
@@ -53,6 +54,8 @@ fn valid_owner(name: &str) -> bool {
 enum Current {
     Absent,
     Dir,
+    /// A symlink (probed without following), and where it points.
+    Link(String),
     File {
         mode: String,
         owner: String,
@@ -67,8 +70,10 @@ fn script(body: &str, args: &[&str]) -> ExecRequest {
     ExecRequest::new(Program::Argv(argv))
 }
 
-fn probe(ctx: &Ctx, host: &Host, path: &str) -> Result<Current, OpError> {
-    let out = exec_quiet(ctx, host, &script(PROBE, &[path]))?;
+/// What is at `path`; with `follow` false a symlink is reported as one, not as its target.
+fn probe(ctx: &Ctx, host: &Host, path: &str, follow: bool) -> Result<Current, OpError> {
+    let mode = if follow { "follow" } else { "nofollow" };
+    let out = exec_quiet(ctx, host, &script(PROBE, &[path, mode]))?;
     if out.rc != 0 {
         return Err(format!(
             "cannot read {path} on {}: {}",
@@ -87,6 +92,7 @@ fn probe(ctx: &Ctx, host: &Host, path: &str) -> Result<Current, OpError> {
     let mut f = first.split(' ');
     Ok(match f.next() {
         Some("dir") => Current::Dir,
+        Some("link") => Current::Link(first["link ".len()..].to_string()),
         Some("file") => Current::File {
             mode: f.next().unwrap_or("").to_string(),
             owner: f.next().unwrap_or("").to_string(),
@@ -173,9 +179,16 @@ fn ensure(
     current: Current,
     o: &PutOpts,
 ) -> Result<bool, OpError> {
+    // A symlink is replaced by the file (as Ansible's copy/template do without `follow`);
+    // its "before" is the link itself, never the content of what it points to.
+    let link_before;
     let (old, same) = match &current {
         Current::Dir => return Err(format!("{path} on {} is a directory", host.name).into()),
         Current::Absent => (None, false),
+        Current::Link(target) => {
+            link_before = format!("symlink to {target}\n").into_bytes();
+            (Some(link_before.as_slice()), false)
+        }
         Current::File {
             mode,
             owner,
@@ -264,7 +277,7 @@ fn put(ctx: &Ctx, host: &Host, path: &str, content: &Dynamic, opts: &Map) -> Res
         None => text_of(content, "the content")?.into_bytes(),
     };
     let o = put_opts(opts, false)?;
-    let current = probe(ctx, host, path)?;
+    let current = probe(ctx, host, path, false)?;
     let changed = ensure(ctx, host, path, &content, current, &o)?;
     let mut m = Map::new();
     m.insert("changed".into(), changed.into());
@@ -282,10 +295,17 @@ fn line_in_file(
 ) -> Result<bool, OpError> {
     let re = super::regex::compile(pattern)?;
     let o = put_opts(opts, true)?;
-    let current = probe(ctx, host, path)?;
+    let current = probe(ctx, host, path, false)?;
     let old: Vec<u8> = match &current {
         Current::File { content, .. } => content.clone(),
         Current::Dir => return Err(format!("{path} on {} is a directory", host.name).into()),
+        Current::Link(target) => {
+            return Err(format!(
+                "{path} on {} is a symlink to {target}; give line_in_file the file itself",
+                host.name
+            )
+            .into())
+        }
         Current::Absent if o.create => Vec::new(),
         Current::Absent => {
             return Err(format!(
@@ -384,10 +404,15 @@ pub fn register(engine: &mut Engine, ctx: &Arc<Ctx>) {
     engine.register_fn(
         "read",
         move |nctx: NativeCallContext, h: &mut Host, path: &str| -> RhaiResult<String> {
-            match probe(&c, h, path).map_err(|e| e.raise(&nctx))? {
+            match probe(&c, h, path, true).map_err(|e| e.raise(&nctx))? {
                 Current::File { content, .. } => Ok(String::from_utf8_lossy(&content).into_owned()),
                 Current::Dir => Err(at(&nctx, format!("{path} on {} is a directory", h.name))),
                 Current::Absent => Err(at(&nctx, format!("{path} does not exist on {}", h.name))),
+                // Not produced when following links; kept so every case has its words.
+                Current::Link(t) => Err(at(
+                    &nctx,
+                    format!("{path} on {} is a symlink to {t}", h.name),
+                )),
             }
         },
     );
