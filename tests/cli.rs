@@ -468,7 +468,48 @@ fn the_bundled_example_runs() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(stdout(&out).contains("preflight:"), "{}", stdout(&out));
+    // This machine, checked independently of the runbook: its kernel, conntrack, swap and
+    // hostname must be what each line reports.
+    let sh = |c: &str| {
+        let o = std::process::Command::new("sh")
+            .args(["-c", c])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&o.stdout).trim().to_string()
+    };
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    let kernel = sh("uname -r");
+    assert!(lines[0].starts_with(&format!("kernel {kernel} ")), "{text}");
+    let conntrack = sh("command -v conntrack");
+    if !conntrack.is_empty() {
+        assert!(
+            lines.contains(&format!("conntrack: {conntrack}").as_str()),
+            "{text}"
+        );
+    }
+    let swaps = sh("grep -vc Filename /proc/swaps");
+    if swaps == "0" {
+        assert!(lines.contains(&"swap: off"), "{text}");
+    }
+    let short = sh("hostname");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with(&format!("node name: {short}"))),
+        "{text}"
+    );
+    // Problems are warnings (stderr); the last line counts them.
+    let problems = stderr(&out)
+        .lines()
+        .filter(|l| l.starts_with("warning: "))
+        .count();
+    let last = lines.last().unwrap().to_string();
+    if problems == 0 {
+        assert_eq!(last, "preflight: all checks passed", "{text}");
+    } else {
+        assert_eq!(last, format!("preflight: {problems} problem(s)"), "{text}");
+    }
 }
 
 #[test]
