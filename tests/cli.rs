@@ -781,3 +781,22 @@ fn put_over_a_symlink_diffs_the_link_not_its_target() {
     let (out, _t) = run_script(&book, &[]);
     assert_fails(&out, 1, "is a symlink to");
 }
+
+/// `delay` is slept between attempts and not after the last: 3 attempts with delay 1 s take
+/// at least 2 s (two sleeps) and less than 2.8 s (a third sleep would make it 3). Wide
+/// margins: this measures that the sleeps happen, not how precise they are.
+#[test]
+fn retry_sleeps_delay_between_attempts_and_not_after_the_last() {
+    let started = Instant::now();
+    let (out, _d) = run_script("retry(#{retries: 2, delay: 1}, || 1, |v| false);\n", &[]);
+    let took = started.elapsed();
+    assert_fails(&out, 1, "gave up after 3 attempts (retries: 2, delay: 1s)");
+    assert!(
+        took >= Duration::from_millis(2000),
+        "{took:?}: the two delays were not slept"
+    );
+    assert!(
+        took < Duration::from_millis(2800),
+        "{took:?}: a delay after the last attempt?"
+    );
+}

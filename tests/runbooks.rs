@@ -27,6 +27,21 @@ fn run_book(
 }
 
 /// Total `changed` over the recap of a `--json` run.
+/// The changed column of the human recap (stderr), summed: what a first run reported.
+fn changed_in_human_recap(out: &Output) -> u64 {
+    let err = stderr(out);
+    let mut rows = err.lines().skip_while(|l| !l.starts_with("RECAP")).skip(2);
+    let mut sum = 0;
+    while let Some(cols) = rows
+        .next()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>())
+        .filter(|c| c.len() >= 7)
+    {
+        sum += cols[2].parse::<u64>().unwrap_or(0);
+    }
+    sum
+}
+
 fn changed_in_recap(out: &Output) -> u64 {
     let recap: Value = stdout(out)
         .lines()
@@ -74,6 +89,11 @@ fn etcd_runbook_builds_a_healthy_three_member_cluster_and_rerun_changes_nothing(
 
     let out = run_book(&lab, &inv, "etcd.rhai", &["-e", "health_delay=1"], &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        changed_in_human_recap(&out) > 0,
+        "the first etcd run reports its changes: {}",
+        stderr(&out)
+    );
     for (h, addr) in ETCD {
         let health = lab.ssh(
             h,
@@ -202,6 +222,11 @@ fn routing_runbook_makes_pod_routes_exactly_right() {
 
     let out = run_book(&lab, &inv, "routing.rhai", &[], &env);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        changed_in_human_recap(&out) > 0,
+        "the first routing run reports its changes: {}",
+        stderr(&out)
+    );
     for (h, _, _) in workers {
         let want: Vec<String> = {
             let mut w: Vec<String> = workers
@@ -279,6 +304,11 @@ fn flannel_runbook_leases_subnets_builds_vxlan_and_cleans_stale_leases() {
 
     let out = run_book(&lab, &inv, "flannel.rhai", &[], &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        changed_in_human_recap(&out) > 0,
+        "the first flannel run reports its changes: {}",
+        stderr(&out)
+    );
     assert!(
         stdout(&out).contains("removed stale lease /atomic.io/network/subnets/10.240.99.0-24"),
         "{}",
@@ -515,6 +545,11 @@ fn workers_runbook_installs_renders_starts_and_rerun_changes_nothing() {
     }
     let out = run_book(&lab, &inv, "workers.rhai", &args, &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        changed_in_human_recap(&out) > 0,
+        "the first workers run reports its changes: {}",
+        stderr(&out)
+    );
     let kubectl_sha =
         std::fs::read_to_string(fx.mirror.join("v1.28.5/bin/linux/amd64/kubectl.sha256")).unwrap();
     for (i, h) in workers.iter().enumerate() {
