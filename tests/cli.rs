@@ -564,6 +564,16 @@ wait_http("{server}/nope", #{{retries: 1, delay: 0}});
     assert!(err.contains("test.rhai:5:1:"), "{err}");
     assert!(err.contains("/nope not ready after 2 attempts"), "{err}");
     assert!(err.contains("attempt 2: status 404, want 200"), "{err}");
+    // `contains` is checked: a 200 without the text is not ready.
+    let (out, _d) = run_script(
+        &format!(
+            "wait_http(\"{}/api\", #{{contains: \"no-such-text\", retries: 1, delay: 0}});\n",
+            stub.server()
+        ),
+        &[],
+    );
+    assert_fails(&out, 1, "not ready after 2 attempts");
+    assert!(stderr(&out).contains("no-such-text"), "{}", stderr(&out));
 }
 
 /// `rb exec` is plain Rust on the core's fan-out: bad flags are usage errors (exit 2)
@@ -799,4 +809,32 @@ fn retry_sleeps_delay_between_attempts_and_not_after_the_last() {
         took < Duration::from_millis(2800),
         "{took:?}: a delay after the last attempt?"
     );
+}
+
+/// Waiting is interruptible: Ctrl-C during `wait_port` or during `wait_http`'s delay stops
+/// the run at once (measured: a few ms; the bound here is wide so a loaded machine passes).
+#[test]
+fn waits_stop_at_once_on_ctrl_c() {
+    for script in [
+        "wait_port(\"127.0.0.1\", 9, 30);\n",
+        "wait_http(\"http://127.0.0.1:9/\", #{retries: 100, delay: 5});\n",
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let book = dir.path().join("wait.rhai");
+        std::fs::write(&book, script).unwrap();
+        let child = rb()
+            .arg("run")
+            .arg(&book)
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(700));
+        let started = Instant::now();
+        unsafe {
+            libc::kill(child.id() as i32, libc::SIGINT);
+        }
+        let out = child.wait_with_output().unwrap();
+        assert!(started.elapsed() < Duration::from_secs(1), "{script}");
+        assert_eq!(out.status.code(), Some(130), "{script}: {}", stderr(&out));
+    }
 }
