@@ -47,6 +47,13 @@ enum Command {
     Repl(ReplArgs),
     /// Show the inventory as ansible-inventory does: --list (JSON) or --host NAME.
     Inventory(InventoryArgs),
+    /// Print a shell completion script: rb completions bash > /etc/bash_completion.d/rb
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): rb man > /usr/local/share/man/man1/rb.1
+    Man,
 }
 
 #[derive(Args)]
@@ -132,10 +139,10 @@ struct RunArgs {
     #[command(flatten)]
     output: Output,
     /// Check mode: report what would run and change; run only read-only commands.
-    #[arg(long)]
+    #[arg(short = 'C', long)]
     check: bool,
     /// Show file changes as diffs.
-    #[arg(long)]
+    #[arg(short = 'D', long)]
     diff: bool,
 }
 
@@ -533,6 +540,17 @@ fn main() -> ExitCode {
         Command::Hosts(args) => hosts(args),
         Command::Repl(args) => repl(args),
         Command::Inventory(args) => inventory(args),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(shell, &mut Cli::command(), "rb", &mut std::io::stdout());
+            Ok(())
+        }
+        Command::Man => {
+            use clap::CommandFactory;
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut std::io::stdout())
+                .map_err(|e| Diagnostic::plain(format!("cannot write the man page: {e}"), 1))
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -838,3 +838,42 @@ fn waits_stop_at_once_on_ctrl_c() {
         assert_eq!(out.status.code(), Some(130), "{script}: {}", stderr(&out));
     }
 }
+
+/// Completions and the man page come from the one clap definition; -C/-D are --check/--diff.
+#[test]
+fn completions_man_page_and_short_flags() {
+    let out = rb().args(["completions", "bash"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let script = stdout(&out);
+    for word in ["_rb()", "inventory", "exec", "--check", "--extra-vars"] {
+        assert!(script.contains(word), "{word}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("rb.bash");
+    std::fs::write(&f, &script).unwrap();
+    let syntax = std::process::Command::new("bash")
+        .arg("-n")
+        .arg(&f)
+        .status()
+        .unwrap();
+    assert!(syntax.success(), "the completion script is valid bash");
+    let out = rb().arg("man").output().unwrap();
+    let man = stdout(&out);
+    assert!(
+        man.contains(".TH rb 1") && man.contains("completions"),
+        "{man}"
+    );
+    // -C: check mode, nothing changes.
+    let target = dir.path().join("untouched");
+    let (out, _d) = run_script(
+        &format!("local.put(\"{}\", \"x\");\n", target.display()),
+        &["-C", "-D"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!target.exists(), "-C is check mode");
+    assert!(
+        stderr(&out).contains("(after)"),
+        "-D shows the diff: {}",
+        stderr(&out)
+    );
+}
