@@ -109,6 +109,9 @@ struct HostOpts {
     /// Seed for `shuffle` orders, for reproducible runs.
     #[arg(long)]
     seed: Option<u64>,
+    /// Login user for hosts whose inventory sets no ansible_user.
+    #[arg(short = 'u', long = "user", value_name = "NAME")]
+    user: Option<String>,
     /// ssh config file to use instead of ~/.ssh/config.
     #[arg(long = "ssh-config", value_name = "FILE")]
     ssh_config: Option<PathBuf>,
@@ -144,6 +147,10 @@ struct RunArgs {
     /// Show file changes as diffs.
     #[arg(short = 'D', long)]
     diff: bool,
+    /// At most this many hosts at once in every on(...) that sets no forks (default: the
+    /// whole batch).
+    #[arg(short = 'f', long, value_parser = clap::value_parser!(u64).range(1..))]
+    forks: Option<u64>,
 }
 
 #[derive(Args)]
@@ -211,6 +218,7 @@ fn builder(
         .cancel_token(cancel.clone())
         .ssh_options(SshOptions {
             config: opts.ssh_config.clone(),
+            user: opts.user.clone(),
             connect_timeout: Duration::from_secs(opts.connect_timeout.max(1)),
             persist: opts.ssh_persist.map(Duration::from_secs),
             ..SshOptions::default()
@@ -323,6 +331,10 @@ fn run(args: RunArgs) -> Result<(), Diagnostic> {
     )?
     .check_mode(args.check)
     .diff(args.diff);
+    let b = match args.forks {
+        Some(f) => b.forks(f as usize),
+        None => b,
+    };
     let mut rt = with_vars(b, &args.vars)?.build()?;
     on_ctrl_c(&rt, &cancel);
     rt.run_file(&args.file).map(|_| ())

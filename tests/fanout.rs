@@ -163,3 +163,27 @@ print(l.order("shuffle", 7).names());
          [\"h2\", \"h4\", \"h5\", \"h3\", \"h1\", \"h6\"]\n"
     );
 }
+
+#[test]
+fn dash_f_caps_every_on_that_sets_no_forks() {
+    let dir = tempfile::tempdir().unwrap();
+    let book = dir.path().join("book.rhai");
+    std::fs::write(
+        &book,
+        format!("on(hosts(\"web\"), |h| {STAMP});\n")
+            .replace("{dir}", &dir.path().display().to_string()),
+    )
+    .unwrap();
+    let out = rb()
+        .arg("run")
+        .arg(&book)
+        .arg("-i")
+        .arg(inventory(dir.path()))
+        .args(["-f", "3"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let s = spans(dir.path());
+    assert_eq!(s.len(), 6);
+    assert_eq!(peak(&s), 3, "{s:?}");
+}

@@ -834,3 +834,41 @@ fn hosts_are_reached_through_a_bastion_and_by_ansible_ssh_host() {
     );
     assert!(seen["oldstyle"].trim_end().ends_with("rbh3"), "{seen:?}");
 }
+
+/// `-u NAME` is the login user of hosts whose inventory names none (an inventory's
+/// `ansible_user` wins, as in Ansible): the lab's sshd knows no such user, so the host is
+/// unreachable with ssh's reason; without `-u`, the ssh config's root works.
+#[test]
+fn dash_u_sets_the_login_user() {
+    let (lab, _g) = lab!();
+    let dir = tempfile::tempdir().unwrap();
+    let inv = dir.path().join("inventory.ini");
+    std::fs::write(&inv, "solo ansible_host=10.77.0.11\n").unwrap();
+    let out = lab
+        .rb_with(&inv, &["exec", "solo", "id -un"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("root"), "{}", stdout(&out));
+    let out = lab
+        .rb_with(&inv, &["exec", "solo", "id -un", "-u", "rb-no-such-user"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("solo | UNREACHABLE"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stdout(&out).contains("Permission denied"),
+        "{}",
+        stdout(&out)
+    );
+    // The lab inventory's ansible_user=root wins over -u.
+    let out = lab
+        .rb(&["exec", "rbh1", "id -un", "-u", "rb-no-such-user"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}

@@ -45,6 +45,8 @@ pub struct Ctx {
     pub limit: Option<Vec<bool>>,
     /// `--seed`: the default seed of `shuffle`.
     pub seed: Option<u64>,
+    /// `-f/--forks`: the most hosts an `on(...)` runs at once when it sets no `forks`.
+    pub forks: Option<usize>,
     /// Hosts that failed or were unreachable; they leave the play.
     pub failed: Mutex<BTreeMap<String, HostFailure>>,
     /// The runbook being run, for error positions reported from fan-out threads.

@@ -68,6 +68,7 @@ pub struct RuntimeBuilder {
     inventory: Option<inventory::Inventory>,
     limit: Option<String>,
     seed: Option<u64>,
+    forks: Option<usize>,
     ssh: transport::SshOptions,
     sinks: Vec<EventSink>,
     handle: Option<tokio::runtime::Handle>,
@@ -101,6 +102,7 @@ impl Default for RuntimeBuilder {
             inventory: None,
             limit: None,
             seed: None,
+            forks: None,
             ssh: transport::SshOptions::default(),
             sinks: Vec::new(),
             handle: None,
@@ -175,6 +177,12 @@ impl RuntimeBuilder {
     /// The seed `shuffle` uses when a runbook gives none (`--seed`).
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = Some(seed);
+        self
+    }
+
+    /// The most hosts an `on(...)` runs at once when it sets no `forks` (`-f/--forks`).
+    pub fn forks(mut self, forks: usize) -> Self {
+        self.forks = Some(forks.max(1));
         self
     }
 
@@ -271,6 +279,7 @@ impl RuntimeBuilder {
             hosts,
             limit,
             seed: self.seed,
+            forks: self.forks,
             failed: Default::default(),
             runbook: Default::default(),
             unreachable: Default::default(),

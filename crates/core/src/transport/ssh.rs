@@ -22,6 +22,8 @@ use tokio_util::sync::CancellationToken;
 pub struct SshOptions {
     /// `-F FILE`; without it ssh reads the user's ~/.ssh/config as usual.
     pub config: Option<PathBuf>,
+    /// `-u/--user`: the login user for hosts whose inventory names none.
+    pub user: Option<String>,
     pub connect_timeout: Duration,
     /// Where the ControlMaster sockets live (short: Unix socket paths are limited).
     pub control_dir: PathBuf,
@@ -34,6 +36,7 @@ impl Default for SshOptions {
     fn default() -> Self {
         SshOptions {
             config: None,
+            user: None,
             connect_timeout: Duration::from_secs(10),
             control_dir: std::env::temp_dir(),
             persist: None,
@@ -64,7 +67,7 @@ impl SshTransport {
     ) -> Self {
         SshTransport {
             dest,
-            user,
+            user: user.or_else(|| opts.user.clone()),
             port,
             opts,
             session: Mutex::new(None),

@@ -36,6 +36,7 @@ const KNOWN: &[&str] = &[
 
 pub fn parse_opts(ctx: &Ctx, opts: &Map) -> Result<OnOpts, String> {
     let mut o = OnOpts::default();
+    o.plan.forks = ctx.forks;
     let seed = match opts.get("seed") {
         None => ctx.seed,
         Some(v) => Some(
