@@ -211,6 +211,24 @@ fn a_host_that_refuses_connections_is_unreachable_with_sshs_reason() {
         err.contains("ghost › UNREACHABLE") && err.contains("Connection refused"),
         "{err}"
     );
+    // The same through a file function: unreachable too, not a failure of the runbook.
+    std::fs::write(
+        &book,
+        "on(hosts(\"ghost:rbh1\"), |h| h.put(\"/tmp/rb-unreach\", \"x\"));\n",
+    )
+    .unwrap();
+    let out = lab
+        .rb_with(&inv, &["run", book.to_str().unwrap(), "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let failed: Vec<serde_json::Value> = json_events(&stdout(&out))
+        .into_iter()
+        .filter(|e| e["event"] == "host_failed")
+        .collect();
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert_eq!(failed[0]["host"], "ghost");
+    assert_eq!(failed[0]["unreachable"], true, "{failed:?}");
 }
 
 const FAILING: &str = r#"
