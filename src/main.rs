@@ -147,6 +147,10 @@ struct RunArgs {
     /// Show file changes as diffs.
     #[arg(short = 'D', long)]
     diff: bool,
+    /// Stop a run whose script takes more than this many operations (a loop that never
+    /// ends); 0: no limit.
+    #[arg(long = "max-operations", value_name = "N", default_value_t = rb::DEFAULT_MAX_OPERATIONS)]
+    max_operations: u64,
     /// At most this many hosts at once in every on(...) that sets no forks (default: the
     /// whole batch).
     #[arg(short = 'f', long, value_parser = clap::value_parser!(u64).range(1..))]
@@ -334,7 +338,8 @@ fn run(args: RunArgs) -> Result<(), Diagnostic> {
     let b = match args.forks {
         Some(f) => b.forks(f as usize),
         None => b,
-    };
+    }
+    .max_operations(args.max_operations);
     let mut rt = with_vars(b, &args.vars)?.build()?;
     on_ctrl_c(&rt, &cancel);
     rt.run_file(&args.file).map(|_| ())

@@ -877,3 +877,18 @@ fn completions_man_page_and_short_flags() {
         stderr(&out)
     );
 }
+
+/// A loop that never ends stops at the operation limit with a clear error (exit 1).
+#[test]
+fn a_runaway_loop_stops_at_the_operation_limit() {
+    let (out, _d) = run_script(
+        "let i = 0;\nloop { i += 1; }\n",
+        &["--max-operations", "100000"],
+    );
+    assert_fails(&out, 1, "test.rhai:2:");
+    assert!(
+        stderr(&out).contains("went past its operation limit"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -47,6 +47,8 @@ pub struct Ctx {
     pub seed: Option<u64>,
     /// `-f/--forks`: the most hosts an `on(...)` runs at once when it sets no `forks`.
     pub forks: Option<usize>,
+    /// `--max-operations`: how many Rhai operations a run may take (0: no limit).
+    pub max_operations: u64,
     /// Hosts that failed or were unreachable; they leave the play.
     pub failed: Mutex<BTreeMap<String, HostFailure>>,
     /// The runbook being run, for error positions reported from fan-out threads.

@@ -200,6 +200,7 @@ fn leaf_message(err: &EvalAltResult) -> String {
         EvalAltResult::ErrorVariableNotFound(name, _) => format!("undefined variable `{name}`"),
         EvalAltResult::ErrorModuleNotFound(name, _) => format!("module not found: {name}"),
         EvalAltResult::ErrorTerminated(_, _) => "interrupted".into(),
+        EvalAltResult::ErrorTooManyOperations(_) => "the runbook went past its operation limit (a loop that never ends?); if the work is meant to be that long, raise --max-operations (0: no limit)".into(),
         EvalAltResult::ErrorParsing(t, _) => format!("syntax error: {t}"),
         other => without_position(&other.to_string()),
     }

@@ -60,6 +60,10 @@ use std::sync::Arc;
 use std::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+/// The default operation limit of a run: far more than any real runbook takes (seconds to
+/// minutes of pure script work), so that a loop that never ends stops with an error.
+pub const DEFAULT_MAX_OPERATIONS: u64 = 1_000_000_000;
+
 /// Configures a [`Runtime`].
 pub struct RuntimeBuilder {
     vars: Map,
@@ -69,6 +73,7 @@ pub struct RuntimeBuilder {
     limit: Option<String>,
     seed: Option<u64>,
     forks: Option<usize>,
+    max_operations: u64,
     ssh: transport::SshOptions,
     sinks: Vec<EventSink>,
     handle: Option<tokio::runtime::Handle>,
@@ -103,6 +108,7 @@ impl Default for RuntimeBuilder {
             limit: None,
             seed: None,
             forks: None,
+            max_operations: DEFAULT_MAX_OPERATIONS,
             ssh: transport::SshOptions::default(),
             sinks: Vec::new(),
             handle: None,
@@ -177,6 +183,13 @@ impl RuntimeBuilder {
     /// The seed `shuffle` uses when a runbook gives none (`--seed`).
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = Some(seed);
+        self
+    }
+
+    /// How many Rhai operations a run may take before it stops with an error (0: no
+    /// limit). Default [`DEFAULT_MAX_OPERATIONS`].
+    pub fn max_operations(mut self, n: u64) -> Self {
+        self.max_operations = n;
         self
     }
 
@@ -280,6 +293,7 @@ impl RuntimeBuilder {
             limit,
             seed: self.seed,
             forks: self.forks,
+            max_operations: self.max_operations,
             failed: Default::default(),
             runbook: Default::default(),
             unreachable: Default::default(),

@@ -19,6 +19,7 @@ pub fn build(ctx: &Arc<Ctx>, base_dir: &Path) -> Engine {
     engine.set_max_call_levels(MAX_CALL_LEVELS);
     // Explicit, so debug and release builds accept the same runbooks.
     engine.set_max_expr_depths(128, 64);
+    engine.set_max_operations(ctx.max_operations);
     register(&mut engine, ctx);
     engine.set_module_resolver(modules::Resolver::new(base_dir.to_path_buf()));
     engine
