@@ -117,9 +117,10 @@ pub struct Inventory {
     pub groups: BTreeMap<String, Group>,
     /// Group names in the order they were created (the order of `all`'s children).
     pub group_order: Vec<String>,
-    /// Folders whose `group_vars/`/`host_vars/` apply: the inventory sources' folders, then
-    /// the runbook's folder (ansible-core's playbook folder).
-    pub(crate) vars_dirs: Vec<(PathBuf, bool)>,
+    /// Folders whose `group_vars/`/`host_vars/` apply, lowest precedence first: the inventory
+    /// sources' folders in `-i` order, then the runbook's folder (ansible-core's playbook
+    /// folder), which is always added last.
+    pub(crate) vars_dirs: Vec<PathBuf>,
     pub(crate) files: vars_files::Cache,
 }
 
@@ -197,7 +198,7 @@ impl Inventory {
         }
         inv.sources = sources.to_vec();
         if let Some(dir) = playbook_dir {
-            inv.vars_dirs.push((dir.to_path_buf(), true));
+            inv.vars_dirs.push(dir.to_path_buf());
         }
         inv.reconcile();
         inv.add_implicit_localhost();
@@ -413,7 +414,14 @@ impl Inventory {
     pub fn groups_of(&self, host: usize) -> Vec<String> {
         let parents = self.parent_map();
         let mut set = std::collections::BTreeSet::new();
-        let mut stack: Vec<String> = self.direct_groups().swap_remove(host);
+        // The groups that list the host directly: a set lookup per group, not a table of
+        // every host's groups (that made loading N hosts quadratic).
+        let mut stack: Vec<String> = self
+            .groups
+            .values()
+            .filter(|g| g.members.contains(&host))
+            .map(|g| g.name.clone())
+            .collect();
         while let Some(g) = stack.pop() {
             if set.insert(g.clone()) {
                 if let Some(ps) = parents.get(&g) {
@@ -439,36 +447,21 @@ impl Inventory {
         for g in &groups {
             v.merge(&self.groups[g].vars);
         }
-        for play in [false, true] {
-            for (dir, is_play) in &self.vars_dirs {
-                if *is_play == play {
-                    if let Some(f) = self.files.get(dir, "group_vars", "all") {
+        // Each folder in precedence order, and within a folder each name in order.
+        let merge_files = |v: &mut Vars, kind: &'static str, names: &[&str]| {
+            for dir in &self.vars_dirs {
+                for name in names {
+                    if let Some(f) = self.files.get(dir, kind, name) {
                         v.merge(f);
                     }
                 }
             }
-        }
-        for play in [false, true] {
-            for (dir, is_play) in &self.vars_dirs {
-                if *is_play == play {
-                    for g in &groups {
-                        if let Some(f) = self.files.get(dir, "group_vars", g) {
-                            v.merge(f);
-                        }
-                    }
-                }
-            }
-        }
+        };
+        let group_names: Vec<&str> = groups.iter().map(String::as_str).collect();
+        merge_files(&mut v, "group_vars", &["all"]);
+        merge_files(&mut v, "group_vars", &group_names);
         v.merge(&self.hosts[host].vars);
-        for play in [false, true] {
-            for (dir, is_play) in &self.vars_dirs {
-                if *is_play == play {
-                    if let Some(f) = self.files.get(dir, "host_vars", name) {
-                        v.merge(f);
-                    }
-                }
-            }
-        }
+        merge_files(&mut v, "host_vars", &[name]);
         v
     }
 

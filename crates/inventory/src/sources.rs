@@ -21,7 +21,7 @@ fn ignored(name: &str) -> bool {
 pub fn add_source(inv: &mut Inventory, src: &str) -> Result<(), Error> {
     let path = Path::new(src);
     if path.is_dir() {
-        inv.vars_dirs.push((path.to_path_buf(), false));
+        inv.vars_dirs.push(path.to_path_buf());
         return add_dir(inv, path);
     }
     if path.exists() {
@@ -31,7 +31,7 @@ pub fn add_source(inv: &mut Inventory, src: &str) -> Result<(), Error> {
         } else {
             dir
         };
-        inv.vars_dirs.push((dir, false));
+        inv.vars_dirs.push(dir);
         return add_file(inv, path);
     }
     if src.contains(',') {

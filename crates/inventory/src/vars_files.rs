@@ -97,27 +97,28 @@ impl Inventory {
     /// groups and hosts this inventory has.
     pub(crate) fn load_vars_files(&mut self) -> Result<(), Error> {
         let mut cache = Cache::default();
-        let names: Vec<(&'static str, String)> = self
-            .groups
-            .keys()
-            .map(|g| ("group_vars", g.clone()))
-            .chain(self.hosts.iter().map(|h| ("host_vars", h.name.clone())))
-            .collect();
-        for (dir, _) in &self.vars_dirs {
-            for (kind, name) in &names {
+        let groups: Vec<&String> = self.groups.keys().collect();
+        let hosts: Vec<&String> = self.hosts.iter().map(|h| &h.name).collect();
+        for dir in &self.vars_dirs {
+            for (kind, names) in [("group_vars", &groups), ("host_vars", &hosts)] {
+                // One look at the folder, not one per group or host.
                 let base = dir.join(kind);
                 if !base.is_dir() {
                     continue;
                 }
-                let mut merged = Vars::default();
-                let files = files_for(&base, name);
-                if files.is_empty() {
-                    continue;
+                for name in names.iter() {
+                    let mut merged = Vars::default();
+                    let files = files_for(&base, name);
+                    if files.is_empty() {
+                        continue;
+                    }
+                    for f in files {
+                        merged.merge(&load_file(&f)?);
+                    }
+                    cache
+                        .map
+                        .insert((dir.clone(), kind, name.to_string()), merged);
                 }
-                for f in files {
-                    merged.merge(&load_file(&f)?);
-                }
-                cache.map.insert((dir.clone(), kind, name.clone()), merged);
             }
         }
         self.files = cache;
