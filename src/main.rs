@@ -312,7 +312,7 @@ fn with_vars(mut b: RuntimeBuilder, args: &VarArgs) -> Result<RuntimeBuilder, Di
         let m = rb::inventory::parse_extra_vars(arg).map_err(|e| usage(e.to_string()))?;
         // key=value values are typed as documented (docs/hosts.md); JSON, YAML and files
         // keep the types they were written with.
-        let kv_form = !(arg.starts_with('@') || arg.trim_start().starts_with(['{', '[']));
+        let kv_form = rb::inventory::is_key_value(arg);
         for (k, v) in m {
             b = match (kv_form, v) {
                 (true, serde_json::Value::String(s)) => b.var(&k, rb::parse_cli_value(&s)),

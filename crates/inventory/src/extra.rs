@@ -5,6 +5,12 @@
 use crate::{shlex, yaml, Error};
 use serde_json::{Map, Value};
 
+/// Whether `arg` is the `key=value` form (its values come back as strings), rather than
+/// `@file` or inline JSON/YAML (which keep the types they were written with).
+pub fn is_key_value(arg: &str) -> bool {
+    !(arg.starts_with('@') || arg.trim_start().starts_with(['{', '[']))
+}
+
 pub fn parse_extra_vars(arg: &str) -> Result<Map<String, Value>, Error> {
     let err = |m: String| Error::ExtraVars {
         arg: arg.to_string(),
@@ -14,7 +20,7 @@ pub fn parse_extra_vars(arg: &str) -> Result<Map<String, Value>, Error> {
         let text =
             std::fs::read_to_string(path).map_err(|e| err(format!("cannot read {path}: {e}")))?;
         (text, path.to_string())
-    } else if arg.trim_start().starts_with(['{', '[']) {
+    } else if !is_key_value(arg) {
         (arg.to_string(), "(-e)".to_string())
     } else {
         let mut out = Map::new();

@@ -23,8 +23,8 @@ mod vars_files;
 mod yaml;
 
 pub use error::Error;
-pub use extra::parse_extra_vars;
-pub use pattern::Selection;
+pub use extra::{is_key_value, parse_extra_vars};
+pub use pattern::{split as split_pattern, Selection};
 pub use pyliteral::ini_value;
 
 use serde_json::{Map, Value};

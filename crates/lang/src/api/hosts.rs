@@ -141,8 +141,10 @@ pub fn register(engine: &mut Engine, ctx: &Arc<Ctx>) {
             // Nothing selected: the error below says it all, without a warning per term.
             let list = select_with(&c, pattern, false).map_err(|e| at(&nctx, e))?;
             if list.0.is_empty() {
-                let groups: Vec<&str> = pattern
-                    .split([':', ','])
+                // The terms as the inventory splits them (brackets, IPv6 and commas included).
+                let terms = crate::inventory::split_pattern(pattern);
+                let groups: Vec<&str> = terms
+                    .iter()
                     .map(|t| t.trim_start_matches(['&', '!']))
                     .filter(|t| !t.is_empty())
                     .collect();
