@@ -347,7 +347,6 @@ impl Runtime {
         scope: &mut Scope<'static>,
         functions: &mut rhai::AST,
     ) -> Result<Dynamic, Diagnostic> {
-        use rhai::{ASTNode, Expr, Stmt};
         *self.ctx.runbook.lock().unwrap_or_else(|e| e.into_inner()) = name.to_string();
         self.ctx.emitter.reset_recap();
         let ast = self.compile_with(name, text, Some(functions))?;
@@ -359,15 +358,7 @@ impl Runtime {
         if result.is_ok() {
             *functions = functions.merge(&ast.clone_functions_only());
             // Imports last beyond the entry: register them as static modules.
-            let mut imports = Vec::new();
-            ast.walk(&mut |path: &[ASTNode]| {
-                if let Some(ASTNode::Stmt(Stmt::Import(x, pos))) = path.last() {
-                    if let Expr::StringConstant(s, _) = &x.0 {
-                        imports.push((s.to_string(), x.1.name.to_string(), *pos));
-                    }
-                }
-                true
-            });
+            let imports = imports_of(&ast);
             for (path, alias, pos) in imports {
                 if let Ok(m) =
                     self.engine
@@ -475,21 +466,12 @@ impl Runtime {
         text: &str,
         earlier: Option<&rhai::AST>,
     ) -> Result<rhai::AST, Diagnostic> {
-        use rhai::{ASTNode, Expr, Stmt};
         let mut ast = self
             .engine
             .compile(text)
             .map_err(|e| Diagnostic::from_parse(name, &e))?;
         ast.set_source(name.to_string());
-        let mut imports = Vec::new();
-        ast.walk(&mut |path: &[ASTNode]| {
-            if let Some(ASTNode::Stmt(Stmt::Import(x, pos))) = path.last() {
-                if let Expr::StringConstant(s, _) = &x.0 {
-                    imports.push((s.to_string(), x.1.name.to_string(), *pos));
-                }
-            }
-            true
-        });
+        let imports = imports_of(&ast);
         // What each alias offers, so `alias::typo()` is a compile error too.
         let mut modules = engine::calls::ModuleFns::new();
         for (path, alias, pos) in imports {
@@ -611,6 +593,21 @@ impl Runtime {
             }
         });
     }
+}
+
+/// Every `import "path" as alias;` of a script: path, alias and position.
+fn imports_of(ast: &rhai::AST) -> Vec<(String, String, rhai::Position)> {
+    use rhai::{ASTNode, Expr, Stmt};
+    let mut imports = Vec::new();
+    ast.walk(&mut |path: &[ASTNode]| {
+        if let Some(ASTNode::Stmt(Stmt::Import(x, pos))) = path.last() {
+            if let Expr::StringConstant(s, _) = &x.0 {
+                imports.push((s.to_string(), x.1.name.to_string(), *pos));
+            }
+        }
+        true
+    });
+    imports
 }
 
 fn read_runbook(path: &Path) -> Result<(String, String), Diagnostic> {
