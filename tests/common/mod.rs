@@ -108,7 +108,8 @@ pub fn lab_if_up() -> Option<(Lab, std::sync::MutexGuard<'static, ()>)> {
     let guard = LAB_LOCK.lock().unwrap_or_else(|e| e.into_inner());
     let dir =
         PathBuf::from(std::env::var("RB_LAB_DIR").unwrap_or_else(|_| "/var/tmp/rblab".into()));
-    if !dir.join("inventory.ini").exists() {
+    // lab/down.sh leaves inventory.ini behind but removes the hosts' state: both must be there.
+    if !dir.join("inventory.ini").exists() || !dir.join("hosts").is_dir() {
         assert!(
             std::env::var_os("CI").is_none(),
             "the lab is not up: run `sudo lab/up.sh 10` (or .ci/run) first"
