@@ -125,7 +125,7 @@ pub fn resolve(name: &str, vars: &Vars, ssh: &Arc<SshOptions>) -> Result<Connect
         pick(vars, &["ansible_user", "ansible_ssh_user", "rb_user"]).map(|(v, _, _)| text(v));
     let port = match pick(vars, &["ansible_port", "ansible_ssh_port", "rb_port"]) {
         None => None,
-        Some((v, var, origin)) => Some(text(&v.clone()).trim().parse::<u16>().map_err(|_| {
+        Some((v, var, origin)) => Some(text(v).trim().parse::<u16>().map_err(|_| {
             refuse(
                 &origin,
                 name,
@@ -165,10 +165,10 @@ pub fn resolve(name: &str, vars: &Vars, ssh: &Arc<SshOptions>) -> Result<Connect
         .into_iter()
         .map(|w| format!("host {name}: {w}"))
         .collect();
+    let dest = addr.clone().unwrap_or_else(|| name.to_string());
     let ssh = if lines.is_empty() || local {
         ssh.clone()
     } else {
-        let dest = addr.clone().unwrap_or_else(|| name.to_string());
         Arc::new(SshOptions {
             config: Some(write_config(ssh, &dest, &lines)?),
             ..(**ssh).clone()
@@ -176,7 +176,7 @@ pub fn resolve(name: &str, vars: &Vars, ssh: &Arc<SshOptions>) -> Result<Connect
     };
     Ok(Connection {
         local,
-        dest: addr.clone().unwrap_or_else(|| name.to_string()),
+        dest,
         addr: addr.unwrap_or_else(|| {
             if local {
                 "127.0.0.1".into()
