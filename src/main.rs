@@ -129,6 +129,30 @@ struct Output {
     /// Print newline-delimited JSON events instead of human output.
     #[arg(long)]
     json: bool,
+    /// Kill a command whose stdout and stderr together pass this size (bytes, or with K, M,
+    /// G: KiB, MiB, GiB); its call fails. 0: no limit.
+    #[arg(long = "max-output", value_name = "SIZE", default_value = "256M", value_parser = parse_size)]
+    max_output: usize,
+}
+
+/// `256M` → 268435456: sizes as people write them.
+fn parse_size(s: &str) -> Result<usize, String> {
+    let (digits, unit) = match s.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((i, _)) => s.split_at(i),
+        None => (s, ""),
+    };
+    let shift = match unit {
+        "" => 0,
+        "K" | "k" | "KiB" => 10,
+        "M" | "m" | "MiB" => 20,
+        "G" | "g" | "GiB" => 30,
+        _ => return Err(format!("`{s}`: give bytes, or a number with K, M or G")),
+    };
+    digits
+        .parse::<usize>()
+        .ok()
+        .and_then(|n| n.checked_mul(1 << shift))
+        .ok_or_else(|| format!("`{s}`: give bytes, or a number with K, M or G"))
 }
 
 #[derive(Args)]
@@ -339,7 +363,8 @@ fn run(args: RunArgs) -> Result<(), Diagnostic> {
         Some(f) => b.forks(f as usize),
         None => b,
     }
-    .max_operations(args.max_operations);
+    .max_operations(args.max_operations)
+    .max_output(args.output.max_output);
     let mut rt = with_vars(b, &args.vars)?.build()?;
     on_ctrl_c(&rt, &cancel);
     rt.run_file(&args.file).map(|_| ())
@@ -358,7 +383,9 @@ fn exec(args: ExecArgs) -> Result<(), Diagnostic> {
         }
     };
     let cancel = run_cancel();
-    let rt = builder(&args.hosts, None, args.output.json, &cancel)?.build()?;
+    let rt = builder(&args.hosts, None, args.output.json, &cancel)?
+        .max_output(args.output.max_output)
+        .build()?;
     on_ctrl_c(&rt, &cancel);
     let rows = rt.exec(&rb::adhoc::AdHoc {
         pattern: args.pattern.clone(),
@@ -542,8 +569,44 @@ fn install_panic_hook() {
     }));
 }
 
+/// Stack of the thread rb runs on. Rhai clones, drops and compares nested values
+/// recursively, so a runbook can build a value deep enough to overflow a default 8 MiB stack
+/// (about 30,000 levels); with this much, building such a value takes longer than anyone
+/// waits. Only the pages touched are ever allocated.
+const STACK_SIZE: usize = 512 << 20;
+
+/// Raise the open-files limit to its hard maximum: every SSH host holds a master socket and
+/// a few pipes, and 200 hosts at once pass the usual soft limit of 1024.
+fn raise_fd_limit() {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit/setrlimit only read and write the struct passed.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) == 0 && lim.rlim_cur < lim.rlim_max {
+            lim.rlim_cur = lim.rlim_max;
+            libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
+        }
+    }
+}
+
 fn main() -> ExitCode {
     install_panic_hook();
+    raise_fd_limit();
+    match std::thread::Builder::new()
+        .name("rb".into())
+        .stack_size(STACK_SIZE)
+        .spawn(rb_main)
+    {
+        // A panic exits from the hook, so join sees only returns.
+        Ok(t) => t.join().unwrap_or(ExitCode::from(70)),
+        // No address space for that stack (a `ulimit -v`): run here, on the usual one.
+        Err(_) => rb_main(),
+    }
+}
+
+fn rb_main() -> ExitCode {
     // Test seam, debug builds only: prove the hook's behaviour without a real bug.
     #[cfg(debug_assertions)]
     if std::env::var_os("RB_DEBUG_PANIC").is_some() {

@@ -109,7 +109,7 @@ pub fn format_value(v: &Dynamic, hosts: &dyn Fn(&str) -> bool) -> String {
         return String::new();
     }
     if let Some(r) = v.read_lock::<CmdResult>() {
-        let mut s = r.stdout.clone();
+        let mut s = r.stdout.to_string();
         if !s.is_empty() && !s.ends_with('\n') {
             s.push('\n');
         }

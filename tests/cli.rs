@@ -889,3 +889,67 @@ fn a_runaway_loop_stops_at_the_operation_limit() {
         stderr(&out)
     );
 }
+
+/// A command that prints without end is killed at the output limit, its call fails with the
+/// limit and a hint, and nothing it started is left running.
+#[test]
+fn a_command_printing_without_end_stops_at_the_output_limit() {
+    let marker = format!("rb-flood-{}", std::process::id());
+    let script = format!("local.sh(\"yes 0123456789 {marker}\");\n");
+    let (out, _d) = run_script(&script, &["--max-output", "1M"]);
+    assert_fails(&out, 1, "test.rhai:1:");
+    assert!(
+        stderr(&out).contains("command printed more than 1 MiB on local and was killed")
+            && stderr(&out).contains("raise --max-output"),
+        "{}",
+        stderr(&out)
+    );
+    let left = std::process::Command::new("pgrep")
+        .args(["-f", &marker])
+        .output()
+        .unwrap();
+    assert!(left.stdout.is_empty(), "left running: {:?}", left);
+    // The default limit (256 MiB) applies without the flag; `rb exec` has it too.
+    let (out, _d) = run_script("local.sh(\"yes\");\n", &[]);
+    assert_fails(&out, 1, "more than 256 MiB");
+    let out = rb()
+        .args(["exec", "--max-output", "10K", "localhost", "seq 1 100000"])
+        .output()
+        .unwrap();
+    assert_fails(&out, 1, "more than 10 KiB on localhost");
+    // Output under the limit is whole; 0 lifts it; a bad size is a usage error.
+    let (out, _d) = run_script(
+        "print(local.sh(\"seq 1 100000\").stdout.len());\n",
+        &["--max-output", "0"],
+    );
+    assert_eq!(stdout(&out).trim(), "588895", "{}", stderr(&out));
+    let (out, _d) = run_script("1;\n", &["--max-output", "10X"]);
+    assert_fails(&out, 2, "`10X`: give bytes, or a number with K, M or G");
+}
+
+/// Values nested past 128 levels are an error where rb prints, compares or writes them as
+/// JSON, not a stack overflow that aborts rb.
+#[test]
+fn deeply_nested_values_are_an_error_not_a_crash() {
+    for (op, what) in [
+        ("print(a);", "print"),
+        ("debug(m);", "print"),
+        ("print(a == a);", "compare"),
+        ("print(m != m);", "compare"),
+        ("print(to_json(a));", "write as JSON"),
+        ("print(query(a, \"$..*\").len());", "query"),
+    ] {
+        let script = format!(
+            "let a = []; for i in 0..300 {{ a = [a]; }}\nlet m = #{{}}; for i in 0..300 {{ m = #{{k: m}}; }}\n{op}\n"
+        );
+        let (out, _d) = run_script(&script, &[]);
+        assert_fails(&out, 1, "test.rhai:3:");
+        assert!(
+            stderr(&out).contains(&format!(
+                "cannot {what} a value nested more than 128 levels"
+            )),
+            "{op}: {}",
+            stderr(&out)
+        );
+    }
+}

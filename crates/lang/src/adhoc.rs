@@ -65,6 +65,7 @@ impl Runtime {
             let work = |h: &Host| -> Result<Output, HostError> {
                 let started = Instant::now();
                 let mut req = ExecRequest::new(Program::Shell(a.command.clone()));
+                req.max_output = ctx.max_output;
                 req.timeout = a.timeout;
                 let r = exec_with_events(&ctx, h, &h.name, &[], &a.command, &req);
                 let r = match r {

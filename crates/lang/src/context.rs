@@ -49,6 +49,8 @@ pub struct Ctx {
     pub forks: Option<usize>,
     /// `--max-operations`: how many Rhai operations a run may take (0: no limit).
     pub max_operations: u64,
+    /// `--max-output`: the most bytes a command may print (`None`: no limit).
+    pub max_output: Option<usize>,
     /// Hosts that failed or were unreachable; they leave the play.
     pub failed: Mutex<BTreeMap<String, HostFailure>>,
     /// The runbook being run, for error positions reported from fan-out threads.

@@ -64,6 +64,10 @@ use tokio_util::sync::CancellationToken;
 /// minutes of pure script work), so that a loop that never ends stops with an error.
 pub const DEFAULT_MAX_OPERATIONS: u64 = 1_000_000_000;
 
+/// The default output limit of one command (stdout and stderr together): 256 MiB, more than
+/// any command whose output a runbook should hold in memory, far below what would exhaust it.
+pub const DEFAULT_MAX_OUTPUT: usize = 256 * 1024 * 1024;
+
 /// Configures a [`Runtime`].
 pub struct RuntimeBuilder {
     vars: Map,
@@ -74,6 +78,7 @@ pub struct RuntimeBuilder {
     seed: Option<u64>,
     forks: Option<usize>,
     max_operations: u64,
+    max_output: usize,
     ssh: transport::SshOptions,
     sinks: Vec<EventSink>,
     handle: Option<tokio::runtime::Handle>,
@@ -109,6 +114,7 @@ impl Default for RuntimeBuilder {
             seed: None,
             forks: None,
             max_operations: DEFAULT_MAX_OPERATIONS,
+            max_output: DEFAULT_MAX_OUTPUT,
             ssh: transport::SshOptions::default(),
             sinks: Vec::new(),
             handle: None,
@@ -190,6 +196,13 @@ impl RuntimeBuilder {
     /// limit). Default [`DEFAULT_MAX_OPERATIONS`].
     pub fn max_operations(mut self, n: u64) -> Self {
         self.max_operations = n;
+        self
+    }
+
+    /// The most bytes one command may print (stdout and stderr together) before it is
+    /// killed and its call fails (0: no limit). Default [`DEFAULT_MAX_OUTPUT`].
+    pub fn max_output(mut self, bytes: usize) -> Self {
+        self.max_output = bytes;
         self
     }
 
@@ -294,6 +307,7 @@ impl RuntimeBuilder {
             seed: self.seed,
             forks: self.forks,
             max_operations: self.max_operations,
+            max_output: (self.max_output > 0).then_some(self.max_output),
             failed: Default::default(),
             runbook: Default::default(),
             unreachable: Default::default(),

@@ -1,9 +1,9 @@
 //! The controller itself: commands are child processes in their own process group, so a
 //! timeout or Ctrl-C kills everything the command started, not just the shell.
 
-use super::{ExecError, ExecFuture, ExecOutput, ExecRequest, Program, Transport};
+use super::{ExecError, ExecFuture, ExecOutput, ExecRequest, OutputBudget, Program, Transport};
 use std::process::Stdio;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::process::Command;
 use tokio_util::sync::CancellationToken;
 
@@ -67,15 +67,31 @@ impl Transport for LocalTransport {
             };
             let mut out = child.stdout.take().expect("stdout is piped");
             let mut err = child.stderr.take().expect("stderr is piped");
+            let budget = OutputBudget::new(req.max_output);
             let collect = async {
                 let mut o = Vec::new();
                 let mut e = Vec::new();
-                let (_, r1, r2) =
-                    tokio::join!(feed, out.read_to_end(&mut o), err.read_to_end(&mut e));
-                r1.and(r2).map(|_| (o, e))
+                // try_join: a stream over the limit ends the wait at once (the other
+                // would wait for an end that never comes while the command is blocked).
+                tokio::try_join!(
+                    async {
+                        feed.await;
+                        Ok(())
+                    },
+                    budget.read_to_end(&mut out, &mut o),
+                    budget.read_to_end(&mut err, &mut e)
+                )?;
+                Ok((o, e))
             };
             let run = async {
-                let (o, e) = collect.await.map_err(|e| ExecError::Spawn(e.to_string()))?;
+                let (o, e) = collect.await.map_err(|e| {
+                    if OutputBudget::is_over(&e) {
+                        kill_group(pid);
+                        ExecError::TooMuchOutput(req.max_output.unwrap_or_default())
+                    } else {
+                        ExecError::Spawn(e.to_string())
+                    }
+                })?;
                 let status = child
                     .wait()
                     .await

@@ -46,6 +46,9 @@ pub struct ExecRequest {
     pub sudo: bool,
     /// The shell that runs string commands (default `/bin/sh`).
     pub shell: String,
+    /// Stop and kill the command once stdout and stderr together pass this many bytes
+    /// (`None`: no limit; rb's own file reads set none).
+    pub max_output: Option<usize>,
 }
 
 impl ExecRequest {
@@ -58,6 +61,7 @@ impl ExecRequest {
             timeout: None,
             sudo: false,
             shell: "/bin/sh".into(),
+            max_output: None,
         }
     }
 }
@@ -82,6 +86,58 @@ pub enum ExecError {
     Unreachable(String),
     /// The command could not be started (missing program, bad cwd, ...).
     Spawn(String),
+    /// Its output passed `max_output` bytes; it was killed.
+    TooMuchOutput(usize),
+}
+
+/// Output read so far by all the streams of one command, against its `max_output`.
+pub(crate) struct OutputBudget {
+    used: std::sync::atomic::AtomicUsize,
+    limit: Option<usize>,
+}
+
+/// A stream stopped because the command's output passed its limit.
+pub(crate) const OVER_LIMIT: &str = "rb: output limit reached";
+
+impl OutputBudget {
+    pub(crate) fn new(limit: Option<usize>) -> Self {
+        OutputBudget {
+            used: 0.into(),
+            limit,
+        }
+    }
+
+    /// Read `r` to its end into `buf`; an `OVER_LIMIT` error once the budget is spent, so a
+    /// command printing without end cannot exhaust memory.
+    pub(crate) async fn read_to_end<R>(&self, r: &mut R, buf: &mut Vec<u8>) -> std::io::Result<()>
+    where
+        R: tokio::io::AsyncRead + Unpin,
+    {
+        use tokio::io::AsyncReadExt;
+        let mut chunk = vec![0u8; 64 * 1024];
+        loop {
+            let n = r.read(&mut chunk).await?;
+            if n == 0 {
+                return Ok(());
+            }
+            self.charge(n)?;
+            buf.extend_from_slice(&chunk[..n]);
+        }
+    }
+
+    /// Count `n` more bytes read; an `OVER_LIMIT` error once past the limit.
+    pub(crate) fn charge(&self, n: usize) -> std::io::Result<()> {
+        let used = self.used.fetch_add(n, std::sync::atomic::Ordering::Relaxed) + n;
+        match self.limit {
+            Some(l) if used > l => Err(std::io::Error::other(OVER_LIMIT)),
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether this read error is the budget's, not the stream's.
+    pub(crate) fn is_over(e: &std::io::Error) -> bool {
+        e.get_ref().is_some_and(|x| x.to_string() == OVER_LIMIT)
+    }
 }
 
 pub type CloseFuture<'a> = Pin<Box<dyn Future<Output = ()> + Send + 'a>>;

@@ -7,7 +7,7 @@
 //! command (timeouts, Ctrl-C) through a second channel.
 
 use super::quote::shell_quote;
-use super::{ExecError, ExecFuture, ExecOutput, ExecRequest, Program, Transport};
+use super::{ExecError, ExecFuture, ExecOutput, ExecRequest, OutputBudget, Program, Transport};
 use openssh::{ControlPersist, KnownHosts, Session, SessionBuilder, Stdio};
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
@@ -337,6 +337,7 @@ impl Transport for SshTransport {
             let mut err = child.stderr().take().expect("stderr is piped");
             let input = req.stdin.clone();
             let pid = std::sync::Mutex::new(None::<u32>);
+            let budget = OutputBudget::new(req.max_output);
 
             let run = async {
                 let feed = async move {
@@ -347,7 +348,7 @@ impl Transport for SshTransport {
                 };
                 let read_out = async {
                     let mut o = Vec::new();
-                    out.read_to_end(&mut o).await.map(|_| o)
+                    budget.read_to_end(&mut out, &mut o).await.map(|_| o)
                 };
                 let read_err = async {
                     // Read until the pid line is in, record it, then read the rest.
@@ -359,6 +360,7 @@ impl Transport for SshTransport {
                             break;
                         }
                         e.extend_from_slice(&buf[..n]);
+                        budget.charge(n)?;
                         let mut guard = pid.lock().expect("not poisoned");
                         if guard.is_none() {
                             if let Some(p) = take_pid(&mut e) {
@@ -368,10 +370,23 @@ impl Transport for SshTransport {
                     }
                     Ok::<_, std::io::Error>(e)
                 };
-                let (_, o, e) = tokio::join!(feed, read_out, read_err);
-                let (o, e) = (o.map_err(|x| x.to_string()), e.map_err(|x| x.to_string()));
+                // try_join: a stream over the limit ends the wait at once.
+                let read = tokio::try_join!(
+                    async {
+                        feed.await;
+                        Ok(())
+                    },
+                    read_out,
+                    read_err
+                );
+                let read = match read {
+                    Ok(((), o, e)) => Ok((o, e)),
+                    // Not read any further, it would block writing: killed below.
+                    Err(x) if OutputBudget::is_over(&x) => return Ok(None),
+                    Err(x) => Err(x.to_string()),
+                };
                 let status = child.wait().await;
-                Ok::<_, String>((o, e, status))
+                Ok::<_, String>(Some((read, status)))
             };
             let timeout = async {
                 match req.timeout {
@@ -392,10 +407,16 @@ impl Transport for SshTransport {
                     return Err(ExecError::Cancelled);
                 }
             };
-            let (o, e, status) = outcome.map_err(ExecError::Spawn)?;
-            let (stdout, stderr) = match (o, e) {
-                (Ok(o), Ok(e)) => (o, e),
-                (Err(x), _) | (_, Err(x)) => {
+            let Some((read, status)) = outcome.map_err(ExecError::Spawn)? else {
+                let p = *pid.lock().expect("not poisoned");
+                if let Some(p) = p {
+                    Self::kill_remote(&session, p).await;
+                }
+                return Err(ExecError::TooMuchOutput(req.max_output.unwrap_or_default()));
+            };
+            let (stdout, stderr) = match read {
+                Ok(r) => r,
+                Err(x) => {
                     let why = format!("connection lost: {x}");
                     if session.check().await.is_err() {
                         self.mark_lost(&why).await;

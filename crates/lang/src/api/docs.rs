@@ -272,6 +272,14 @@ pub const FUNCTIONS: &[FnDoc] = &[
         output: "etcd is healthy\n",
     },
     FnDoc {
+        name: "print",
+        group: "runbook",
+        signature: "print(value), debug(value)",
+        doc: "Print a value as Rhai shows it (`debug` with strings quoted). Arrays and maps print, and compare with `==`, up to 128 levels deep; deeper ones are an error, not a crash.",
+        example: r#"print([1, "a", #{k: [2]}]); debug("a")"#,
+        output: "[1, \"a\", #{\"k\": [2]}]\n\"a\"\n",
+    },
+    FnDoc {
         name: "warn",
         group: "runbook",
         signature: "warn(value)",

@@ -50,6 +50,7 @@ pub fn to_value(v: &Dynamic) -> Value {
     Value::String(v.to_string())
 }
 
+use crate::value::check_depth;
 pub use crate::value::{from_value, parse};
 
 /// A JSONPath error for people: the path, the column, what was expected.
@@ -98,6 +99,7 @@ fn doc_of(v: &Dynamic) -> Result<Value, String> {
         return serde_json::from_str(&r.stdout)
             .map_err(|e| format!("stdout of `{}` is not JSON: {e}", r.cmd));
     }
+    check_depth(v, "query")?;
     Ok(to_value(v))
 }
 
@@ -105,23 +107,30 @@ pub fn register(engine: &mut Engine) {
     engine.register_fn("parse_json", |nctx: NativeCallContext, s: &str| {
         parse(s).map_err(|e| at(&nctx, e))
     });
-    engine.register_fn("to_json", |v: Dynamic| {
-        serde_json::to_string(&to_value(&v)).unwrap_or_default()
+    engine.register_fn("to_json", |nctx: NativeCallContext, v: Dynamic| {
+        check_depth(&v, "write as JSON").map_err(|e| at(&nctx, e))?;
+        Ok::<_, Box<rhai::EvalAltResult>>(serde_json::to_string(&to_value(&v)).unwrap_or_default())
     });
     // Rhai has its own `to_json` for maps, which an exact type match would pick over ours;
     // it writes custom values (a secret, a command result) as their Rust type name.
-    engine.register_fn("to_json", |m: Map| {
-        serde_json::to_string(&to_value(&Dynamic::from_map(m))).unwrap_or_default()
+    engine.register_fn("to_json", |nctx: NativeCallContext, m: Map| {
+        let v = Dynamic::from_map(m);
+        check_depth(&v, "write as JSON").map_err(|e| at(&nctx, e))?;
+        Ok::<_, Box<rhai::EvalAltResult>>(serde_json::to_string(&to_value(&v)).unwrap_or_default())
     });
-    engine.register_fn("to_json", |v: Dynamic, pretty: bool| {
-        let v = to_value(&v);
-        if pretty {
-            serde_json::to_string_pretty(&v)
-        } else {
-            serde_json::to_string(&v)
-        }
-        .unwrap_or_default()
-    });
+    engine.register_fn(
+        "to_json",
+        |nctx: NativeCallContext, v: Dynamic, pretty: bool| {
+            check_depth(&v, "write as JSON").map_err(|e| at(&nctx, e))?;
+            let v = to_value(&v);
+            if pretty {
+                serde_json::to_string_pretty(&v)
+            } else {
+                serde_json::to_string(&v)
+            }
+            .map_err(|e| at(&nctx, e.to_string()))
+        },
+    );
     engine.register_fn(
         "query",
         |nctx: NativeCallContext, v: Dynamic, path: &str| -> RhaiResult<Array> {

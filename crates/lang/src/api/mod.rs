@@ -1,6 +1,7 @@
 //! The Rhai-facing API, one file per domain. `register` puts all of it into an engine.
 
 pub mod core;
+pub mod display;
 pub mod docs;
 pub mod files;
 pub mod hosts;
@@ -18,6 +19,7 @@ use std::sync::Arc;
 /// Register every rb function and type into `engine`, bound to `ctx`.
 pub fn register(engine: &mut Engine, ctx: &Arc<Ctx>) {
     core::register(engine, ctx);
+    display::register(engine);
     shell::register(engine, ctx);
     regex::register(engine);
     json::register(engine);

@@ -15,12 +15,13 @@ use std::time::{Duration, Instant};
 pub struct CmdResult {
     /// The command as shown to people (`<hidden by no_log>` under `no_log`).
     pub cmd: String,
-    /// Standard output (invalid UTF-8 replaced; see `stdout_raw`).
-    pub stdout: String,
+    /// Standard output (invalid UTF-8 replaced; see `stdout_raw`). Shared, not copied, by
+    /// every `r.stdout` a runbook reads: outputs can be hundreds of megabytes.
+    pub stdout: rhai::ImmutableString,
     /// The exact bytes, kept only when stdout was not valid UTF-8 (then `stdout` is lossy).
     pub stdout_raw: Option<Arc<[u8]>>,
     /// Standard error.
-    pub stderr: String,
+    pub stderr: rhai::ImmutableString,
     /// Exit status (-1 when it never ran to the end).
     pub rc: i64,
     /// rc 0, or not `failed_if`.
@@ -220,7 +221,34 @@ pub fn exec_error(e: &ExecError, host: &str, shown: &str) -> String {
         ExecError::Cancelled => format!("interrupted: command killed on {host}: {shown}"),
         ExecError::Unreachable(why) => format!("unreachable: {host}: {why}"),
         ExecError::Spawn(why) => format!("command could not start on {host}: {why}"),
+        ExecError::TooMuchOutput(limit) => format!(
+            "command printed more than {} on {host} and was killed: {shown}\n  \
+             hint: write the output to a file on the host and read the part you need, \
+             or raise --max-output",
+            human_bytes(*limit)
+        ),
     }
+}
+
+/// A command's bytes as a Rhai string, invalid UTF-8 replaced; valid text is not copied
+/// on the way to a `String`.
+fn text(bytes: Vec<u8>) -> rhai::ImmutableString {
+    match String::from_utf8(bytes) {
+        Ok(s) => s.into(),
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned().into(),
+    }
+}
+
+/// `268435456` → `256 MiB`: limits read as people set them.
+fn human_bytes(n: usize) -> String {
+    const UNITS: [&str; 4] = ["bytes", "KiB", "MiB", "GiB"];
+    let mut unit = 0;
+    let mut v = n;
+    while unit < 3 && v >= 1024 && v.is_multiple_of(1024) {
+        v /= 1024;
+        unit += 1;
+    }
+    format!("{v} {}", UNITS[unit])
 }
 
 /// A failed operation of rb's own (the file functions): what went wrong, and whose fault it
@@ -352,6 +380,7 @@ pub fn run(
     }
 
     let mut req = ExecRequest::new(program);
+    req.max_output = ctx.max_output;
     req.env = o.env;
     req.cwd = o.cwd;
     req.stdin = o.stdin.map(String::into_bytes);
@@ -381,8 +410,8 @@ pub fn run(
         stdout_raw: std::str::from_utf8(&out.stdout)
             .is_err()
             .then(|| out.stdout.as_slice().into()),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        stdout: text(out.stdout),
+        stderr: text(out.stderr),
         rc: out.rc,
         ok: out.rc == 0,
         changed: o.changed.unwrap_or(!o.check_mode),
