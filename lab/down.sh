@@ -12,5 +12,5 @@ for v in $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1 |
     ip link del "$v" 2>/dev/null
 done
 ip link del rblab0 2>/dev/null
-rm -rf "$LAB/hosts"
+rm -rf "$LAB/hosts" "$LAB/scale.ini"
 exit 0

@@ -118,10 +118,15 @@ struct HostOpts {
     /// Seconds to wait for an SSH connection.
     #[arg(long = "connect-timeout", default_value_t = 10)]
     connect_timeout: u64,
-    /// Keep SSH connections open this many seconds after the run and reuse them in later
-    /// runs (like Ansible's ControlPersist). Default: close them at exit.
-    #[arg(long = "ssh-persist", value_name = "SECONDS")]
-    ssh_persist: Option<u64>,
+    /// Keep SSH connections open this many idle seconds after the run, for later runs to
+    /// reuse (Ansible's ControlPersist, also 60 s). 0: close them at exit.
+    #[arg(
+        long = "ssh-persist",
+        value_name = "SECONDS",
+        env = "RB_SSH_PERSIST",
+        default_value_t = 60
+    )]
+    ssh_persist: u64,
 }
 
 #[derive(Args)]
@@ -248,7 +253,7 @@ fn builder(
             config: opts.ssh_config.clone(),
             user: opts.user.clone(),
             connect_timeout: Duration::from_secs(opts.connect_timeout.max(1)),
-            persist: opts.ssh_persist.map(Duration::from_secs),
+            persist: (opts.ssh_persist > 0).then(|| Duration::from_secs(opts.ssh_persist)),
             ..SshOptions::default()
         });
     if let Some(l) = &opts.limit {

@@ -383,6 +383,26 @@ print(h.sh("sha256sum < /tmp/rb-bin").out == sh("sha256sum < {copy}").out);
     assert_eq!(std::fs::metadata(&local_copy).unwrap().len(), 300_000);
 }
 
+/// Over SSH too, a command printing without end is killed at the output limit: the call
+/// fails with the limit, and the remote process is gone.
+#[test]
+fn output_past_the_limit_kills_the_remote_command() {
+    let (lab, _g) = lab!();
+    let book = "host(\"rbh2\").sh(\"yes rb-flood-remote\");\n";
+    let out = lab.run(book, &["--max-output", "2M"]);
+    assert_fails(
+        &out,
+        1,
+        "command printed more than 2 MiB on rbh2 and was killed",
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(
+        lab.ssh("rbh2", "pgrep -f '[y]es rb-flood-remote' || echo none")
+            .trim(),
+        "none"
+    );
+}
+
 #[test]
 fn files_behave_the_same_on_local_and_ssh_hosts() {
     let (lab, _g) = lab!();
@@ -572,23 +592,56 @@ fn exec_groups_output_per_host_and_hosts_lists_in_order() {
 }
 
 #[test]
-fn ssh_persist_leaves_masters_for_the_next_run() {
+fn ssh_masters_persist_60s_by_default_and_ssh_persist_0_closes_them() {
     let (lab, _g) = lab!();
-    let book = "print(on(hosts(\"rbh6\"), |h| h.sh(\"echo $PPID\").out).rbh6);\n";
-    let first = lab.run(book, &["--ssh-persist", "20"]);
-    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
-    let second = lab.run(book, &["--ssh-persist", "20"]);
-    assert_eq!(second.status.code(), Some(0), "{}", stderr(&second));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("ppid.rhai");
+    std::fs::write(
+        &file,
+        "print(on(hosts(\"rbh6\"), |h| h.sh(\"echo $PPID\").out).rbh6);\n",
+    )
+    .unwrap();
+    // Without the flag (and without RB_SSH_PERSIST, which the tests set to 0).
+    let default_run = || {
+        let out = lab
+            .rb(&["run", file.to_str().unwrap()])
+            .env_remove("RB_SSH_PERSIST")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        stdout(&out)
+    };
+    let first = default_run();
+    let second = default_run();
     // $PPID is sshd's process for the connection: the same one served both runs.
-    assert!(!stdout(&first).trim().is_empty());
-    assert_eq!(stdout(&first), stdout(&second), "the master was reused");
-    // Without --ssh-persist, a run opens (and closes) its own connection.
-    let third = lab.run(book, &[]);
-    assert_ne!(stdout(&third), stdout(&second));
+    assert!(!first.trim().is_empty());
+    assert_eq!(first, second, "the master was reused");
+    // Its master's ControlPersist is Ansible's 60 s, in a folder private to the user.
+    let masters = std::process::Command::new("pgrep")
+        .args(["-a", "-f", "ControlPersist=60"])
+        .output()
+        .unwrap();
+    let masters = stdout(&masters);
+    let sock_dir = std::env::temp_dir().join(format!("rb-{}", unsafe { libc::getuid() }));
+    assert!(
+        masters.contains(&format!("-S {}", sock_dir.display())),
+        "{masters}"
+    );
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&sock_dir).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o700);
+    // --ssh-persist 0: a run opens (and closes) its own connection.
+    let out = lab
+        .rb(&["run", file.to_str().unwrap(), "--ssh-persist", "0"])
+        .env_remove("RB_SSH_PERSIST")
+        .output()
+        .unwrap();
+    let third = stdout(&out);
+    assert_ne!(third, second);
     assert_eq!(
         lab.ssh(
             "rbh6",
-            &format!("test -d /proc/{} && echo alive", stdout(&third).trim())
+            &format!("test -d /proc/{} && echo alive", third.trim())
         )
         .trim(),
         "",
@@ -889,4 +942,56 @@ fn dash_u_sets_the_login_user() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+/// 200 hosts at once (`lab/up.sh 10 200`): a 10-command runbook leaves every host ok with 10
+/// changes, under a soft open-files limit far below what 200 hosts in flight hold (rb raises
+/// it to the hard limit) and under a hard limit that low too (rb runs fewer hosts at once).
+#[test]
+fn two_hundred_hosts_run_ten_commands_each() {
+    let (lab, _g) = lab!();
+    let scale = lab.dir.join("scale.ini");
+    if !scale.exists() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "the scale hosts are not up: run `sudo lab/up.sh 10 200` (or .ci/run) first"
+        );
+        eprintln!("scale hosts are not up: sudo lab/up.sh 10 200 (skipping)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let book = dir.path().join("ten.rhai");
+    std::fs::write(
+        &book,
+        "on(hosts(\"scale\"), |h| { for i in 0..10 { h.sh(\"true\"); } });\n",
+    )
+    .unwrap();
+    for limit in ["ulimit -Sn 256", "ulimit -n 128"] {
+        let out = std::process::Command::new("bash")
+            .arg("-c")
+            .arg(format!(
+                "{limit}; exec \"$0\" run \"$1\" -i \"$2\" --ssh-config \"$3\" --ssh-persist 0"
+            ))
+            .arg(env!("CARGO_BIN_EXE_rb"))
+            .arg(&book)
+            .arg(&scale)
+            .arg(lab.ssh_config())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{limit}: {}", stderr(&out));
+        let recap = stdout(&out) + &stderr(&out);
+        let rows: Vec<&str> = recap
+            .lines()
+            .filter(|l| l.starts_with("rbh"))
+            .filter(|l| {
+                let f: Vec<&str> = l.split_whitespace().collect();
+                f.len() == 7 && f[1..6] == ["10", "10", "0", "0", "0"]
+            })
+            .collect();
+        assert_eq!(
+            rows.len(),
+            200,
+            "{limit}: every host ok, 10 changed:\n{recap}"
+        );
+    }
 }

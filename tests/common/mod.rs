@@ -9,8 +9,13 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The rb binary, closing its SSH masters at exit: each test starts from no connections
+/// (a master kept by one test would serve the next, even after its host was killed). The
+/// tests of the default (60 s) remove `RB_SSH_PERSIST`.
 pub fn rb() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_rb"))
+    let mut c = Command::new(env!("CARGO_BIN_EXE_rb"));
+    c.env("RB_SSH_PERSIST", "0");
+    c
 }
 
 /// Run `rb run` on a runbook given as text, in a fresh temporary directory.

@@ -28,7 +28,9 @@ pub struct SshOptions {
     /// Where the ControlMaster sockets live (short: Unix socket paths are limited).
     pub control_dir: PathBuf,
     /// Keep masters open this long after the run and reuse them in later runs (Ansible's
-    /// ControlPersist). `None`: each run opens its own masters and closes them at exit.
+    /// ControlPersist; the `rb` command's default is 60 s). `None` (this type's default, so
+    /// a tool embedding rb leaves nothing running unasked): each run opens its own masters
+    /// and closes them at exit.
     pub persist: Option<Duration>,
 }
 
@@ -176,13 +178,7 @@ impl SshTransport {
         use std::hash::{Hash, Hasher};
         let mut h = std::collections::hash_map::DefaultHasher::new();
         (&self.dest, &self.user, &self.port, &self.opts.config).hash(&mut h);
-        let dir = self
-            .opts
-            .control_dir
-            .join(format!("rb-{}", unsafe { libc::getuid() }));
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-        let _ = std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o700));
+        let dir = private_dir(&self.opts.control_dir)?;
         let sock = dir.join(format!("{:016x}", h.finish()));
         if sock.exists() {
             let s = Session::resume_mux(sock.clone().into_boxed_path(), None);
@@ -247,6 +243,32 @@ impl SshTransport {
             .status()
             .await;
     }
+}
+
+/// The folder of the masters kept between runs, `BASE/rb-UID`: created private, and refused
+/// unless it is a real folder of this user that no one else can enter (whoever can reach a
+/// master's socket runs commands on its host as the user).
+fn private_dir(base: &std::path::Path) -> Result<PathBuf, String> {
+    use std::os::unix::fs::{DirBuilderExt, MetadataExt};
+    // SAFETY: getuid has no preconditions.
+    let uid = unsafe { libc::getuid() };
+    let dir = base.join(format!("rb-{uid}"));
+    match std::fs::DirBuilder::new().mode(0o700).create(&dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(format!("cannot create {}: {e}", dir.display())),
+    }
+    let md = std::fs::symlink_metadata(&dir)
+        .map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+    if !md.is_dir() || md.uid() != uid || md.mode() & 0o077 != 0 {
+        return Err(format!(
+            "{} is not private (it must be a folder of yours with mode 700, not a link): \
+             its control sockets would let others use your connections; remove it, or pass \
+             --ssh-persist 0",
+            dir.display()
+        ));
+    }
+    Ok(dir)
 }
 
 /// The text of an openssh error, with ssh's own reason when there is one.
@@ -475,6 +497,28 @@ impl Transport for SshTransport {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_socket_folder_must_be_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let base = tempfile::tempdir().unwrap();
+        let dir = private_dir(base.path()).unwrap();
+        let mode = std::fs::metadata(&dir).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o700, "created private");
+        assert_eq!(private_dir(base.path()).unwrap(), dir, "and reused");
+        // Opened up by someone: refused, not silently used.
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let e = private_dir(base.path()).unwrap_err();
+        assert!(
+            e.contains("is not private") && e.contains("--ssh-persist 0"),
+            "{e}"
+        );
+        // A link planted where the folder goes: refused.
+        std::fs::remove_dir(&dir).unwrap();
+        let elsewhere = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink(elsewhere.path(), &dir).unwrap();
+        assert!(private_dir(base.path()).unwrap_err().contains("not a link"));
+    }
 
     #[test]
     fn remote_commands_are_quoted() {
