@@ -85,7 +85,8 @@ write("noop.rhai", "let nothing = ();\n")
 
 
 def rb(args):
-    return f"{RB} {args} -i {INV} --ssh-config {CFG}"
+    # Cold unless the command says --ssh-persist: rb's default keeps masters 60 s.
+    return f"RB_SSH_PERSIST=0 {RB} {args} -i {INV} --ssh-config {CFG}"
 
 
 def loop_script(n, cmds):
@@ -211,7 +212,31 @@ def memory():
 
 # --- report ---------------------------------------------------------------------------------
 
-COLORS = ["#222222", "#d62728", "#ff7f0e", "#1f77b4", "#2ca02c", "#9467bd"]
+# One colour and one marker per tool (Okabe-Ito, distinguishable with colour blindness),
+# drawn on a white canvas so the legend reads in dark mode too.
+COLORS = ["#000000", "#d55e00", "#e69f00", "#0072b2", "#009e73", "#cc79a7", "#56b4e9", "#8c6d31"]
+MARKERS = ["circle", "square", "triangle", "diamond", "cross", "triangle-down", "plus", "star"]
+
+
+def marker(kind, cx, cy, c):
+    r = 4
+    if kind == "circle":
+        return f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{r}" fill="{c}"/>'
+    if kind == "square":
+        return f'<rect x="{cx - r:.1f}" y="{cy - r:.1f}" width="{2 * r}" height="{2 * r}" fill="{c}"/>'
+    if kind == "triangle":
+        return f'<polygon points="{cx:.1f},{cy - r - 1:.1f} {cx - r - 1:.1f},{cy + r:.1f} {cx + r + 1:.1f},{cy + r:.1f}" fill="{c}"/>'
+    if kind == "triangle-down":
+        return f'<polygon points="{cx:.1f},{cy + r + 1:.1f} {cx - r - 1:.1f},{cy - r:.1f} {cx + r + 1:.1f},{cy - r:.1f}" fill="{c}"/>'
+    if kind == "diamond":
+        return f'<polygon points="{cx:.1f},{cy - r - 1:.1f} {cx + r + 1:.1f},{cy:.1f} {cx:.1f},{cy + r + 1:.1f} {cx - r - 1:.1f},{cy:.1f}" fill="{c}"/>'
+    if kind == "cross":
+        return (f'<path d="M{cx - r:.1f},{cy - r:.1f} L{cx + r:.1f},{cy + r:.1f} M{cx - r:.1f},{cy + r:.1f} '
+                f'L{cx + r:.1f},{cy - r:.1f}" stroke="{c}" stroke-width="2.5"/>')
+    if kind == "plus":
+        return (f'<path d="M{cx - r - 1:.1f},{cy:.1f} L{cx + r + 1:.1f},{cy:.1f} M{cx:.1f},{cy - r - 1:.1f} '
+                f'L{cx:.1f},{cy + r + 1:.1f}" stroke="{c}" stroke-width="2.5"/>')
+    return f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{r + 1}" fill="none" stroke="{c}" stroke-width="2"/>'
 
 
 def svg_plot(results, title, path):
@@ -219,7 +244,7 @@ def svg_plot(results, title, path):
     tools = list(results[NS[0]].keys())
     vals = [results[n][t]["median"] for n in NS for t in tools]
     lo, hi = math.log10(min(vals) / 1.5), math.log10(max(vals) * 1.5)
-    w, h, l, r, t, b = 720, 420, 70, 230, 40, 50
+    w, h, l, r, t, b = 740, 420, 84, 230, 40, 50
     x = lambda i: l + i * (w - l - r) / (len(NS) - 1)
     y = lambda v: t + (hi - math.log10(v)) / (hi - lo) * (h - t - b)
     s = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif" font-size="12">',
@@ -233,14 +258,17 @@ def svg_plot(results, title, path):
                 s.append(f'<text x="{l - 8}" y="{y(v) + 4:.1f}" text-anchor="end">{v:g} s</text>')
     for i, n in enumerate(NS):
         s.append(f'<text x="{x(i):.1f}" y="{h - b + 18}" text-anchor="middle">{n}</text>')
-    s.append(f'<text x="{(l + w - r) / 2}" y="{h - 12}" text-anchor="middle">lab hosts</text>')
+    s.append(f'<text x="{(l + w - r) / 2}" y="{h - 12}" text-anchor="middle">lab hosts (N)</text>')
+    s.append(f'<text transform="translate(16,{(t + h - b) / 2}) rotate(-90)" text-anchor="middle">'
+             'seconds, median (log scale)</text>')
     for k, tool in enumerate(tools):
-        c = COLORS[k % len(COLORS)]
+        c, mk = COLORS[k % len(COLORS)], MARKERS[k % len(MARKERS)]
         pts = " ".join(f"{x(i):.1f},{y(results[n][tool]['median']):.1f}" for i, n in enumerate(NS))
         s.append(f'<polyline points="{pts}" fill="none" stroke="{c}" stroke-width="2"/>')
         for i, n in enumerate(NS):
-            s.append(f'<circle cx="{x(i):.1f}" cy="{y(results[n][tool]["median"]):.1f}" r="3" fill="{c}"/>')
+            s.append(marker(mk, x(i), y(results[n][tool]["median"]), c))
         s.append(f'<line x1="{w - r + 15}" x2="{w - r + 35}" y1="{t + 20 * k}" y2="{t + 20 * k}" stroke="{c}" stroke-width="2"/>')
+        s.append(marker(mk, w - r + 25, t + 20 * k, c))
         s.append(f'<text x="{w - r + 40}" y="{t + 20 * k + 4}">{tool}</text>')
     s.append("</svg>")
     with open(path, "w") as f:
@@ -301,11 +329,13 @@ warm-up, all tools measured in the same run; ratios are to the bash ssh loop of 
 Versions: {version(RB + ' --version')}; {version('ansible --version')}; pyinfra {version('pyinfra --version')};
 {version('ssh -V 2>&1')}; {version('kubectl version --client')}; {version('jq --version')}.
 
-How each tool is set up: rb as it ships (`rb run`, `rb exec`; masters opened and closed per
-run) and with `--ssh-persist 120` (masters kept between runs, as Ansible's ControlPersist
+How each tool is set up: rb cold (`rb run`, `rb exec` with masters opened and closed per
+run: `--ssh-persist 0`, rb's behaviour before masters persisted 60 s by default) and with `--ssh-persist 120` (masters kept between runs, as Ansible's ControlPersist
 does), and with the loop's own ControlMasters named in the ssh config (`ControlPath`), which
 rb rides on instead of opening its own; ansible-core with pipelining, ControlMaster=auto/ControlPersist=120s and forks 50,
 `gather_facts: false`, the `command` module; pyinfra with `--parallel 50` and `server.shell`.
+
+At 100 and 200 hosts, with memory: [benchmarks-scale.md](benchmarks-scale.md) (`sudo benches/run --scale`).
 
 ## Targets
 
@@ -372,5 +402,24 @@ timing. rb's figures are whole `rb run` invocations, reading the file included.
 NOTES = open(os.path.join(os.path.dirname(__file__), "notes.md")).read() if os.path.exists(
     os.path.join(os.path.dirname(__file__), "notes.md")) else ""
 
+def replot():
+    """Redraw the plots from the tables in docs/benchmarks.md (no new measurement)."""
+    global NS
+    text = open(os.path.join(ROOT, "docs/benchmarks.md")).read()
+    for section, title, name in [("## 2.", "one command on N hosts", "bench-adhoc.svg"),
+                                 ("## 3.", "10 commands on each of N hosts", "bench-runbook.svg")]:
+        rows = [l for l in text[text.index(section):].split("\n## ")[0].splitlines() if l.startswith("| ")]
+        NS = [int(c.strip()[2:]) for c in rows[0].strip("|").split("|")[1:]]
+        results = {n: {} for n in NS}
+        for row in rows[1:]:
+            cells = [c.strip() for c in row.strip("|").split("|")]
+            for n, c in zip(NS, cells[1:]):
+                results[n][cells[0]] = {"median": float(c.split(" s")[0])}
+        svg_plot(results, title, os.path.join(ROOT, "docs", name))
+
+
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["--replot"]:
+        replot()
+    else:
+        main()

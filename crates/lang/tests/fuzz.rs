@@ -44,3 +44,63 @@ proptest! {
         let _ = rt.check_file(&f);
     }
 }
+
+/// Template text: literal runs, `{{ name }}` placeholders (some with no value), and stray
+/// braces.
+fn template() -> impl Strategy<Value = String> {
+    proptest::collection::vec(
+        prop_oneof![
+            Just("{{ a }}".to_string()),
+            Just("{{b}}".to_string()),
+            Just("{{ missing }}".to_string()),
+            Just("{{".to_string()),
+            Just("}}".to_string()),
+            Just("{".to_string()),
+            Just("$".to_string()),
+            Just("\\".to_string()),
+            Just("`".to_string()),
+            Just("\n".to_string()),
+            any::<char>().prop_map(|c| c.to_string()),
+        ],
+        0..30,
+    )
+    .prop_map(|v| v.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// `files::render` never panics: it renders, or names the placeholder without a value;
+    /// every `{{ a }}`/`{{b}}` is replaced and the text around them is kept.
+    #[test]
+    fn templates_render_or_name_the_missing_value(text in template()) {
+        let rt = rb::Runtime::builder().build().unwrap();
+        let script = format!(
+            "import \"files\" as files;\nfiles::render({}, #{{a: \"1\", b: 2}})",
+            serde_json::to_string(&text).unwrap()
+        );
+        // The oracle: every placeholder as the docs define it (`{{ name }}`, any spaces).
+        let placeholder = regex::Regex::new(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}").unwrap();
+        let unknown = placeholder
+            .captures_iter(&text)
+            .map(|c| c[1].to_string())
+            .find(|n| n != "a" && n != "b");
+        match rt.run_script("fuzz.rhai", &script) {
+            Ok(v) => {
+                prop_assert_eq!(unknown, None);
+                let want = placeholder.replace_all(&text, |c: &regex::Captures| {
+                    if &c[1] == "a" { "1".to_string() } else { "2".to_string() }
+                });
+                prop_assert_eq!(v.into_string().unwrap(), want.into_owned());
+            }
+            Err(d) => {
+                let name = unknown.unwrap_or_default();
+                prop_assert!(
+                    d.message.contains(&format!("{{{{ {name} }}}} has no value")),
+                    "{}",
+                    d.message
+                );
+            }
+        }
+    }
+}
