@@ -204,9 +204,19 @@ def peak_rss(cmd):
 def memory():
     inv = write("local1000.ini", "[many]\nlocal[0001:1000] ansible_connection=local\n")
     book = write("many.rhai", 'on(hosts("many"), #{forks: 50}, |h| h.sh("true"));\n')
+    # Big data: a command printing 200 MB, read twice; a 61 MB JSON document parsed.
+    big = write("big.rhai", 'let r = local.sh("head -c 200000000 /dev/zero | tr \'\\\\0\' a");\n'
+                'let s = r.stdout; let t = r.stdout; print(s.len() + t.len());\n')
+    sh(f"python3 -c 'import json; print(json.dumps({{\"items\": [{{\"name\": \"node-%d\" % i, "
+       f"\"labels\": {{\"zone\": \"z%d\" % (i % 5), \"role\": \"worker\"}}, \"cap\": {{\"cpu\": i % 64, "
+       f"\"mem\": \"%dGi\" % (i % 128)}}, \"ready\": i % 3 == 0, \"addrs\": [\"10.0.%d.%d\" % (i // 256 % 256, i % 256)]}} "
+       f"for i in range(420000)]}}))' > {W}/big.json")
+    pj = write("pj.rhai", f'let v = parse_json(local.sh("cat {W}/big.json").stdout);\nprint(v.items.len());\n')
     return {
         "rb driving 30 lab hosts (10 commands each)": peak_rss(rb(f"run {W}/ten.rhai -e 'pattern=lab'")),
         "rb, 1,000 local-transport hosts (forks 50)": peak_rss(f"{RB} run {book} -i {inv}"),
+        "rb, a command printing 200 MB, its stdout read twice": peak_rss(f"{RB} run {big}"),
+        "rb, parse_json of a 61 MB document (420,000 objects)": peak_rss(f"{RB} run {pj}"),
     }
 
 
