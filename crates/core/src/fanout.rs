@@ -200,6 +200,57 @@ mod tests {
     }
 
     #[test]
+    fn only_unreachable_is_unreachable() {
+        assert!(HostError::Unreachable("x".into()).is_unreachable());
+        assert!(!HostError::Failed("x".into()).is_unreachable());
+        assert!(!HostError::Interrupted.is_unreachable());
+    }
+
+    /// The open-files cap is (soft limit - 64) / 6, at least 1.
+    #[test]
+    fn the_open_files_cap_follows_the_soft_limit() {
+        let mut lim = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        assert_eq!(unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) }, 0);
+        let want = (lim.rlim_cur.saturating_sub(64) / 6).max(1);
+        assert_eq!(open_files_forks() as u64, want);
+    }
+
+    /// Ansible's rule: stop when failures exceed P% of the batch, not when they reach it.
+    #[test]
+    fn max_fail_percentage_is_exceeded_not_reached() {
+        for (pct, failing, stops) in [
+            (40.0, 2, false),
+            (40.0, 3, true),
+            (0.0, 1, true),
+            (50.0, 2, false),
+        ] {
+            let plan = Plan {
+                max_fail_percentage: Some(pct),
+                serial: vec![Size::Count(5)],
+                ..Plan::default()
+            };
+            let r = run(
+                &(0..10).map(|i| format!("h{i}")).collect::<Vec<_>>(),
+                &plan,
+                &|| false,
+                &|h: &String| {
+                    let i: usize = h[1..].parse().unwrap();
+                    if i < failing {
+                        Err(HostError::Failed("x".into()))
+                    } else {
+                        Ok(())
+                    }
+                },
+                &mut |_, _| {},
+            );
+            assert_eq!(r.is_err(), stops, "{pct}% with {failing} of 5 failing");
+        }
+    }
+
+    #[test]
     fn forks_limit_hosts_in_flight() {
         let hosts = names(6);
         let now = AtomicUsize::new(0);

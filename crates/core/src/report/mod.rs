@@ -68,3 +68,99 @@ impl Emitter {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    fn cmd_result(host: &str, ok: bool, changed: bool, skipped: bool) -> Event {
+        Event::CmdResult {
+            host: host.into(),
+            task: vec![],
+            cmd: "true".into(),
+            rc: if ok { 0 } else { 1 },
+            ok,
+            changed,
+            skipped,
+            duration: 0.0,
+        }
+    }
+
+    /// Every sink sees every event, redacted; the recap counts what the events say.
+    #[test]
+    fn events_reach_every_sink_redacted_and_are_counted() {
+        let secrets = Secrets::default();
+        let pw = secrets.add("hunter2");
+        assert_eq!(pw.reveal(), "hunter2");
+        assert_eq!(format!("{pw} {pw:?}"), "******** ********");
+        let mut em = Emitter::new(secrets);
+        let seen: Arc<Mutex<Vec<Event>>> = Arc::default();
+        for _ in 0..2 {
+            let s = seen.clone();
+            em.add_sink(Arc::new(move |e: &Event| s.lock().unwrap().push(e.clone())));
+        }
+        assert!(em.secrets().redact("x hunter2 y").contains(REDACTED));
+        em.emit(Event::CmdStart {
+            host: "h1".into(),
+            task: vec!["login hunter2".into()],
+            cmd: "echo hunter2".into(),
+        });
+        std::thread::sleep(std::time::Duration::from_millis(30));
+        em.emit(cmd_result("h1", true, true, false));
+        em.emit(cmd_result("h1", true, false, false));
+        em.emit(cmd_result("h1", false, false, false));
+        em.emit(cmd_result("h2", true, true, true));
+        let seen = seen.lock().unwrap().clone();
+        assert_eq!(seen.len(), 10, "both sinks, every event");
+        assert_eq!(
+            seen[0],
+            Event::CmdStart {
+                host: "h1".into(),
+                task: vec![format!("login {REDACTED}")],
+                cmd: format!("echo {REDACTED}"),
+            }
+        );
+        assert!(!em.fanned_out());
+        em.emit(Event::HostEnd {
+            host: "h2".into(),
+            ok: true,
+            duration: 0.0,
+        });
+        assert!(em.fanned_out());
+        em.mark_failed("h3", true);
+        em.mark_failed("h1", false);
+        let rows = em.recap();
+        let h1 = &rows[0];
+        assert_eq!(
+            (
+                h1.host.as_str(),
+                h1.ok,
+                h1.changed,
+                h1.failed,
+                h1.unreachable,
+                h1.skipped
+            ),
+            ("h1", 2, 1, 1, 0, 0)
+        );
+        assert!(
+            h1.time >= 0.025 && h1.time < 5.0,
+            "first to last command: {}",
+            h1.time
+        );
+        let h2 = &rows[1];
+        assert_eq!(
+            (h2.host.as_str(), h2.ok, h2.changed, h2.skipped),
+            ("h2", 0, 0, 1)
+        );
+        assert_eq!(h2.time, 0.0, "one command: no span");
+        assert_eq!(
+            (rows[2].host.as_str(), rows[2].unreachable, rows[2].failed),
+            ("h3", 1, 0)
+        );
+        assert_eq!(rows.len(), 3);
+        em.reset_recap();
+        assert!(em.recap().is_empty());
+        assert!(!em.fanned_out());
+    }
+}

@@ -154,3 +154,40 @@ pub trait Transport: Send + Sync {
         Box::pin(async {})
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn argv_displays_quoted_for_a_shell() {
+        let p = Program::Argv(vec!["printf".into(), "%s".into(), "a b; $HOME".into()]);
+        assert_eq!(p.display(), "printf %s 'a b; $HOME'");
+        assert_eq!(Program::Shell("echo hi".into()).display(), "echo hi");
+    }
+
+    /// The budget is shared by a command's streams: exactly the limit passes, one byte more
+    /// is over, and only the budget's own error counts as over.
+    #[tokio::test]
+    async fn the_output_budget_is_exact_and_shared() {
+        let b = OutputBudget::new(Some(10));
+        let mut out = Vec::new();
+        b.read_to_end(&mut &b"123456"[..], &mut out).await.unwrap();
+        assert_eq!(out, b"123456");
+        let mut err = Vec::new();
+        b.read_to_end(&mut &b"7890"[..], &mut err).await.unwrap();
+        assert_eq!(err, b"7890", "10 of 10: within");
+        let e = b.read_to_end(&mut &b"x"[..], &mut err).await.unwrap_err();
+        assert!(OutputBudget::is_over(&e));
+        assert!(!OutputBudget::is_over(&std::io::Error::other(
+            "broken pipe"
+        )));
+        assert!(b.charge(0).is_err(), "still over");
+        let unlimited = OutputBudget::new(None);
+        unlimited.charge(usize::MAX / 2).unwrap();
+        let fresh = OutputBudget::new(Some(3));
+        fresh.charge(2).unwrap();
+        fresh.charge(1).unwrap();
+        assert!(fresh.charge(1).is_err());
+    }
+}
