@@ -128,7 +128,11 @@ mod tests {
             duration: 0.0,
         });
         assert!(em.fanned_out());
-        em.mark_failed("h3", true);
+        em.emit(Event::HostFailed {
+            host: "h3".into(),
+            message: "no route".into(),
+            unreachable: true,
+        });
         em.mark_failed("h1", false);
         let rows = em.recap();
         let h1 = &rows[0];

@@ -128,3 +128,56 @@ impl Transport for LocalTransport {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    async fn run(cmd: &str, timeout: Option<Duration>) -> Result<ExecOutput, ExecError> {
+        let mut req = ExecRequest::new(Program::Shell(cmd.into()));
+        req.timeout = timeout;
+        LocalTransport.exec(&req, &CancellationToken::new()).await
+    }
+
+    /// Exit codes as shells report them: the code, or 128 + the signal that killed it.
+    #[tokio::test]
+    async fn exit_codes_and_signals() {
+        assert_eq!(run("exit 3", None).await.unwrap().rc, 3);
+        assert_eq!(run("kill -9 $$", None).await.unwrap().rc, 137);
+        let out = run("printf out; printf err >&2", None).await.unwrap();
+        assert_eq!(
+            (out.stdout, out.stderr, out.rc),
+            (b"out".to_vec(), b"err".to_vec(), 0)
+        );
+    }
+
+    /// A timeout kills the whole process group: a background child the shell started dies
+    /// with it.
+    #[tokio::test]
+    async fn a_timeout_kills_the_process_group() {
+        let dir = tempfile::tempdir().unwrap();
+        let pidfile = dir.path().join("pid");
+        let cmd = format!("sleep 100 & echo $! > {}; wait", pidfile.display());
+        let e = run(&cmd, Some(Duration::from_millis(300)))
+            .await
+            .unwrap_err();
+        assert_eq!(e, ExecError::Timeout(Duration::from_millis(300)));
+        let pid: i32 = std::fs::read_to_string(&pidfile)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        let mut gone = false;
+        for _ in 0..50 {
+            // Gone, or a zombie waiting for init to reap it: dead either way.
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            if stat.is_empty() || stat.split(") ").nth(1).is_some_and(|r| r.starts_with('Z')) {
+                gone = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(gone, "the background sleep {pid} outlived the timeout");
+    }
+}
