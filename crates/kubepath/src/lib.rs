@@ -132,4 +132,18 @@ mod tests {
         let ok = "{range .items[*]}{range .x[*]}{.}{end}{end}";
         assert_eq!(render(ok, &doc).unwrap(), "");
     }
+
+    /// Found by cargo-fuzz (fuzz/seeds/kube_jsonpath/unclosed): each `{range}` without its
+    /// `{end}` walks the rest of the template again, so 40 of them ask for 2^40 passes. An
+    /// error within seconds, not a hang.
+    #[test]
+    fn unclosed_ranges_are_an_error_not_a_hang() {
+        let doc = serde_json::json!({"items": []});
+        let started = std::time::Instant::now();
+        let e = render(&"{range .items[*]}".repeat(40), &doc).unwrap_err();
+        assert!(e.to_string().contains("more than 10000000 steps"), "{e}");
+        assert!(started.elapsed().as_secs() < 30, "{:?}", started.elapsed());
+        // A few unclosed ranges are still ordinary work, as in kubectl.
+        assert_eq!(render(&"{range .items[*]}".repeat(5), &doc).unwrap(), "");
+    }
 }
