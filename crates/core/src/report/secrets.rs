@@ -99,6 +99,7 @@ mod tests {
         for shown in [
             "echo 'it'\\''s a \"pass\"\tword\nsecond line'", // shell-quoted
             r#"{"p":"it's a \"pass\"\tword\nsecond line"}"#, // JSON
+            r#"{"cmd":"login it's a \"pass\"\tword\nsecond line --force"}"#, // inside JSON
             "stderr: second line",                           // one line of it
         ] {
             let r = s.redact(shown);
