@@ -667,19 +667,10 @@ fn an_int_sleep_is_interrupted_by_ctrl_c() {
     let dir = tempfile::tempdir().unwrap();
     let book = dir.path().join("sleep.rhai");
     std::fs::write(&book, "sleep(100);\n").unwrap();
-    let child = rb()
-        .arg("run")
-        .arg(&book)
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(Duration::from_millis(700));
-    let started = Instant::now();
-    unsafe {
-        libc::kill(child.id() as i32, libc::SIGINT);
-    }
-    let out = child.wait_with_output().unwrap();
-    assert!(started.elapsed() < Duration::from_secs(2));
+    let mut cmd = rb();
+    cmd.arg("run").arg(&book);
+    let (out, took) = interrupt_after(cmd, Duration::from_millis(700));
+    assert!(took < Duration::from_secs(2));
     assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
 }
 
@@ -819,19 +810,10 @@ fn waits_stop_at_once_on_ctrl_c() {
         let dir = tempfile::tempdir().unwrap();
         let book = dir.path().join("wait.rhai");
         std::fs::write(&book, script).unwrap();
-        let child = rb()
-            .arg("run")
-            .arg(&book)
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(Duration::from_millis(700));
-        let started = Instant::now();
-        unsafe {
-            libc::kill(child.id() as i32, libc::SIGINT);
-        }
-        let out = child.wait_with_output().unwrap();
-        assert!(started.elapsed() < Duration::from_secs(1), "{script}");
+        let mut cmd = rb();
+        cmd.arg("run").arg(&book);
+        let (out, took) = interrupt_after(cmd, Duration::from_millis(700));
+        assert!(took < Duration::from_secs(1), "{script}");
         assert_eq!(out.status.code(), Some(130), "{script}: {}", stderr(&out));
     }
 }

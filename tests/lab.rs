@@ -503,22 +503,11 @@ fn ctrl_c_kills_remote_commands_and_exits_130() {
     let dir = tempfile::tempdir().unwrap();
     let book = dir.path().join("b.rhai");
     std::fs::write(&book, "on(hosts(\"rbh1:rbh2\"), |h| h.sh(\"exec -a rbsshsleep sleep 30\", #{shell: \"/bin/bash\"}));\n").unwrap();
-    let child = lab
-        .rb(&["run", book.to_str().unwrap()])
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(Duration::from_millis(1500));
-    let started = Instant::now();
-    unsafe {
-        libc::kill(child.id() as i32, libc::SIGINT);
-    }
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        started.elapsed() < Duration::from_secs(3),
-        "{:?}",
-        started.elapsed()
+    let (out, took) = interrupt_after(
+        lab.rb(&["run", book.to_str().unwrap()]),
+        Duration::from_millis(1500),
     );
+    assert!(took < Duration::from_secs(3), "{took:?}");
     assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
     assert!(stderr(&out).contains("RECAP"), "{}", stderr(&out));
     std::thread::sleep(Duration::from_millis(300));

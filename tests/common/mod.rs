@@ -18,6 +18,23 @@ pub fn rb() -> Command {
     c
 }
 
+/// Start `cmd` with stderr captured, send it SIGINT (Ctrl-C) after `after`, and return its
+/// output and how long it took to exit once signalled.
+pub fn interrupt_after(
+    mut cmd: Command,
+    after: std::time::Duration,
+) -> (Output, std::time::Duration) {
+    let child = cmd.stderr(std::process::Stdio::piped()).spawn().unwrap();
+    std::thread::sleep(after);
+    let started = std::time::Instant::now();
+    // SAFETY: kill only sends a signal to the child we started.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    let out = child.wait_with_output().unwrap();
+    (out, started.elapsed())
+}
+
 /// Run `rb run` on a runbook given as text, in a fresh temporary directory.
 pub fn run_script(text: &str, args: &[&str]) -> (Output, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
