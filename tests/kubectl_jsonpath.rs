@@ -97,9 +97,15 @@ fn kube_jsonpath_prints_what_kubectl_prints() {
     assert!(TEMPLATES.len() >= 30);
     let mut mismatches = Vec::new();
     let mut kubectl_ok = 0;
+    let mut recorded = Vec::new();
     for t in TEMPLATES {
         let want = stub.kubectl(&["get", "nodes", "-o", &format!("jsonpath={t}")]);
         kubectl_ok += usize::from(want.status.success());
+        recorded.push(serde_json::json!({
+            "template": t,
+            "ok": want.status.success(),
+            "stdout": if want.status.success() { stdout(&want) } else { String::new() },
+        }));
         let got = rb::kubepath::render(t, &doc);
         match (want.status.success(), got) {
             (true, Ok(g)) if g.as_bytes() == want.stdout => {}
@@ -116,6 +122,32 @@ fn kube_jsonpath_prints_what_kubectl_prints() {
     assert!(
         kubectl_ok >= 45,
         "kubectl printed only {kubectl_ok} templates"
+    );
+    // The kubepath crate's own test (crates/kubepath/tests/kubectl.rs) replays what kubectl
+    // printed here without kubectl, so mutation testing of the crate runs in seconds. The
+    // recording must stay what kubectl prints today.
+    check_recording(
+        "crates/kubepath/tests/kubectl/nodes.json",
+        &serde_json::to_string_pretty(&doc).unwrap(),
+    );
+    check_recording(
+        "crates/kubepath/tests/kubectl/expected.json",
+        &serde_json::to_string_pretty(&recorded).unwrap(),
+    );
+}
+
+fn check_recording(path: &str, text: &str) {
+    let path = root().join(path);
+    let text = format!("{text}\n");
+    if std::env::var_os("RB_BLESS").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &text).unwrap();
+    }
+    let saved = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        saved == text,
+        "{} differs from what kubectl prints: run RB_BLESS=1 cargo test --test kubectl_jsonpath",
+        path.display()
     );
 }
 

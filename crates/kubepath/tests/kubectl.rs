@@ -1,0 +1,36 @@
+//! kubectl's own output, replayed: `tests/kubectl/expected.json` holds what the real kubectl
+//! printed for each template over `tests/kubectl/nodes.json` (its `get nodes -o json` of the
+//! workspace's fixture). The workspace test `tests/kubectl_jsonpath.rs` runs kubectl and
+//! fails if this recording drifts (`RB_BLESS=1` rewrites it); this copy needs no kubectl, so
+//! the crate's mutation tests run in seconds.
+
+use serde_json::Value;
+
+fn load(name: &str) -> Value {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/kubectl")
+        .join(name);
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+#[test]
+fn every_template_prints_what_kubectl_printed() {
+    let doc = load("nodes.json");
+    let expected = load("expected.json");
+    let cases = expected.as_array().unwrap();
+    assert!(cases.len() >= 60, "only {} recorded templates", cases.len());
+    let mut mismatches = Vec::new();
+    for case in cases {
+        let template = case["template"].as_str().unwrap();
+        let ok = case["ok"].as_bool().unwrap();
+        let want = case["stdout"].as_str().unwrap();
+        match (ok, kubepath::render(template, &doc)) {
+            (true, Ok(got)) if got == want => {}
+            (false, Err(_)) => {}
+            (_, got) => mismatches.push(format!(
+                "template {template}\n  kubectl: {ok} {want:?}\n  kubepath: {got:?}"
+            )),
+        }
+    }
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+}
