@@ -984,3 +984,54 @@ fn two_hundred_hosts_run_ten_commands_each() {
         );
     }
 }
+
+/// The lab's systemctl stand-in behaves as systemd at the interface the runbooks touch: a
+/// changed unit file runs only after `daemon-reload` (until then the old definition, with
+/// systemd's warning), `Requires=` starts the required unit first and fails with it, and
+/// stopping a unit stops the units that require it. Without this a runbook that forgets
+/// `daemon-reload` passes on the lab and fails on a real host.
+#[test]
+fn lab_systemctl_loads_units_as_systemd_does() {
+    let (lab, _g) = lab!();
+    let h = "rbh8";
+    let cmdline = "xargs -0 echo </proc/$(systemctl show -p MainPID --value rbsd)/cmdline";
+    lab.ssh(
+        h,
+        "systemctl stop rbsd rbdep 2>/dev/null; rm -f /etc/systemd/system/rbsd.service /etc/systemd/system/rbdep.service; systemctl daemon-reload; \
+         printf '[Service]\\nExecStart=/bin/sleep 701\\n' >/etc/systemd/system/rbsd.service; systemctl start rbsd",
+    );
+    assert_eq!(lab.ssh(h, cmdline).trim(), "/bin/sleep 701");
+    // Changed on disk, no reload: the old definition runs again, and systemctl says why.
+    let restart = lab.ssh(
+        h,
+        "printf '[Service]\\nExecStart=/bin/sleep 702\\n' >/etc/systemd/system/rbsd.service; systemctl restart rbsd 2>&1",
+    );
+    assert!(
+        restart.contains("changed on disk. Run 'systemctl daemon-reload'"),
+        "{restart}"
+    );
+    assert_eq!(lab.ssh(h, cmdline).trim(), "/bin/sleep 701");
+    lab.ssh(h, "systemctl daemon-reload; systemctl restart rbsd");
+    assert_eq!(lab.ssh(h, cmdline).trim(), "/bin/sleep 702");
+
+    // Requires=: a failing requirement fails the start; a working one starts first.
+    let failed = lab.ssh(
+        h,
+        "systemctl stop rbsd; printf '[Service]\\nExecStart=/bin/false\\n' >/etc/systemd/system/rbdep.service; \
+         printf '[Unit]\\nRequires=rbdep.service\\nAfter=rbdep.service\\n[Service]\\nExecStart=/bin/sleep 703\\n' >/etc/systemd/system/rbsd.service; \
+         systemctl daemon-reload; systemctl start rbsd 2>&1; echo rc=$?; systemctl is-active rbsd",
+    );
+    assert!(
+        failed.contains("A dependency job for rbsd.service failed")
+            && failed.contains("rc=1")
+            && failed.ends_with("inactive\n"),
+        "{failed}"
+    );
+    let ok = lab.ssh(
+        h,
+        "printf '[Service]\\nExecStart=/bin/sleep 704\\n' >/etc/systemd/system/rbdep.service; systemctl daemon-reload; \
+         systemctl start rbsd; systemctl is-active rbdep rbsd; systemctl stop rbdep; systemctl is-active rbsd; \
+         rm -f /etc/systemd/system/rbsd.service /etc/systemd/system/rbdep.service; systemctl daemon-reload",
+    );
+    assert_eq!(ok, "active\nactive\ninactive\n");
+}
