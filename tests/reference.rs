@@ -1,14 +1,17 @@
 //! docs/reference.md: every function documented, every example run and checked.
 
 mod common;
-use rb::docs::{reference_markdown, FUNCTIONS};
+use rb::docs::{reference_markdown, EXAMPLE_INVENTORY, FUNCTIONS};
 use rb::{Event, Runtime};
 use std::sync::{Arc, Mutex};
 
 fn run_example(example: &str) -> String {
     let logs = Arc::new(Mutex::new(String::new()));
     let l = logs.clone();
+    let inventory = rb::inventory::Inventory::parse_ini("examples.ini", EXAMPLE_INVENTORY).unwrap();
     let rt = Runtime::builder()
+        .inventory(inventory)
+        .check_mode(example.starts_with("// --check\n"))
         .on_event(move |e| {
             if let Event::Log { msg, .. } = e {
                 l.lock().unwrap().push_str(&format!("{msg}\n"));

@@ -206,12 +206,14 @@ impl Inventory {
         Ok(inv)
     }
 
-    /// Parse INI text (tests and embedders; no vars files are read).
+    /// Parse INI text (tests and embedders; no vars files are read). Like [`Inventory::load`],
+    /// the result has the implicit `localhost` when the text does not list one.
     pub fn parse_ini(file: &str, text: &str) -> Result<Inventory, Error> {
         Self::parse_with(file, text, ini::parse)
     }
 
-    /// Parse YAML inventory text (tests and embedders; no vars files are read).
+    /// Parse YAML inventory text (tests and embedders; no vars files are read; implicit
+    /// `localhost` as with INI).
     pub fn parse_yaml(file: &str, text: &str) -> Result<Inventory, Error> {
         Self::parse_with(file, text, sources::parse_yaml)
     }
@@ -225,6 +227,8 @@ impl Inventory {
         parse(&mut inv, file, text)?;
         inv.sources = vec![file.to_string()];
         inv.reconcile();
+        // As with `load` (and ansible-core): `localhost` is there even when not listed.
+        inv.add_implicit_localhost();
         Ok(inv)
     }
 

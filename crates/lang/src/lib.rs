@@ -48,7 +48,8 @@ pub use rhai;
 /// The documentation table behind docs/reference.md, docs/stdlib.md and the REPL's `:help`.
 pub mod docs {
     pub use crate::api::docs::{
-        reference_markdown, stdlib_docs, stdlib_markdown, FnDoc, FUNCTIONS, GROUPS,
+        reference_markdown, stdlib_docs, stdlib_markdown, FnDoc, EXAMPLE_INVENTORY, FUNCTIONS,
+        GROUPS,
     };
 }
 

@@ -316,8 +316,8 @@ pub const FUNCTIONS: &[FnDoc] = &[
         group: "runbook",
         signature: "check_mode() -> bool",
         doc: "Is this a `--check` run? For steps that only make sense when changes were really made (waiting for a service to become healthy).",
-        example: r#"check_mode()"#,
-        output: "false",
+        example: "// --check\n[check_mode(), sh(\"touch /tmp/rb-check-example\").changed, sh(\"test -e /tmp/rb-check-example\", #{check: false, check_mode: true}).rc]",
+        output: "[true, false, 1]",
     },
     FnDoc {
         name: "import",
@@ -349,23 +349,23 @@ pub const FUNCTIONS: &[FnDoc] = &[
         signature: "need_hosts(pattern) -> HostList",
         doc: "Like `hosts`, for the hosts a runbook cannot do without: when the pattern selects none, the run stops before anything changes with a usage error (exit 2) that names the groups and says to pass `-i`. The bundled runbooks select their groups with it.",
         example: r#"need_hosts("workers:k8s_worker")"#,
-        output: "error: this runbook needs hosts in workers:k8s_worker, and the inventory (no -i given: only localhost) has none: pass -i inventory.ini with a group named workers or k8s_worker",
+        output: "error: this runbook needs hosts in workers:k8s_worker, and examples.ini has none: pass -i inventory.ini with a group named workers or k8s_worker",
     },
     FnDoc {
         name: "setting",
         group: "hosts",
         signature: "h.setting(name, default) -> value",
         doc: "A per-host setting, resolved as Ansible resolves a variable: `-e` first, then the host's own variables, then its groups' (child over parent; group_vars/ and host_vars/ files included, see docs/hosts.md), then `default`. The one way runbooks read a setting that can differ per host. (`var` is a reserved word in Rhai, hence the name.)",
-        example: r#"let h = host("localhost"); [h.setting("ansible_connection", "ssh"), h.setting("k8s_interface", "eth0")]"#,
-        output: r#"["local", "eth0"]"#,
+        example: r#"[host("web2").setting("k8s_interface", "lo"), host("web1").setting("k8s_interface", "lo"), host("db1").setting("k8s_interface", "lo"), host("localhost").setting("ansible_connection", "ssh")]"#,
+        output: r#"["wg0", "eth0", "lo", "local"]"#,
     },
     FnDoc {
         name: "hosts",
         group: "hosts",
         signature: "hosts(pattern) -> HostList",
         doc: "The inventory hosts a pattern selects, in inventory (file) order, narrowed by `--limit`. Patterns as Ansible's: `all`, a group, a host, `a:b` (union), `a:&b` (intersection), `a:!b` (exclusion), globs `worker0*`, `~regex`, and subscripts `group[0]`, `group[1:3]` (end included). A term matching nothing is a warning, not an error (runbooks accept either of two group names). Without `-i`, the inventory is just `localhost`.",
-        example: r#"hosts("all").names()"#,
-        output: r#"["localhost"]"#,
+        example: r#"[hosts("all").names(), hosts("web:db:!web2").names(), hosts("k8s:&web[1:]").names()]"#,
+        output: r#"[["web3", "web1", "web2", "db1"], ["web3", "web1", "db1"], ["web1", "web2"]]"#,
     },
     FnDoc {
         name: "host",
@@ -380,40 +380,40 @@ pub const FUNCTIONS: &[FnDoc] = &[
         group: "hosts",
         signature: "list.order(kind) / list.order(\"shuffle\", seed) -> HostList",
         doc: "Ansible's orders: `inventory` (file order, always), `reverse_inventory`, `sorted`, `reverse_sorted` (by name), `shuffle` (random; a seed, or `--seed`, makes it reproducible).",
-        example: r#"hosts("all").order("reverse_sorted").len()"#,
-        output: "1",
+        example: r#"let all = hosts("all"); [all.order("sorted").names(), all.order("reverse_inventory").names(), all.order("shuffle", 4).names()]"#,
+        output: r#"[["db1", "web1", "web2", "web3"], ["db1", "web2", "web1", "web3"], ["db1", "web1", "web3", "web2"]]"#,
     },
     FnDoc {
         name: "HostList: len / is_empty / names / filter / list[i] / for",
         group: "hosts",
         signature: "list.len(), list.is_empty(), list.names(), list.filter(|h| ...), list[i], for h in list",
-        doc: "A HostList is an ordered list of Hosts: count it, take names, keep the hosts a closure accepts, index it, or loop over it.",
-        example: r#"let l = hosts("all").filter(|h| h.name.starts_with("local")); for h in l { log(h.name) } l.is_empty()"#,
-        output: "localhost\nfalse",
+        doc: "A HostList is an ordered list of Hosts: count it, take names, keep the hosts a closure accepts, index it (a negative index counts from the end, as for arrays), or loop over it.",
+        example: r#"let l = hosts("all").filter(|h| h.name.starts_with("web")); for h in l { log(h.name) } [l.len(), l[-1].name, l.is_empty()]"#,
+        output: "web3\nweb1\nweb2\n[3, \"web2\", false]",
     },
     FnDoc {
         name: "groups",
         group: "hosts",
         signature: "h.groups -> array of group names",
-        doc: "The inventory groups a host belongs to (directly or through `:children`), in ansible-core's variable order: shallowest first, then `ansible_group_priority`, then name. A host in no group is in `ungrouped`, as in Ansible.",
-        example: r#"host("localhost").groups"#,
-        output: r#"["ungrouped"]"#,
+        doc: "The inventory groups a host belongs to (directly or through `:children`), in ansible-core's variable order: shallowest first, then `ansible_group_priority`, then name. A host listed in no group is in `ungrouped`, and the implicit `localhost` (there when an inventory does not list it) in none, as in Ansible (checked with ansible-core 2.19's `group_names`).",
+        example: r#"[host("web2").groups, host("db1").groups, host("localhost").groups]"#,
+        output: r#"[["k8s", "web"], ["db"], []]"#,
     },
     FnDoc {
         name: "on",
         group: "fanout",
         signature: "on(list, |h| ...) / on(list, #{serial, order, forks, max_fail_percentage, any_errors_fatal, seed}, |h| ...) -> map",
         doc: "Run the closure for each host: the hosts of a batch in parallel (at most `forks` at a time; default the whole batch), batches one after another. `serial`: an int, a percentage of all hosts (`\"30%\"`, at least 1), or a list used in turn with the last repeating (`[1, \"50%\"]`); default one batch. A host whose closure raises leaves the play: later `on` calls skip it and the run ends with exit 1. `any_errors_fatal: true`: after a failure no further host starts and the run stops. `max_fail_percentage: P`: the run stops when more than P% of a batch failed (Ansible's rule). An unreachable host is reported as `unreachable` with ssh's reason. Returns host name → the closure's value, or `#{failed: true, unreachable, error}`. Closures should return values rather than assign captured variables (assignments from parallel hosts race).",
-        example: r#"on(hosts("all"), #{serial: 1}, |h| h.sh("echo up").out)"#,
-        output: r#"#{"localhost": "up"}"#,
+        example: r#"on(hosts("web"), #{serial: 1}, |h| { log(h.name); h.sh(["echo", "up on", h.name]).out })"#,
+        output: "web3\nweb1\nweb2\n#{\"web1\": \"up on web1\", \"web2\": \"up on web2\", \"web3\": \"up on web3\"}",
     },
     FnDoc {
         name: "run_once",
         group: "fanout",
         signature: "run_once(list, |h| ...) -> the closure's value",
         doc: "Run the closure on the first host of the list (skipping failed ones) and return its value, e.g. to store cluster-wide config once.",
-        example: r#"run_once(hosts("all"), |h| h.name)"#,
-        output: "localhost",
+        example: r#"on(hosts("web"), |h| if h.name == "web3" { throw "disk full" }); log(run_once(hosts("web"), |h| h.name))"#,
+        output: "web1\nerror: 1 host(s) failed: web3",
     },
     FnDoc {
         name: "put",
@@ -473,6 +473,24 @@ pub const FUNCTIONS: &[FnDoc] = &[
     },
 ];
 
+/// The inventory the examples run with (`examples.ini`): hosts in groups, a child group, a
+/// group variable and a host variable over it, all local so the examples need no lab.
+pub const EXAMPLE_INVENTORY: &str = "\
+[web]
+web3 ansible_connection=local
+web1 ansible_connection=local
+web2 ansible_connection=local k8s_interface=wg0
+
+[db]
+db1 ansible_connection=local
+
+[k8s:children]
+web
+
+[k8s:vars]
+k8s_interface=eth0
+";
+
 /// docs/reference.md, generated.
 pub fn reference_markdown() -> String {
     let mut s = String::from(
@@ -482,8 +500,13 @@ pub fn reference_markdown() -> String {
          Regenerate with `RB_BLESS=1 cargo test --test reference`.\n\n\
          Values are Rhai values (see the Rhai book for the language itself); JSON maps to \
          maps and arrays. Functions that fail raise a runbook error reported as \
-         `file:line:col: message`.\n",
+         `file:line:col: message`.\n\n\
+         The examples run with this inventory, `examples.ini` (local-connection hosts, so \
+         each example really runs on every host it names); an example whose first line is \
+         `// --check` runs as `rb run --check` would:\n\n```ini\n",
     );
+    s.push_str(EXAMPLE_INVENTORY);
+    s.push_str("```\n");
     for (group, title) in GROUPS {
         s.push_str(&format!("\n## {title}\n"));
         for f in FUNCTIONS.iter().filter(|f| f.group == *group) {

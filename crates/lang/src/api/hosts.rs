@@ -88,7 +88,9 @@ pub fn register(engine: &mut Engine, ctx: &Arc<Ctx>) {
         .register_fn("to_debug", |l: &mut HostList| format!("HostList{l}"))
         .register_indexer_get(
             |nctx: NativeCallContext, l: &mut HostList, i: i64| -> RhaiResult<Host> {
-                usize::try_from(i)
+                // Negative counts from the end, as for Rhai's arrays.
+                let from = if i < 0 { i + l.0.len() as i64 } else { i };
+                usize::try_from(from)
                     .ok()
                     .and_then(|i| l.0.get(i).cloned())
                     .ok_or_else(|| {
