@@ -2,7 +2,7 @@
 # Record what ansible-core says about each inventory in this folder, for tests/inventory_compat.rs.
 # Needs ansible-core 2.19 (a throwaway venv is fine):
 #   python3 -m venv /tmp/ans && /tmp/ans/bin/pip install 'ansible-core>=2.19,<2.20'
-#   ANSIBLE_BIN=/tmp/ans/bin tests/inventories/record.sh
+#   ANSIBLE_BIN=/tmp/ans/bin tests/inventories/record.sh [CASE...]   (default: every case)
 # Each case folder has `sources` (one -i value a line, relative to the folder) and
 # `patterns` (one host pattern a line); this writes expected/list.json (ansible-inventory
 # --list) and expected/hosts.json (pattern -> hosts from `ansible PATTERN --list-hosts`,
@@ -11,7 +11,10 @@ set -euo pipefail
 bin=${ANSIBLE_BIN:-}
 here=$(cd "$(dirname "$0")" && pwd)
 export ANSIBLE_INVENTORY_UNPARSED_WARNING=False ANSIBLE_LOCALHOST_WARNING=False ANSIBLE_HOME=$(mktemp -d)
-for case in "$here"/*/; do
+cases=("$@")
+[ ${#cases[@]} -gt 0 ] || cases=("$here"/*/)
+for case in "${cases[@]}"; do
+    case=$(cd "$here" && cd "$case" && pwd)
     [ -f "$case/sources" ] || continue
     cd "$case"
     args=()

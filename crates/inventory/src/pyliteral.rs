@@ -123,10 +123,14 @@ impl Parser<'_> {
             b'-' | b'+' => {
                 self.i += 1;
                 self.skip_ws(false);
-                let v = self.number()?;
-                Some(if c == b'-' { negate(v)? } else { v })
+                let v = self.signed_operand()?;
+                let v = if c == b'-' { v.negate()? } else { v };
+                self.complex_tail(v)
             }
-            b'0'..=b'9' | b'.' => self.number(),
+            b'0'..=b'9' | b'.' => {
+                let v = self.number()?;
+                self.complex_tail(v)
+            }
             c if c.is_ascii_alphabetic() || c == b'_' || c >= 0x80 => {
                 let start = self.i;
                 while self
@@ -140,6 +144,11 @@ impl Parser<'_> {
                     b"True" => Some(Value::Bool(true)),
                     b"False" => Some(Value::Bool(false)),
                     b"None" => Some(Value::Null),
+                    // literal_eval's one call: an empty set (stored as a list).
+                    b"set" if self.s[self.i..].starts_with(b"()") => {
+                        self.i += 2;
+                        Some(Value::Array(vec![]))
+                    }
                     _ => {
                         // String prefixes: r'..', b'..', u'..', rb'..' (not f-strings).
                         let lower = word.to_ascii_lowercase();
@@ -228,23 +237,31 @@ impl Parser<'_> {
         })
     }
 
-    /// One or more adjacent string literals (Python concatenates them).
+    /// One or more adjacent string literals (Python concatenates them; bytes and text
+    /// cannot be mixed).
     fn strings(&mut self) -> Option<Value> {
         let mut out = String::new();
+        let mut kind = None;
         loop {
             self.skip_ws(false);
             let start = self.i;
-            let mut raw = false;
+            let (mut raw, mut bytes) = (false, false);
             while let Some(c) = self.peek() {
                 match c.to_ascii_lowercase() {
                     b'r' => raw = true,
-                    b'u' | b'b' => {}
+                    b'b' => bytes = true,
+                    b'u' => {}
                     _ => break,
                 }
                 self.i += 1;
             }
             match self.peek() {
-                Some(q @ (b'\'' | b'"')) => self.string(q, raw, &mut out)?,
+                Some(q @ (b'\'' | b'"')) => {
+                    if *kind.get_or_insert(bytes) != bytes {
+                        return None;
+                    }
+                    self.string(q, raw, bytes, &mut out)?
+                }
                 _ => {
                     self.i = start;
                     break;
@@ -254,7 +271,7 @@ impl Parser<'_> {
         Some(Value::String(out))
     }
 
-    fn string(&mut self, q: u8, raw: bool, out: &mut String) -> Option<()> {
+    fn string(&mut self, q: u8, raw: bool, bytes: bool, out: &mut String) -> Option<()> {
         let triple = self.s[self.i..].starts_with(&[q, q, q]);
         self.i += if triple { 3 } else { 1 };
         let mut buf: Vec<u8> = Vec::new();
@@ -270,7 +287,8 @@ impl Parser<'_> {
                     break;
                 }
             }
-            if c == b'\n' && !triple {
+            if c == b'\n' && !triple || bytes && c >= 0x80 {
+                // A newline ends a one-line string early; bytes literals are ASCII only.
                 return None;
             }
             if c == b'\\' {
@@ -315,8 +333,9 @@ impl Parser<'_> {
                         Some(v)
                     }
                     b'x' => self.hex(2),
-                    b'u' => self.hex(4),
-                    b'U' => self.hex(8),
+                    b'u' if !bytes => self.hex(4),
+                    b'U' if !bytes => self.hex(8),
+                    b'N' if !bytes => self.char_name(),
                     _ => {
                         // Unknown escapes keep the backslash.
                         buf.push(b'\\');
@@ -336,6 +355,18 @@ impl Parser<'_> {
         Some(())
     }
 
+    /// `\N{NAME}`: a character by its Unicode name (case-insensitive, as Python's).
+    fn char_name(&mut self) -> Option<u32> {
+        if self.peek() != Some(b'{') {
+            return None;
+        }
+        let end = self.s[self.i..].iter().position(|&c| c == b'}')?;
+        let name = std::str::from_utf8(&self.s[self.i + 1..self.i + end]).ok()?;
+        let ch = unicode_names2::character(&name.to_ascii_uppercase())?;
+        self.i += end + 1;
+        Some(ch as u32)
+    }
+
     fn hex(&mut self, n: usize) -> Option<u32> {
         let digits = std::str::from_utf8(self.s.get(self.i..self.i + n)?).ok()?;
         let v = u32::from_str_radix(digits, 16).ok()?;
@@ -343,7 +374,54 @@ impl Parser<'_> {
         Some(v)
     }
 
-    fn number(&mut self) -> Option<Value> {
+    /// The operand of a unary `-`/`+`: a number, possibly in parentheses (`-(1)`; the
+    /// parentheses make no node in Python's tree).
+    fn signed_operand(&mut self) -> Option<Num> {
+        if self.peek() != Some(b'(') {
+            return self.number_token();
+        }
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return None;
+        }
+        self.i += 1;
+        self.skip_ws(true);
+        let v = self.signed_operand()?;
+        self.skip_ws(true);
+        if self.peek() != Some(b')') {
+            return None;
+        }
+        self.i += 1;
+        self.depth -= 1;
+        Some(v)
+    }
+
+    /// A real number followed by `+ Nj` or `- Nj` is a complex literal (`2+3j`), as
+    /// literal_eval allows; anything else after a number is left to the caller.
+    fn complex_tail(&mut self, left: Num) -> Option<Value> {
+        let save = self.i;
+        self.skip_ws(false);
+        let op = self.peek();
+        if matches!(op, Some(b'+' | b'-')) && !matches!(left, Num::Complex(..)) {
+            self.i += 1;
+            self.skip_ws(false);
+            if let Some(Num::Complex(0.0, im)) = self.number_token() {
+                let re = left.as_f64();
+                let im = if op == Some(b'-') { -im } else { im };
+                return Some(Num::Complex(re, im).into_value());
+            }
+            // `1+2`, `1+-2j`: not literals.
+            return None;
+        }
+        self.i = save;
+        Some(left.into_value())
+    }
+
+    fn number(&mut self) -> Option<Num> {
+        self.number_token()
+    }
+
+    fn number_token(&mut self) -> Option<Num> {
         let start = self.i;
         while self
             .peek()
@@ -360,43 +438,97 @@ impl Parser<'_> {
     }
 }
 
-fn negate(v: Value) -> Option<Value> {
-    match v {
-        Value::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                Some(Value::from(-i))
-            } else if let Some(u) = n.as_u64() {
-                // -(2**63) fits an i64; anything larger negated does not.
-                if u == 1 << 63 {
-                    Some(Value::from(i64::MIN))
-                } else {
-                    None
-                }
-            } else {
-                Number::from_f64(-n.as_f64()?).map(Value::Number)
-            }
+/// A number as Python holds it before ansible-core stores it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Num {
+    Int(i128),
+    Float(f64),
+    /// Real and imaginary parts.
+    Complex(f64, f64),
+}
+
+impl Num {
+    fn negate(self) -> Option<Num> {
+        Some(match self {
+            Num::Int(i) => Num::Int(-i),
+            Num::Float(f) => Num::Float(-f),
+            // -(a+bj): Python negates both parts (so -1j has a real part of -0.0).
+            Num::Complex(re, im) => Num::Complex(-re, -im),
+        })
+    }
+
+    fn as_f64(self) -> f64 {
+        match self {
+            Num::Int(i) => i as f64,
+            Num::Float(f) => f,
+            Num::Complex(re, _) => re,
         }
-        _ => None,
+    }
+
+    /// What ansible-core stores: ints within 64 bits as numbers (beyond, their digits as
+    /// text: Rhai has no big integers), floats, and complex numbers as Python prints them.
+    fn into_value(self) -> Value {
+        match self {
+            Num::Int(i) => {
+                if let Ok(v) = i64::try_from(i) {
+                    Value::from(v)
+                } else if let Ok(v) = u64::try_from(i) {
+                    Value::from(v)
+                } else {
+                    Value::String(i.to_string())
+                }
+            }
+            Num::Float(f) => Number::from_f64(f)
+                .map(Value::Number)
+                .unwrap_or_else(|| Value::String(py_float(f))),
+            Num::Complex(re, im) => Value::String(py_complex(re, im)),
+        }
+    }
+}
+
+/// Python's `str(complex)`: `1j`, `(2+3j)`, `(-0-1j)`; parts without a trailing `.0`.
+fn py_complex(re: f64, im: f64) -> String {
+    let part = |f: f64| {
+        let s = py_float(f);
+        s.strip_suffix(".0").map(str::to_string).unwrap_or(s)
+    };
+    if re == 0.0 && re.is_sign_positive() {
+        format!("{}j", part(im))
+    } else {
+        let im_text = part(im);
+        let sign = if im_text.starts_with('-') { "" } else { "+" };
+        format!("({}{sign}{im_text}j)", part(re))
     }
 }
 
 /// A Python number literal: ints (decimal without leading zeros, 0x, 0o, 0b, underscores
-/// between digits) and floats. Imaginary numbers and ints beyond 64 bits are refused
-/// (left as text).
-fn python_number(text: &str) -> Option<Value> {
+/// between digits), floats, and imaginary numbers (`1j`, `1.5e3J`).
+fn python_number(text: &str) -> Option<Num> {
     if text.is_empty() || text.starts_with('_') || text.ends_with('_') || text.contains("__") {
         return None;
     }
     let lower = text.to_ascii_lowercase();
+    if let Some(body) = lower.strip_suffix('j') {
+        // An imaginary literal: decimal digits (leading zeros allowed) or a float, then j.
+        let digits = body.bytes().all(|c| c.is_ascii_digit() || c == b'_');
+        let im = match python_number(body) {
+            _ if digits && python_number(&format!("1{body}")).is_some() => {
+                body.replace('_', "").parse().ok()?
+            }
+            Some(Num::Float(f)) => f,
+            _ => return None,
+        };
+        return Some(Num::Complex(0.0, im));
+    }
     for (prefix, radix) in [("0x", 16), ("0o", 8), ("0b", 2)] {
         if let Some(digits) = lower.strip_prefix(prefix) {
             let digits = digits.strip_prefix('_').unwrap_or(digits);
             if digits.is_empty() || digits.starts_with('_') {
                 return None;
             }
-            return u64::from_str_radix(&digits.replace('_', ""), radix)
+            return i128::from_str_radix(&digits.replace('_', ""), radix)
                 .ok()
-                .map(Value::from);
+                .map(Num::Int);
         }
     }
     let plain = lower.replace('_', "");
@@ -405,7 +537,7 @@ fn python_number(text: &str) -> Option<Value> {
         if plain.len() > 1 && plain.starts_with('0') && plain.bytes().any(|c| c != b'0') {
             return None;
         }
-        return plain.parse::<u64>().ok().map(Value::from);
+        return plain.parse::<i128>().ok().map(Num::Int);
     }
     // Floats: digits with a `.` and/or an exponent; underscores only between digits.
     let valid = {
@@ -415,7 +547,7 @@ fn python_number(text: &str) -> Option<Value> {
                 || (i > 0
                     && b[i - 1].is_ascii_digit()
                     && b.get(i + 1).is_some_and(u8::is_ascii_digit))
-        }) && !lower.ends_with('j')
+        })
     };
     if !valid || !(plain.contains('.') || plain.contains('e')) {
         return None;
@@ -436,8 +568,7 @@ fn python_number(text: &str) -> Option<Value> {
             return None;
         }
     }
-    let f: f64 = plain.parse().ok()?;
-    Number::from_f64(f).map(Value::Number)
+    plain.parse().ok().map(Num::Float)
 }
 
 /// A dict key as JSON writes it (`json.dumps` turns 1 into "1", True into "true").
@@ -499,6 +630,26 @@ mod tests {
             ("1j", json!("1j")),
             ("abc", json!("abc")),
             ("[1,", json!("[1,")),
+        ];
+        for (text, want) in cases {
+            assert_eq!(ini_value(text), want, "{text:?}");
+        }
+    }
+
+    /// Where rb deliberately differs from ansible-inventory's output (docs/hosts.md): Python
+    /// ints beyond 64 bits keep their digits (Rhai has no big integers; a float would change
+    /// the value), bytes are text (ansible-core wraps them in an internal marker), infinite
+    /// floats are Python's text for them (JSON has no infinity).
+    #[test]
+    fn deliberate_differences() {
+        let cases = [
+            ("-9223372036854775809", json!("-9223372036854775809")),
+            ("0x1_0000_0000_0000_0000", json!("18446744073709551616")),
+            ("9223372036854775808", json!(9223372036854775808u64)),
+            ("-9223372036854775808", json!(i64::MIN)),
+            ("b'raw'", json!("raw")),
+            ("1e400", json!("inf")),
+            ("-1e400", json!("-inf")),
         ];
         for (text, want) in cases {
             assert_eq!(ini_value(text), want, "{text:?}");

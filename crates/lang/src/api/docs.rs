@@ -171,9 +171,9 @@ pub const FUNCTIONS: &[FnDoc] = &[
         name: "parse_json",
         group: "json",
         signature: "parse_json(text) -> map / array / value",
-        doc: "Parse JSON; objects become maps, integers `int`, other numbers `float`, null `()`. Errors give line and column.",
-        example: r#"parse_json(`{"items": [{"name": "a"}]}`).items[0].name"#,
-        output: "a",
+        doc: "Parse JSON; objects become maps, integers `int`, other numbers `float` (the nearest one, as Python reads it), null `()`. Errors give line and column.",
+        example: r#"let doc = parse_json(`{"items": [{"name": "a", "load": 123456789.12345679}]}`); [doc.items[0].name, doc.items[0].load]"#,
+        output: r#"["a", 123456789.12345679]"#,
     },
     FnDoc {
         name: "to_json",
