@@ -79,4 +79,21 @@ mod tests {
         assert!(parse_extra_vars("justaword").is_err());
         assert!(parse_extra_vars("[1, 2]").is_err());
     }
+
+    /// `k={json}` and `k=[json]` are one pair with the JSON text whole; only a plain name
+    /// before `=` and a value opening with `{`/`[` count, anything else splits like a shell.
+    #[test]
+    fn one_pair_with_a_json_value() {
+        let one = |arg: &str| serde_json::Value::Object(parse_extra_vars(arg).unwrap());
+        assert_eq!(
+            one(r#"opts={"serial": 2, "x": "a b"}"#),
+            json!({"opts": r#"{"serial": 2, "x": "a b"}"#})
+        );
+        assert_eq!(one("ids= [1, 2]"), json!({"ids": " [1, 2]"}));
+        // Not a plain name: split like a shell, and `2}` is no pair.
+        assert!(parse_extra_vars(r#"bad-key={"a": 2}"#).is_err());
+        // The value does not open with JSON: pairs as usual.
+        assert_eq!(one("a=x b=[1]"), json!({"a": "x", "b": "[1]"}));
+        assert!(parse_extra_vars("=[1]").is_err());
+    }
 }

@@ -397,7 +397,8 @@ impl Inventory {
         out
     }
 
-    /// Every host of a group and the groups below it, in inventory order.
+    /// Every host of a group and the groups below it, in inventory order (none for a group
+    /// the inventory does not have).
     pub fn group_hosts(&self, name: &str) -> Vec<usize> {
         if name == "all" {
             return (0..self.hosts.len())
@@ -406,7 +407,7 @@ impl Inventory {
         }
         let mut seen = vec![false; self.hosts.len()];
         for g in self.descendants(name) {
-            for &h in &self.groups[&g].hosts {
+            for &h in self.groups.get(&g).map_or(&[][..], |g| &g.hosts[..]) {
                 seen[h] = true;
             }
         }

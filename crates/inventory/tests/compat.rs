@@ -143,3 +143,31 @@ fn pattern_host_sets_equal_ansible() {
         failures.join("\n")
     );
 }
+
+/// `rb inventory --host NAME` is `ansible-inventory --host NAME`: the host's merged
+/// variables, which `--list` records under `_meta.hostvars` (a host without variables is
+/// absent there and `{}` here).
+#[test]
+fn host_output_equals_ansible_inventory_host() {
+    let mut checked = 0;
+    for case in cases() {
+        let inv = load(&case);
+        let want = read_json(&case.join("expected/list.json"));
+        for h in inv.hosts.iter().filter(|h| !h.implicit) {
+            let expected = want["_meta"]["hostvars"]
+                .get(&h.name)
+                .cloned()
+                .unwrap_or_else(|| serde_json::json!({}));
+            assert_eq!(
+                inv.host_json(&h.name).unwrap(),
+                expected,
+                "{} host {}",
+                case.display(),
+                h.name
+            );
+            checked += 1;
+        }
+        assert!(inv.host_json("no-such-host-anywhere").is_err());
+    }
+    assert!(checked > 100, "only {checked} hosts");
+}

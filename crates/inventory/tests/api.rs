@@ -1,0 +1,89 @@
+//! The inventory's API as rb's language layer uses it (orders, group members, a host's
+//! groups, descriptions), on the `edges` corpus inventory; expectations written by hand.
+
+use inventory::{Inventory, Order};
+
+fn edges() -> Inventory {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/inventories/edges/inventory.ini"
+    );
+    Inventory::load(&[path.to_string()], None).unwrap()
+}
+
+fn names(inv: &Inventory, idx: &[usize]) -> Vec<String> {
+    idx.iter().map(|&i| inv.hosts[i].name.clone()).collect()
+}
+
+fn index(inv: &Inventory, name: &str) -> usize {
+    inv.hosts.iter().position(|h| h.name == name).unwrap()
+}
+
+#[test]
+fn orders_put_hosts_where_ansible_puts_them() {
+    let given = ["e", "a", "d", "b", "c"];
+    let cases = [
+        ("inventory", None, ["e", "a", "d", "b", "c"]),
+        ("reverse_inventory", None, ["c", "b", "d", "a", "e"]),
+        ("sorted", None, ["a", "b", "c", "d", "e"]),
+        ("reverse_sorted", None, ["e", "d", "c", "b", "a"]),
+        // Seed 8's shuffle, written out: a seed must give the same order on every run.
+        ("shuffle", Some(8), ["b", "a", "e", "c", "d"]),
+    ];
+    for (kind, seed, want) in cases {
+        let mut items = given;
+        Order::parse(kind, seed).unwrap().apply(&mut items);
+        assert_eq!(items, want, "{kind}");
+    }
+    assert!(Order::parse("random", None).is_err());
+}
+
+#[test]
+fn group_members_and_a_hosts_groups() {
+    let inv = edges();
+    let everyone = [
+        "d1",
+        "d2",
+        "d3",
+        "web.example.com",
+        "fe80::1",
+        "fe80::2",
+        "10.0.0.5",
+        "n1",
+        "n2",
+    ];
+    assert_eq!(names(&inv, &inv.group_hosts("all")), everyone);
+    assert_eq!(names(&inv, &inv.group_hosts("zone")), everyone);
+    assert_eq!(names(&inv, &inv.group_hosts("deep")), ["d1", "d2"]);
+    assert_eq!(names(&inv, &inv.group_hosts("side")), ["d2", "d3"]);
+    assert!(inv.group_hosts("ungrouped").is_empty());
+    assert!(inv.group_hosts("no-such-group").is_empty());
+    assert_eq!(inv.descendants("zone"), ["zone", "a", "b", "c", "side"]);
+    assert_eq!(inv.descendants("deep"), ["deep", "later"]);
+    // Variable order: by depth (nesting declared bottom-up still counts), then
+    // ansible_group_priority (side's 5 after later's default 1), then name.
+    assert_eq!(
+        inv.groups_of(index(&inv, "d2")),
+        ["deep", "zone", "a", "later", "side", "b", "c"]
+    );
+    assert_eq!(inv.groups_of(index(&inv, "n1")), ["zone", "a", "b", "c"]);
+    assert!(inv.groups_of(index(&inv, "localhost")).is_empty());
+}
+
+#[test]
+fn descriptions_and_the_no_inventory_case() {
+    let inv = edges();
+    assert!(inv
+        .describe()
+        .ends_with("tests/inventories/edges/inventory.ini"));
+    let two = Inventory::load(&["a,b".into(), "c,".into()], None).unwrap();
+    assert_eq!(two.describe(), "a,b, c,");
+    let local = Inventory::localhost();
+    assert_eq!(
+        local.describe(),
+        "the inventory (no -i given: only localhost)"
+    );
+    assert_eq!(names(&local, &local.group_hosts("all")), ["localhost"]);
+    assert_eq!(local.groups_of(0), ["ungrouped"]);
+    assert_eq!(local.host_vars(0)["ansible_connection"], "local");
+}
