@@ -416,6 +416,14 @@ pub const FUNCTIONS: &[FnDoc] = &[
         output: "web1\nerror: 1 host(s) failed: web3",
     },
     FnDoc {
+        name: "render_template",
+        group: "files",
+        signature: "render_template(template, values) / h.render_template(template, values) -> string",
+        doc: "Render a Jinja2 template as Ansible's `template` module does (ansible-core 2.19, compared byte for byte in tests/templates/): `{% if %}`/`{% for %}` blocks drop the newline after them, the template's trailing newlines are kept, values print as Python prints them (`True`, `['a', 1]`; `None` as nothing), Python's string and dict methods work (`d.items()`, `s.split(',')`), and Ansible's everyday filters: `default`/`d`, `join`, `to_json`, `to_nice_json`, `to_nice_yaml`, `regex_replace`, `bool`, `int`, besides Jinja's own (`length`, `first`, `last`, `upper`, `lower`, `map`, ...). `template` is the text, or a `.j2` file beside the runbook or in its `templates/` folder. `h.render_template` adds what an Ansible template sees for that host: its variables, `inventory_hostname`, `inventory_hostname_short`, `group_names`, `groups`, `hostvars`; `values` win over them. An undefined variable is an error naming the template and line. Secrets render as their value. Maps iterate in key order (Rhai's maps are sorted), where Python keeps insertion order.",
+        example: r#"render_template("{% for m in members %}{{ m.name }}=https://{{ m.ip }}:2380{{ '' if loop.last else ',' }}{% endfor %} {{ opts | to_json }} {{ missing | default('none') }}", #{members: [#{name: "etcd1", ip: "10.0.0.1"}, #{name: "etcd2", ip: "10.0.0.2"}], opts: #{verbose: false}})"#,
+        output: r#"etcd1=https://10.0.0.1:2380,etcd2=https://10.0.0.2:2380 {"verbose": false} none"#,
+    },
+    FnDoc {
         name: "put",
         group: "files",
         signature: "h.put(path, content) / h.put(path, content, #{mode, owner, group}) -> #{changed, path}",

@@ -10,6 +10,8 @@ pub mod netaddr;
 pub mod quote;
 pub mod regex;
 pub mod shell;
+pub mod template;
+pub mod template_yaml;
 pub mod wait;
 
 use crate::context::Ctx;
@@ -28,4 +30,5 @@ pub fn register(engine: &mut Engine, ctx: &Arc<Ctx>) {
     wait::register(engine, ctx);
     hosts::register(engine, ctx);
     files::register(engine, ctx);
+    template::register(engine, ctx);
 }

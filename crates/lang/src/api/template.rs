@@ -1,0 +1,622 @@
+//! Jinja2 templates as Ansible's `template` module renders them, through minijinja: blocks
+//! trim the newline after them, the template's trailing newlines are kept, an undefined variable is an
+//! error at the template's line, values print as Python prints them (`True`, `None` as an
+//! empty string at the top level, `['a', 1]`), and Ansible's everyday filters behave as
+//! ansible-core 2.19's (checked against it: tests/templates/).
+//!
+//! `render_template(text, values)` renders with `values` only; `h.render_template(text,
+//! values)` adds what an Ansible template sees for that host: its merged variables,
+//! `inventory_hostname`, `group_names`, `groups` and `hostvars`. A `text` naming a `.j2`
+//! file is read from the runbook's folder (or its `templates/`).
+
+use crate::api::json::to_value;
+use crate::context::Ctx;
+use crate::errors::{at, RhaiResult};
+use crate::host::Host;
+use minijinja::value::{Kwargs, Value as J, ValueKind};
+use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior};
+use rhai::{Engine, Map, NativeCallContext};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+/// The most template instructions one render may take: a loop without end is an error, not
+/// a hang.
+const FUEL: u64 = 50_000_000;
+
+fn environment() -> &'static Environment<'static> {
+    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = Environment::new();
+        env.set_syntax(
+            minijinja::syntax::SyntaxConfig::builder()
+                .trim_blocks(true)
+                .build()
+                .expect("the default delimiters are valid"),
+        );
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.set_fuel(Some(FUEL));
+        // Python's str/dict/list methods (`d.items()`, `s.split(',')`), as Jinja2 has them.
+        env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
+        env.set_formatter(|out, _state, value| {
+            // Ansible's finalize: None prints as nothing; everything else as Python's str().
+            if !value.is_none() {
+                out.write_str(&py_str(value))?;
+            }
+            Ok(())
+        });
+        env.add_filter("default", default);
+        env.add_filter("d", default);
+        env.add_filter("join", join);
+        env.add_filter("to_json", |v: J| py_json(&v, None, false, (", ", ": ")));
+        env.add_filter("to_nice_json", |v: J, indent: Option<usize>, kw: Kwargs| {
+            let indent = indent_arg(indent, &kw)?;
+            Ok::<_, Error>(py_json(&v, Some(indent), true, (",", ": ")))
+        });
+        env.add_filter("to_nice_yaml", |v: J, indent: Option<usize>, kw: Kwargs| {
+            let indent = indent_arg(indent, &kw)?;
+            let mut out = String::new();
+            crate::api::template_yaml::block(&v, indent, &mut out)?;
+            Ok::<_, Error>(out)
+        });
+        env.add_filter("regex_replace", regex_replace);
+        env.add_filter("bool", to_bool);
+        env.add_filter("int", to_int);
+        env
+    })
+}
+
+/// `indent` given by position or name (default 4); other keyword arguments are errors.
+fn indent_arg(pos: Option<usize>, kw: &Kwargs) -> Result<usize, Error> {
+    let named: Option<usize> = kw.get("indent")?;
+    kw.assert_all_used()?;
+    Ok(named.or(pos).unwrap_or(4))
+}
+
+/// Python's `str(value)`.
+pub(crate) fn py_str(v: &J) -> String {
+    match v.as_str() {
+        Some(s) if v.kind() == ValueKind::String => s.to_string(),
+        _ => {
+            let mut out = String::new();
+            py_repr(v, &mut out);
+            out
+        }
+    }
+}
+
+/// Python's `repr(value)`.
+pub(crate) fn py_repr(v: &J, out: &mut String) {
+    match v.kind() {
+        ValueKind::Undefined | ValueKind::None => out.push_str("None"),
+        ValueKind::Bool => out.push_str(if v.is_true() { "True" } else { "False" }),
+        ValueKind::Number => out.push_str(&py_number(v)),
+        ValueKind::String => py_str_repr(v.as_str().unwrap_or_default(), out),
+        ValueKind::Map => {
+            out.push('{');
+            for (i, k) in v.try_iter().into_iter().flatten().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                py_repr(&k, out);
+                out.push_str(": ");
+                py_repr(&v.get_item(&k).unwrap_or_default(), out);
+            }
+            out.push('}');
+        }
+        ValueKind::Seq | ValueKind::Iterable => {
+            out.push('[');
+            for (i, item) in v.try_iter().into_iter().flatten().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                py_repr(&item, out);
+            }
+            out.push(']');
+        }
+        _ => out.push_str(&v.to_string()),
+    }
+}
+
+fn py_number(v: &J) -> String {
+    if v.is_integer() {
+        v.to_string()
+    } else {
+        py_float(f64::try_from(v.clone()).unwrap_or(f64::NAN))
+    }
+}
+
+/// Python's `repr(float)`: shortest digits, `1.0`, `1e+16`, `1.5e-05`, `inf`.
+pub(crate) fn py_float(f: f64) -> String {
+    if f.is_nan() {
+        return "nan".into();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 { "inf" } else { "-inf" }.into();
+    }
+    // Rust's Debug picks the same digits and the same switch to an exponent (below 1e-4, from
+    // 1e16); Python writes the exponent with a sign and at least two digits.
+    let s = format!("{f:?}");
+    match s.split_once('e') {
+        None => s,
+        Some((m, e)) => {
+            let (sign, digits) = match e.strip_prefix('-') {
+                Some(d) => ('-', d),
+                None => ('+', e),
+            };
+            format!("{m}e{sign}{digits:0>2}")
+        }
+    }
+}
+
+/// Python's `repr(str)`: single quotes unless the text has one and no double quote.
+fn py_str_repr(s: &str, out: &mut String) {
+    let q = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
+    out.push(q);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c == q => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\x{:02x}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push(q);
+}
+
+/// Python's truthiness.
+fn py_truthy(v: &J) -> bool {
+    !v.is_undefined() && v.is_true()
+}
+
+/// Jinja's `default(value, default_value='', boolean=False)`.
+fn default(v: &J, other: Option<J>, boolean: Option<bool>) -> J {
+    if v.is_undefined() || (boolean.unwrap_or(false) && !py_truthy(v)) {
+        other.unwrap_or_else(|| J::from(""))
+    } else {
+        v.clone()
+    }
+}
+
+/// Jinja's `join(d='')`: every item as Python's `str()`.
+fn join(v: &J, sep: Option<&str>) -> Result<String, Error> {
+    let sep = sep.unwrap_or("");
+    if let Some(s) = v.as_str() {
+        return Ok(s.chars().map(String::from).collect::<Vec<_>>().join(sep));
+    }
+    let items: Vec<String> = v.try_iter()?.map(|i| py_str(&i)).collect();
+    Ok(items.join(sep))
+}
+
+/// Python's `json.dumps` (ASCII only, as its default): `to_json` and `to_nice_json`.
+fn py_json(v: &J, indent: Option<usize>, sort_keys: bool, seps: (&str, &str)) -> String {
+    fn string(s: &str, out: &mut String) {
+        out.push('"');
+        for c in s.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                '\u{8}' => out.push_str("\\b"),
+                '\u{c}' => out.push_str("\\f"),
+                c if c.is_ascii() && (c as u32) >= 0x20 => out.push(c),
+                c => {
+                    let mut buf = [0u16; 2];
+                    for unit in c.encode_utf16(&mut buf) {
+                        out.push_str(&format!("\\u{unit:04x}"));
+                    }
+                }
+            }
+        }
+        out.push('"');
+    }
+    fn walk(
+        v: &J,
+        indent: Option<usize>,
+        level: usize,
+        sort: bool,
+        seps: (&str, &str),
+        out: &mut String,
+    ) {
+        let newline = |out: &mut String, level: usize| {
+            if let Some(n) = indent {
+                out.push('\n');
+                out.push_str(&" ".repeat(n * level));
+            }
+        };
+        match v.kind() {
+            ValueKind::Undefined | ValueKind::None => out.push_str("null"),
+            ValueKind::Bool => out.push_str(if v.is_true() { "true" } else { "false" }),
+            ValueKind::Number => {
+                let n = py_number(v);
+                out.push_str(match n.as_str() {
+                    "inf" => "Infinity",
+                    "-inf" => "-Infinity",
+                    "nan" => "NaN",
+                    _ => &n,
+                });
+            }
+            ValueKind::String => string(v.as_str().unwrap_or_default(), out),
+            ValueKind::Map => {
+                let mut keys: Vec<J> = v.try_iter().into_iter().flatten().collect();
+                if keys.is_empty() {
+                    out.push_str("{}");
+                    return;
+                }
+                if sort {
+                    keys.sort_by_key(py_str);
+                }
+                out.push('{');
+                for (i, k) in keys.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(seps.0);
+                    }
+                    newline(out, level + 1);
+                    string(&py_json_key(k), out);
+                    out.push_str(seps.1);
+                    walk(
+                        &v.get_item(k).unwrap_or_default(),
+                        indent,
+                        level + 1,
+                        sort,
+                        seps,
+                        out,
+                    );
+                }
+                newline(out, level);
+                out.push('}');
+            }
+            ValueKind::Seq | ValueKind::Iterable => {
+                let items: Vec<J> = v.try_iter().into_iter().flatten().collect();
+                if items.is_empty() {
+                    out.push_str("[]");
+                    return;
+                }
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(seps.0);
+                    }
+                    newline(out, level + 1);
+                    walk(item, indent, level + 1, sort, seps, out);
+                }
+                newline(out, level);
+                out.push(']');
+            }
+            _ => string(&v.to_string(), out),
+        }
+    }
+    let mut out = String::new();
+    walk(v, indent, 0, sort_keys, seps, &mut out);
+    out
+}
+
+/// A map key as `json.dumps` writes it (`True` → "true", `1.5` → "1.5").
+fn py_json_key(k: &J) -> String {
+    match k.kind() {
+        ValueKind::Bool => if k.is_true() { "true" } else { "false" }.into(),
+        ValueKind::None => "null".into(),
+        _ => py_str(k),
+    }
+}
+
+/// Ansible's `regex_replace(pattern, replacement, ignorecase=False, multiline=False,
+/// count=0)`: Python's `re.sub`, with `\1` and `\g<name>` in the replacement.
+fn regex_replace(
+    v: &J,
+    pattern: &str,
+    replacement: Option<&str>,
+    kwargs: Kwargs,
+) -> Result<String, Error> {
+    let bad = |m: String| Error::new(ErrorKind::InvalidOperation, m);
+    let ignorecase: Option<bool> = kwargs.get("ignorecase")?;
+    let multiline: Option<bool> = kwargs.get("multiline")?;
+    let count: Option<usize> = kwargs.get("count")?;
+    kwargs.assert_all_used()?;
+    let mut flags = String::new();
+    if ignorecase.unwrap_or(false) {
+        flags.push('i');
+    }
+    if multiline.unwrap_or(false) {
+        flags.push('m');
+    }
+    let full = if flags.is_empty() {
+        pattern.to_string()
+    } else {
+        format!("(?{flags}){pattern}")
+    };
+    let re = crate::api::regex::compile(&full).map_err(bad)?;
+    let rep = python_replacement(replacement.unwrap_or("")).map_err(bad)?;
+    let text = py_str(v);
+    Ok(re
+        .replacen(&text, count.unwrap_or(0), rep.as_str())
+        .into_owned())
+}
+
+/// A Python `re.sub` replacement as the regex crate's: `\1`/`\g<1>`/`\g<name>` become
+/// `${1}`/`${name}`, `$` is literal, escapes such as `\n` are the characters.
+fn python_replacement(rep: &str) -> Result<String, String> {
+    let mut out = String::new();
+    let mut chars = rep.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '$' => out.push_str("$$"),
+            '\\' => match chars.next() {
+                None => return Err("bad escape (end of pattern) in the replacement".into()),
+                Some(d @ '0'..='9') => {
+                    let mut n = String::from(d);
+                    if let Some(&e @ '0'..='9') = chars.peek() {
+                        n.push(e);
+                        chars.next();
+                    }
+                    out.push_str(&format!("${{{n}}}"));
+                }
+                Some('g') => {
+                    if chars.next() != Some('<') {
+                        return Err("missing < after \\g in the replacement".into());
+                    }
+                    let name: String = chars.by_ref().take_while(|&c| c != '>').collect();
+                    out.push_str(&format!("${{{name}}}"));
+                }
+                Some('n') => out.push('\n'),
+                Some('t') => out.push('\t'),
+                Some('r') => out.push('\r'),
+                Some('f') => out.push('\u{c}'),
+                Some('v') => out.push('\u{b}'),
+                Some('a') => out.push('\u{7}'),
+                Some('b') => out.push('\u{8}'),
+                Some('\\') => out.push('\\'),
+                Some(c) if c.is_ascii_alphabetic() => {
+                    return Err(format!("bad escape \\{c} in the replacement"))
+                }
+                Some(c) => {
+                    out.push('\\');
+                    if c == '$' {
+                        out.push_str("$$");
+                    } else {
+                        out.push(c);
+                    }
+                }
+            },
+            c => out.push(c),
+        }
+    }
+    Ok(out)
+}
+
+/// Ansible's `bool`: yes/on/true/1 (any case) are true, no/off/false/0 false; other values
+/// are true only when equal to 1.
+fn to_bool(v: &J) -> bool {
+    let text = match v.kind() {
+        ValueKind::String => v.as_str().unwrap_or_default().to_lowercase(),
+        ValueKind::Bool => return v.is_true(),
+        ValueKind::Number if v.is_integer() => v.to_string(),
+        ValueKind::Number => return f64::try_from(v.clone()).is_ok_and(|f| f == 1.0),
+        _ => return false,
+    };
+    matches!(text.as_str(), "yes" | "on" | "true" | "1")
+}
+
+/// Jinja's `int(default=0, base=10)`: `"42"` → 42, `"42.9"` → 42, anything else `default`.
+fn to_int(v: &J, default: Option<i64>, base: Option<u32>, kw: Kwargs) -> Result<i64, Error> {
+    let default = kw.get::<Option<i64>>("default")?.or(default);
+    let base = kw.get::<Option<u32>>("base")?.or(base);
+    kw.assert_all_used()?;
+    Ok(int_of(v, default, base))
+}
+
+fn int_of(v: &J, default: Option<i64>, base: Option<u32>) -> i64 {
+    let fallback = default.unwrap_or(0);
+    match v.kind() {
+        ValueKind::Bool => i64::from(v.is_true()),
+        ValueKind::Number => v
+            .as_i64()
+            .or_else(|| {
+                f64::try_from(v.clone())
+                    .ok()
+                    .filter(|f| f.is_finite())
+                    .map(|f| f.trunc() as i64)
+            })
+            .unwrap_or(fallback),
+        ValueKind::String => {
+            let s = v.as_str().unwrap_or_default().trim();
+            let digits = s.replace('_', "");
+            let base = base.unwrap_or(10);
+            let plain = digits.strip_prefix('+').unwrap_or(&digits);
+            i64::from_str_radix(plain, base)
+                .ok()
+                .filter(|_| !s.starts_with('_') && !s.ends_with('_') && !s.contains("__"))
+                .or_else(|| {
+                    s.parse::<f64>()
+                        .ok()
+                        .filter(|f| f.is_finite())
+                        .map(|f| f.trunc() as i64)
+                })
+                .unwrap_or(fallback)
+        }
+        _ => fallback,
+    }
+}
+
+/// Render `source` (named `name` in errors) with `scope`.
+pub fn render(name: &str, source: &str, scope: &Value) -> Result<String, String> {
+    let env = environment();
+    let ctx = J::from(minijinja::value::Serde(scope));
+    let mut out = env
+        .render_named_str(name, source, ctx)
+        .map_err(|e| describe(&e, name, source))?;
+    // Ansible's rule for the end: as many trailing newlines as the template has, at least
+    // (Jinja drops one; a block tag's trimming may drop more).
+    let trailing = |s: &str| s.len() - s.trim_end_matches('\n').len();
+    let missing = trailing(source).saturating_sub(trailing(&out));
+    out.push_str(&"\n".repeat(missing));
+    Ok(out)
+}
+
+/// A template error for people: file:line, what went wrong, and the expression.
+fn describe(e: &Error, name: &str, source: &str) -> String {
+    let line = e.line().map(|l| format!(":{l}")).unwrap_or_default();
+    let snippet = e
+        .range()
+        .and_then(|r| source.get(r))
+        .map(|s| format!(" in `{s}`"))
+        .unwrap_or_default();
+    let what = match e.kind() {
+        ErrorKind::UndefinedError => "undefined variable".to_string(),
+        _ => e
+            .detail()
+            .map_or_else(|| e.kind().to_string(), str::to_string),
+    };
+    format!("template {name}{line}: {what}{snippet}")
+}
+
+/// A template argument: inline text, or a `.j2` file on the controller, looked up beside the
+/// runbook and in its `templates/` folder.
+fn load(ctx: &Ctx, text: &str) -> Result<(String, String), String> {
+    if !text.ends_with(".j2") || text.contains('\n') || text.contains("{{") {
+        return Ok(("(inline)".into(), text.to_string()));
+    }
+    let runbook = ctx.runbook.lock().map(|r| r.clone()).unwrap_or_default();
+    let base = Path::new(&runbook)
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let candidates: Vec<PathBuf> = if Path::new(text).is_absolute() {
+        vec![PathBuf::from(text)]
+    } else {
+        vec![base.join(text), base.join("templates").join(text)]
+    };
+    for p in &candidates {
+        if let Ok(s) = std::fs::read_to_string(p) {
+            return Ok((p.display().to_string(), s));
+        }
+    }
+    let tried: Vec<String> = candidates.iter().map(|p| p.display().to_string()).collect();
+    Err(format!(
+        "template file {text} not found (looked at {})",
+        tried.join(", ")
+    ))
+}
+
+/// What an Ansible template sees for host `h`: its variables, `inventory_hostname`,
+/// `inventory_hostname_short`, `group_names` (sorted), `groups` (every group's hosts,
+/// ignoring --limit) and `hostvars`.
+fn host_scope(ctx: &Ctx, h: &Host) -> serde_json::Map<String, Value> {
+    let mut scope: serde_json::Map<String, Value> = h
+        .vars
+        .iter()
+        .map(|(k, v)| (k.to_string(), to_value(v)))
+        .collect();
+    let inv = &ctx.inventory;
+    let mut groups = serde_json::Map::new();
+    for g in &inv.group_order {
+        let names: Vec<Value> = inv
+            .group_hosts(g)
+            .into_iter()
+            .map(|i| Value::String(inv.hosts[i].name.clone()))
+            .collect();
+        groups.insert(g.clone(), Value::Array(names));
+    }
+    let mut hostvars = serde_json::Map::new();
+    for other in &ctx.hosts {
+        let vars = other
+            .vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), to_value(v)))
+            .collect();
+        hostvars.insert(other.name.to_string(), Value::Object(vars));
+    }
+    let mut group_names: Vec<String> = inv
+        .hosts
+        .iter()
+        .position(|x| *x.name == *h.name)
+        .map(|i| inv.groups_of(i))
+        .unwrap_or_default();
+    group_names.sort();
+    let name = h.name.to_string();
+    let short = name.split('.').next().unwrap_or_default().to_string();
+    scope.insert("inventory_hostname".into(), Value::String(name));
+    scope.insert("inventory_hostname_short".into(), Value::String(short));
+    scope.insert("group_names".into(), serde_json::json!(group_names));
+    scope.insert("groups".into(), Value::Object(groups));
+    scope.insert("hostvars".into(), Value::Object(hostvars));
+    scope
+}
+
+fn values_map(values: &Map) -> serde_json::Map<String, Value> {
+    values
+        .iter()
+        .map(|(k, v)| (k.to_string(), to_value(v)))
+        .collect()
+}
+
+pub fn register(engine: &mut Engine, ctx: &Arc<Ctx>) {
+    let c = ctx.clone();
+    engine.register_fn(
+        "render_template",
+        move |nctx: NativeCallContext, text: &str, values: Map| -> RhaiResult<String> {
+            let (name, source) = load(&c, text).map_err(|e| at(&nctx, e))?;
+            render(&name, &source, &Value::Object(values_map(&values))).map_err(|e| at(&nctx, e))
+        },
+    );
+    let c = ctx.clone();
+    engine.register_fn(
+        "render_template",
+        move |nctx: NativeCallContext,
+              h: &mut Host,
+              text: &str,
+              values: Map|
+              -> RhaiResult<String> {
+            let (name, source) = load(&c, text).map_err(|e| at(&nctx, e))?;
+            let mut scope = host_scope(&c, h);
+            scope.extend(values_map(&values));
+            render(&name, &source, &Value::Object(scope)).map_err(|e| at(&nctx, e))
+        },
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn floats_as_python_prints_them() {
+        for (f, want) in [
+            (1.0, "1.0"),
+            (1e16, "1e+16"),
+            (1.5e-5, "1.5e-05"),
+            (0.0001, "0.0001"),
+            (123456789.12345679, "123456789.12345679"),
+            (-0.0, "-0.0"),
+            (1e300, "1e+300"),
+            (f64::INFINITY, "inf"),
+        ] {
+            assert_eq!(py_float(f), want);
+        }
+    }
+
+    #[test]
+    fn replacements_as_python_reads_them() {
+        assert_eq!(python_replacement(r"\2_\1").unwrap(), "${2}_${1}");
+        assert_eq!(
+            python_replacement(r"\g<name>-\g<1>$").unwrap(),
+            "${name}-${1}$$"
+        );
+        assert_eq!(python_replacement(r"a\nb\\c\-").unwrap(), "a\nb\\c\\-");
+        assert!(python_replacement(r"\q").is_err());
+    }
+}

@@ -1,0 +1,352 @@
+//! `to_nice_yaml`: block-style YAML written as PyYAML writes it for ansible-core
+//! (`yaml.dump(v, indent=4, allow_unicode=True, default_flow_style=False)`): keys sorted,
+//! sequences under a key not indented, strings plain when they read back as the same
+//! string, else single-quoted (double-quoted with escapes for control characters), long
+//! plain and single-quoted strings folded past column 80.
+
+use minijinja::value::{Value as J, ValueKind};
+use minijinja::Error;
+
+const WIDTH: usize = 80;
+
+/// Write `v` as a YAML document (ends with a newline).
+pub fn block(v: &J, indent: usize, out: &mut String) -> Result<(), Error> {
+    let mut w = Writer {
+        out,
+        indent: indent.max(2),
+    };
+    match v.kind() {
+        ValueKind::Map | ValueKind::Seq | ValueKind::Iterable if !is_empty(v) => {
+            w.node(v, 0, false);
+        }
+        _ => {
+            w.scalar(v, 0, false);
+            w.out.push('\n');
+        }
+    }
+    Ok(())
+}
+
+fn is_empty(v: &J) -> bool {
+    v.try_iter().map(|mut i| i.next().is_none()).unwrap_or(true)
+}
+
+struct Writer<'a> {
+    out: &'a mut String,
+    indent: usize,
+}
+
+impl Writer<'_> {
+    fn column(&self) -> usize {
+        self.out.len() - self.out.rfind('\n').map_or(0, |i| i + 1)
+    }
+
+    fn pad(&mut self, n: usize) {
+        self.out.push_str(&" ".repeat(n));
+    }
+
+    /// A collection starting at the current position (column `col`), ending with a newline.
+    /// `inline`: the first line is already indented (after `- `).
+    fn node(&mut self, v: &J, col: usize, inline: bool) {
+        match v.kind() {
+            ValueKind::Map => {
+                let mut keys: Vec<J> = v.try_iter().into_iter().flatten().collect();
+                keys.sort_by_key(crate::api::template::py_str);
+                for (i, k) in keys.iter().enumerate() {
+                    if i > 0 || !inline {
+                        self.pad(col);
+                    }
+                    self.scalar(k, col, true);
+                    self.out.push(':');
+                    let item = v.get_item(k).unwrap_or_default();
+                    self.value(&item, col, false);
+                }
+            }
+            _ => {
+                for (i, item) in v.try_iter().into_iter().flatten().enumerate() {
+                    if i > 0 || !inline {
+                        self.pad(col);
+                    }
+                    self.out.push('-');
+                    self.value(&item, col, true);
+                }
+            }
+        }
+    }
+
+    /// The value after `key:` or `-` at column `col`.
+    fn value(&mut self, v: &J, col: usize, in_seq: bool) {
+        let collection = matches!(
+            v.kind(),
+            ValueKind::Map | ValueKind::Seq | ValueKind::Iterable
+        );
+        if !collection || is_empty(v) {
+            self.out.push(' ');
+            self.scalar(v, col + self.indent, false);
+            self.out.push('\n');
+            return;
+        }
+        match (in_seq, v.kind()) {
+            // `-   k: v` / `-   - x`: the item starts on the dash's line.
+            (true, _) => {
+                self.pad(self.indent - 1);
+                self.node(v, col + self.indent, true);
+            }
+            // A sequence under a key sits at the key's column; a map is indented.
+            (false, ValueKind::Map) => {
+                self.out.push('\n');
+                self.node(v, col + self.indent, false);
+            }
+            (false, _) => {
+                self.out.push('\n');
+                self.node(v, col, false);
+            }
+        }
+    }
+
+    /// A scalar; `indent` is where folded lines continue, `key` whether it is a mapping key.
+    fn scalar(&mut self, v: &J, indent: usize, key: bool) {
+        match v.kind() {
+            ValueKind::Undefined | ValueKind::None => self.out.push_str("null"),
+            ValueKind::Bool => self
+                .out
+                .push_str(if v.is_true() { "true" } else { "false" }),
+            ValueKind::Number if v.is_integer() => self.out.push_str(&v.to_string()),
+            ValueKind::Number => {
+                let f = f64::try_from(v.clone()).unwrap_or(f64::NAN);
+                let text = if f.is_nan() {
+                    ".nan".to_string()
+                } else if f.is_infinite() {
+                    if f > 0.0 { ".inf" } else { "-.inf" }.to_string()
+                } else {
+                    let r = crate::api::template::py_float(f);
+                    // PyYAML: a float always shows a dot (1e+16 → 1.0e+16).
+                    match r.split_once('e') {
+                        Some((m, e)) if !m.contains('.') => format!("{m}.0e{e}"),
+                        _ => r,
+                    }
+                };
+                self.out.push_str(&text);
+            }
+            ValueKind::Map | ValueKind::Seq | ValueKind::Iterable => {
+                self.out.push_str(if v.kind() == ValueKind::Map {
+                    "{}"
+                } else {
+                    "[]"
+                })
+            }
+            _ => {
+                let s = crate::api::template::py_str(v);
+                self.string(&s, indent, key);
+            }
+        }
+    }
+
+    fn string(&mut self, s: &str, indent: usize, key: bool) {
+        let a = analyze(s);
+        let multiline = s.contains('\n');
+        if a.plain && !(key && (s.is_empty() || multiline)) && resolves_to_str(s) {
+            self.folded(s, indent, None, !key);
+        } else if a.single && !(key && multiline) {
+            self.out.push('\'');
+            self.folded(s, indent, Some('\''), !key);
+            self.out.push('\'');
+        } else {
+            self.double(s);
+        }
+    }
+
+    /// Plain or single-quoted text, folded at a space past column 80 as PyYAML folds it.
+    fn folded(&mut self, s: &str, indent: usize, quote: Option<char>, fold: bool) {
+        let chars: Vec<char> = s.chars().collect();
+        let mut i = 0;
+        while i < chars.len() {
+            let c = chars[i];
+            if c == ' ' {
+                // One space between words, past the width: a line break instead.
+                let lone =
+                    i > 0 && chars[i - 1] != ' ' && chars.get(i + 1).is_some_and(|&n| n != ' ');
+                if fold && lone && self.column() > WIDTH {
+                    self.out.push('\n');
+                    self.pad(indent);
+                } else {
+                    self.out.push(' ');
+                }
+                i += 1;
+            } else if c == '\n' {
+                // A run of line breaks: one more than the run (the first is folded away).
+                let mut n = 0;
+                while chars.get(i) == Some(&'\n') {
+                    n += 1;
+                    i += 1;
+                }
+                for _ in 0..=n {
+                    self.out.push('\n');
+                }
+                self.pad(indent);
+            } else {
+                if Some(c) == quote {
+                    self.out.push(c);
+                }
+                self.out.push(c);
+                i += 1;
+            }
+        }
+    }
+
+    fn double(&mut self, s: &str) {
+        self.out.push('"');
+        for c in s.chars() {
+            match c {
+                '"' => self.out.push_str("\\\""),
+                '\\' => self.out.push_str("\\\\"),
+                '\0' => self.out.push_str("\\0"),
+                '\u{7}' => self.out.push_str("\\a"),
+                '\u{8}' => self.out.push_str("\\b"),
+                '\t' => self.out.push_str("\\t"),
+                '\n' => self.out.push_str("\\n"),
+                '\u{b}' => self.out.push_str("\\v"),
+                '\u{c}' => self.out.push_str("\\f"),
+                '\r' => self.out.push_str("\\r"),
+                '\u{1b}' => self.out.push_str("\\e"),
+                c if printable(c) => self.out.push(c),
+                c if (c as u32) <= 0xff => self.out.push_str(&format!("\\x{:02X}", c as u32)),
+                c if (c as u32) <= 0xffff => self.out.push_str(&format!("\\u{:04X}", c as u32)),
+                c => self.out.push_str(&format!("\\U{:08X}", c as u32)),
+            }
+        }
+        self.out.push('"');
+    }
+}
+
+/// PyYAML's printable set with allow_unicode.
+fn printable(c: char) -> bool {
+    let u = c as u32;
+    c == '\n'
+        || (0x20..=0x7e).contains(&u)
+        || u == 0x85
+        || (0xa0..=0xd7ff).contains(&u)
+        || (0xe000..=0xfffd).contains(&u)
+        || (0x10000..0x110000).contains(&u)
+}
+
+struct Analysis {
+    plain: bool,
+    single: bool,
+}
+
+/// PyYAML's `analyze_scalar`, for the block context.
+fn analyze(s: &str) -> Analysis {
+    if s.is_empty() {
+        return Analysis {
+            plain: false,
+            single: true,
+        };
+    }
+    let chars: Vec<char> = s.chars().collect();
+    let blank = |c: Option<&char>| {
+        c.is_none_or(|c| {
+            matches!(
+                c,
+                ' ' | '\t' | '\r' | '\n' | '\u{85}' | '\u{2028}' | '\u{2029}'
+            )
+        })
+    };
+    let mut indicators = s.starts_with("---") || s.starts_with("...");
+    let (mut special, mut line_break) = (false, false);
+    let (mut space_break, mut break_space) = (false, false);
+    let (mut leading_space, mut leading_break, mut trailing_space, mut trailing_break) =
+        (false, false, false, false);
+    let (mut prev_space, mut prev_break) = (false, false);
+    for (i, &c) in chars.iter().enumerate() {
+        let followed = blank(chars.get(i + 1));
+        let preceded = i == 0 || blank(chars.get(i - 1));
+        if i == 0 {
+            if "#,[]{}&*!|>'\"%@`".contains(c) {
+                indicators = true;
+            }
+            if (c == '?' || c == ':' || c == '-') && followed {
+                indicators = true;
+            }
+        } else {
+            if c == ':' && followed {
+                indicators = true;
+            }
+            if c == '#' && preceded {
+                indicators = true;
+            }
+        }
+        if matches!(c, '\n' | '\u{85}' | '\u{2028}' | '\u{2029}') {
+            line_break = true;
+        }
+        if !(c == '\n' || printable(c)) || c == '\u{feff}' {
+            special = true;
+        }
+        if c == ' ' {
+            if i == 0 {
+                leading_space = true;
+            }
+            if i == chars.len() - 1 {
+                trailing_space = true;
+            }
+            if prev_break {
+                break_space = true;
+            }
+            prev_space = true;
+            prev_break = false;
+        } else if c == '\n' {
+            if i == 0 {
+                leading_break = true;
+            }
+            if i == chars.len() - 1 {
+                trailing_break = true;
+            }
+            if prev_space {
+                space_break = true;
+            }
+            prev_space = false;
+            prev_break = true;
+        } else {
+            prev_space = false;
+            prev_break = false;
+        }
+    }
+    let mut plain = true;
+    let mut single = true;
+    if leading_space || leading_break || trailing_space || trailing_break {
+        plain = false;
+    }
+    if space_break || break_space || special {
+        plain = false;
+        single = false;
+    }
+    if line_break {
+        plain = false;
+    }
+    if indicators {
+        plain = false;
+    }
+    Analysis { plain, single }
+}
+
+/// Does plain `s` read back as a string (PyYAML's implicit resolvers: null, bool, int,
+/// float, timestamp, merge, value)?
+fn resolves_to_str(s: &str) -> bool {
+    use std::sync::OnceLock;
+    static RES: OnceLock<Vec<regex::Regex>> = OnceLock::new();
+    let res = RES.get_or_init(|| {
+        [
+            r"^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$",
+            r"^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+            r"^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$",
+            r"^(?:<<)$",
+            r"^(?:~|null|Null|NULL|)$",
+            r"^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]|[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?(?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$",
+            r"^(?:=)$",
+        ]
+        .iter()
+        .map(|p| regex::Regex::new(p).expect("valid resolver"))
+        .collect()
+    });
+    !res.iter().any(|r| r.is_match(s))
+}
