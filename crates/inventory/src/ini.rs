@@ -18,11 +18,12 @@ struct Pending {
 }
 
 /// Split `host:port` (ansible-core's `parse_address` with ranges allowed).
-pub(crate) fn split_port(token: &str) -> (String, Option<u16>) {
+/// The port is as written (any digits), so a caller can refuse one out of range.
+pub(crate) fn split_port(token: &str) -> (String, Option<u64>) {
     // `[v6]:port` or `[host]:port`.
     if let Some(rest) = token.strip_prefix('[') {
         if let Some((inside, port)) = rest.rsplit_once("]:") {
-            if let Ok(p) = port.parse::<u16>() {
+            if let Ok(p) = port.parse::<u64>() {
                 if !inside.contains('[') {
                     return (inside.to_string(), Some(p));
                 }
@@ -46,7 +47,7 @@ pub(crate) fn split_port(token: &str) -> (String, Option<u16>) {
             && h.chars()
                 .all(|c| c.is_alphanumeric() || "._-[]:".contains(c));
         if hostish && !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) {
-            if let Ok(port) = p.parse::<u16>() {
+            if let Ok(port) = p.parse::<u64>() {
                 return (h.to_string(), Some(port));
             }
         }
@@ -62,9 +63,23 @@ pub(crate) fn expand_host(
     token: &str,
 ) -> Result<(Vec<String>, Option<u16>), Error> {
     let (pattern, port) = split_port(token);
+    let port =
+        valid_port(port).map_err(|e| Error::at(file, line, format!("host `{token}`: {e}")))?;
     let budget = range::MAX_HOSTS.saturating_sub(inv.hosts.len());
     let names = range::expand(&pattern, budget).map_err(|e| Error::at(file, line, e))?;
     Ok((names, port))
+}
+
+/// A port ssh can use; ansible-core takes any digits and fails later, at connection time.
+pub(crate) fn valid_port(port: Option<u64>) -> Result<Option<u16>, String> {
+    match port {
+        None => Ok(None),
+        Some(p) => u16::try_from(p)
+            .ok()
+            .filter(|&p| p > 0)
+            .map(Some)
+            .ok_or_else(|| format!("port {p} is out of range (1-65535)")),
+    }
 }
 
 fn section(line: &str) -> Option<(String, Option<String>)> {
@@ -264,6 +279,119 @@ pub fn parse(inv: &mut Inventory, file: &str, text: &str) -> Result<(), Error> {
 
 #[cfg(test)]
 mod tests {
+    use super::{section, split_port};
+
+    /// Host tokens as ansible-core's parse_address splits them (checked with 2.19).
+    #[test]
+    fn ports_split_as_ansible_splits_them() {
+        let cases: &[(&str, &str, Option<u64>)] = &[
+            ("h-1.x_y:2200", "h-1.x_y", Some(2200)),
+            ("[h1]:22", "h1", Some(22)),
+            ("[fe80::1]:2200", "fe80::1", Some(2200)),
+            ("h[1:2]:30", "h[1:2]", Some(30)),
+            ("host:99999", "host", Some(99999)),
+            (":22", ":22", None),
+            ("host:", "host:", None),
+            ("host:22x", "host:22x", None),
+            ("h@x:22", "h@x:22", None),
+            ("fe80::1:22", "fe80::1:22", None),
+            ("[h1]", "[h1]", None),
+            ("plain", "plain", None),
+        ];
+        for &(token, host, port) in cases {
+            assert_eq!(split_port(token), (host.to_string(), port), "{token}");
+        }
+        let e = Inventory::parse_ini("i.ini", "[g]\nhost:99999\n").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "i.ini:2: host `host:99999`: port 99999 is out of range (1-65535)"
+        );
+        assert!(Inventory::parse_ini("i.ini", "[g]\nhost:0\n").is_err());
+        let list = Inventory::load(&["a:65536,".into()], None).unwrap_err();
+        assert!(
+            list.to_string().contains("port 65536 is out of range"),
+            "{list}"
+        );
+    }
+
+    /// Section headers ansible-core accepts; the rest make it drop the whole file (rb refuses
+    /// it, naming the line).
+    #[test]
+    fn section_headers() {
+        let some = |n: &str, t: Option<&str>| Some((n.to_string(), t.map(str::to_string)));
+        assert_eq!(section("[web]"), some("web", None));
+        assert_eq!(section("[web:vars]"), some("web", Some("vars")));
+        assert_eq!(
+            section("[web:children] # note"),
+            some("web", Some("children"))
+        );
+        assert_eq!(section("[web:my_tag2]"), some("web", Some("my_tag2")));
+        for bad in [
+            "[]", "[a b]", "[a:]", "[a:b c]", "[:vars]", "[a]]", "[a:x-y]", "[a]x",
+        ] {
+            assert_eq!(section(bad), None, "{bad}");
+        }
+        for bad in ["[]\nh1\n", "[a b]\nh1\n"] {
+            let e = Inventory::parse_ini("i.ini", bad).unwrap_err();
+            assert!(
+                e.to_string().starts_with("i.ini:1: invalid section entry"),
+                "{e}"
+            );
+        }
+    }
+
+    #[test]
+    fn children_lines_are_single_group_names() {
+        for (line, ok) in [
+            ("b", true),
+            ("b # note", true),
+            ("b c", false),
+            ("b:x", false),
+            ("b]", false),
+        ] {
+            let text = format!("[b]\nh1\n[p:children]\n{line}\n");
+            let got = Inventory::parse_ini("i.ini", &text);
+            assert_eq!(got.is_ok(), ok, "{line}: {:?}", got.err());
+            if let Err(e) = got {
+                assert!(
+                    e.to_string()
+                        .starts_with("i.ini:4: expected a group name in [p:children]"),
+                    "{e}"
+                );
+            }
+        }
+    }
+
+    /// `[g:vars]` may come before `[g]` (or before the `:children` naming it), even twice;
+    /// with no group of that name at all, the file is refused.
+    #[test]
+    fn vars_sections_before_their_group() {
+        let inv = Inventory::parse_ini(
+            "i.ini",
+            "[a:vars]\nx=1\n[a:vars]\ny=2\n[a:children]\nb\n[b]\nh1\n[c:vars]\nz=3\n[c]\nh2\n",
+        )
+        .unwrap();
+        assert_eq!(
+            serde_json::Value::Object(inv.host_vars(0)),
+            json!({"x": 1, "y": 2})
+        );
+        assert_eq!(serde_json::Value::Object(inv.host_vars(1)), json!({"z": 3}));
+        let e = Inventory::parse_ini("i.ini", "[a:vars]\nx=1\n").unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("i.ini:1: section [a:vars] is for group `a`, which is not defined"),
+            "{e}"
+        );
+        let e = Inventory::parse_ini("i.ini", "[a]\nh1\n[a:children]\na\n").unwrap_err();
+        assert!(e.to_string().contains("makes a loop"), "{e}");
+        let e = Inventory::parse_ini("i.ini", "[a:children]\nb\n[b:children]\na\n").unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("i.ini:4: adding group `a` as a child of `b` makes a loop"),
+            "{e}"
+        );
+    }
+
     use crate::Inventory;
     use serde_json::json;
 

@@ -319,22 +319,28 @@ impl Inventory {
         true
     }
 
+    /// ansible-core's group depth: a child is one deeper than its deepest parent, pushed
+    /// down level by level as `_check_children_depth` does (a group is revisited only when its
+    /// depth grows, so diamonds cost no more than the groups below them).
     fn fix_depth(&mut self, group: &str, depth: usize) {
-        let mut stack = vec![(group.to_string(), depth)];
-        let mut steps = 0;
-        while let Some((g, d)) = stack.pop() {
-            steps += 1;
-            if steps > 1_000_000 {
-                break;
+        let grp = self.groups.get_mut(group).expect("exists");
+        if grp.depth >= depth {
+            return;
+        }
+        grp.depth = depth;
+        let mut level: std::collections::BTreeSet<String> = grp.children.iter().cloned().collect();
+        let mut d = depth;
+        while !level.is_empty() {
+            d += 1;
+            let mut next = std::collections::BTreeSet::new();
+            for name in level {
+                let g = self.groups.get_mut(&name).expect("exists");
+                if g.depth < d {
+                    g.depth = d;
+                    next.extend(g.children.iter().cloned());
+                }
             }
-            let grp = self.groups.get_mut(&g).expect("exists");
-            if grp.depth >= d {
-                continue;
-            }
-            grp.depth = d;
-            for c in grp.children.clone() {
-                stack.push((c, d + 1));
-            }
+            level = next;
         }
     }
 

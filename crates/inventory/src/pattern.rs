@@ -78,46 +78,96 @@ fn is_address(p: &str) -> bool {
             .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.')
 }
 
-/// Python's `fnmatch.translate`, anchored at both ends.
+/// Python's `fnmatch.translate` (3.12), anchored at both ends: `*`, `?`, `[seq]`, `[!seq]`,
+/// ranges whose ends are out of order dropped, `-` and `\\` literal where they make no range.
 fn glob_regex(glob: &str) -> Result<Regex, regex::Error> {
+    let pat: Vec<char> = glob.chars().collect();
+    let n = pat.len();
     let mut re = String::from("^(?s:");
-    let chars: Vec<char> = glob.chars().collect();
     let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
+    while i < n {
+        let c = pat[i];
         i += 1;
         match c {
-            '*' => re.push_str(".*"),
+            '*' => {
+                if !re.ends_with(".*") {
+                    re.push_str(".*");
+                }
+            }
             '?' => re.push('.'),
             '[' => {
                 let mut j = i;
-                if j < chars.len() && chars[j] == '!' {
+                if j < n && pat[j] == '!' {
                     j += 1;
                 }
-                if j < chars.len() && chars[j] == ']' {
+                if j < n && pat[j] == ']' {
                     j += 1;
                 }
-                while j < chars.len() && chars[j] != ']' {
+                while j < n && pat[j] != ']' {
                     j += 1;
                 }
-                if j >= chars.len() {
+                if j >= n {
                     re.push_str("\\[");
+                    continue;
+                }
+                let text = |a: usize, b: usize| pat[a..b].iter().collect::<String>();
+                let mut stuff = if !pat[i..j].contains(&'-') {
+                    text(i, j).replace('\\', "\\\\")
                 } else {
-                    let mut stuff: String = chars[i..j].iter().collect();
-                    i = j + 1;
-                    stuff = stuff.replace('\\', "\\\\");
-                    if let Some(rest) = stuff.strip_prefix('!') {
-                        stuff = format!("^{rest}");
-                    } else if stuff.starts_with('^') {
-                        stuff = format!("\\{stuff}");
+                    // Split at the hyphens that make ranges, drop ranges out of order.
+                    let mut chunks: Vec<String> = Vec::new();
+                    let mut k = if pat[i] == '!' { i + 2 } else { i + 1 };
+                    let mut from = i;
+                    while let Some(off) = (k < j)
+                        .then(|| pat[k..j].iter().position(|&c| c == '-'))
+                        .flatten()
+                    {
+                        let at = k + off;
+                        chunks.push(text(from, at));
+                        from = at + 1;
+                        k = at + 3;
                     }
-                    stuff = stuff
-                        .replace('[', "\\[")
-                        .replace("&&", "\\&\\&")
-                        .replace("~~", "\\~\\~");
-                    re.push('[');
-                    re.push_str(&stuff);
-                    re.push(']');
+                    let last = text(from, j);
+                    if last.is_empty() {
+                        chunks.last_mut().expect("a hyphen was found").push('-');
+                    } else {
+                        chunks.push(last);
+                    }
+                    for k in (1..chunks.len()).rev() {
+                        let prev_last = chunks[k - 1].chars().last();
+                        let next_first = chunks[k].chars().next();
+                        if let (Some(a), Some(b)) = (prev_last, next_first) {
+                            if a > b {
+                                let mut merged: String = chunks[k - 1].clone();
+                                merged.pop();
+                                merged.push_str(&chunks[k].chars().skip(1).collect::<String>());
+                                chunks[k - 1] = merged;
+                                chunks.remove(k);
+                            }
+                        }
+                    }
+                    chunks
+                        .iter()
+                        .map(|s| s.replace('\\', "\\\\").replace('-', "\\-"))
+                        .collect::<Vec<_>>()
+                        .join("-")
+                };
+                // Set operations of Python's re (&&, ~~, ||) are literal; so is `[` for the
+                // regex crate.
+                for op in ['&', '~', '|', '['] {
+                    stuff = stuff.replace(op, &format!("\\{op}"));
+                }
+                i = j + 1;
+                if stuff.is_empty() {
+                    re.push_str("[^\\s\\S]");
+                } else if stuff == "!" {
+                    re.push('.');
+                } else if let Some(rest) = stuff.strip_prefix('!') {
+                    re.push_str(&format!("[^{rest}]"));
+                } else if stuff.starts_with('^') {
+                    re.push_str(&format!("[\\{stuff}]"));
+                } else {
+                    re.push_str(&format!("[{stuff}]"));
                 }
             }
             c => re.push_str(&regex::escape(&c.to_string())),
@@ -129,6 +179,7 @@ fn glob_regex(glob: &str) -> Result<Regex, regex::Error> {
 
 /// `expr[i]`, `expr[i:j]`, `expr[i:]`, `expr[i-j]` (ansible-core's PATTERN_WITH_SUBSCRIPT).
 fn split_subscript(p: &str) -> (&str, Option<(i64, Option<i64>)>) {
+    // ansible-core's PATTERN_WITH_SUBSCRIPT: `(.+)\[(?:(-?[0-9]+)|([0-9]+)([:-])([0-9]*))\]$`.
     if p.starts_with('~') || !p.ends_with(']') {
         return (p, None);
     }
@@ -147,6 +198,7 @@ fn split_subscript(p: &str) -> (&str, Option<(i64, Option<i64>)>) {
     if let Some(sep) = sub.find([':', '-']) {
         let (a, b) = (&sub[..sep], &sub[sep + 1..]);
         if digits(a) && (b.is_empty() || digits(b)) {
+            // An empty end is -1 (the last host).
             let end = if b.is_empty() {
                 -1
             } else {
@@ -156,6 +208,33 @@ fn split_subscript(p: &str) -> (&str, Option<(i64, Option<i64>)>) {
         }
     }
     (p, None)
+}
+
+/// ansible-core's `_apply_subscript`: `[i]` is that host (negative from the end); `[i:j]`
+/// the hosts i to j, j included (`[i:]` to the last); an end of 0 means host i alone. An
+/// index past the end selects nothing.
+fn apply_subscript(hosts: Vec<usize>, start: i64, end: Option<i64>) -> Vec<usize> {
+    let n = hosts.len() as i64;
+    let one = |i: i64| {
+        let i = if i < 0 { n + i } else { i };
+        if (0..n).contains(&i) {
+            vec![hosts[i as usize]]
+        } else {
+            Vec::new()
+        }
+    };
+    match end {
+        None | Some(0) => one(start),
+        Some(e) => {
+            let stop = if e == -1 { n } else { (e + 1).min(n) };
+            let from = start.min(n);
+            if from >= stop {
+                Vec::new()
+            } else {
+                hosts[from as usize..stop as usize].to_vec()
+            }
+        }
+    }
 }
 
 /// A group's hosts in ansible-core's order: its own, then its children's, level by level.
@@ -217,29 +296,7 @@ fn match_one(inv: &Inventory, pattern: &str, whole: &str) -> Result<Vec<usize>, 
         }
     }
     if let Some((start, end)) = sub {
-        if out.is_empty() {
-            return Ok(out);
-        }
-        let n = out.len() as i64;
-        let norm = |i: i64| if i < 0 { n + i } else { i };
-        let range = match end {
-            None => {
-                let i = norm(start);
-                if !(0..n).contains(&i) {
-                    // Past the end: no hosts (a warning for the caller), as ansible-core 2.19.
-                    return Ok(Vec::new());
-                }
-                i..i + 1
-            }
-            Some(e) => {
-                let e = if e == -1 { n - 1 } else { e };
-                norm(start).min(n)..(e + 1).clamp(0, n)
-            }
-        };
-        if range.is_empty() {
-            return Ok(Vec::new());
-        }
-        out = out[range.start as usize..range.end as usize].to_vec();
+        out = apply_subscript(out, start, end);
     }
     Ok(out)
 }
@@ -311,6 +368,53 @@ pub fn select(inv: &Inventory, pattern: &str) -> Result<Selection, Error> {
 
 #[cfg(test)]
 mod tests {
+    /// Globs match what Python's `fnmatch.fnmatchcase` matches (the table was computed with
+    /// Python 3.13 over these names).
+    #[test]
+    fn globs_match_as_fnmatch_does() {
+        let names = [
+            "d1", "d2", "d3", "a", "]", "b", "ax", "cx", "bx", "-", "\\", "wab", "wxbx", "[", "a[",
+            "^", "&", "|", "e", "d", "x|", "xa", "web01.x", "web02.x", "web03.x", "w.com", "c",
+        ];
+        let table: &[(&str, &[&str])] = &[
+            ("d?", &["d1", "d2", "d3"]),
+            ("d[12]", &["d1", "d2"]),
+            ("d[!1]", &["d2", "d3"]),
+            ("[]a]", &["a", "]"]),
+            (
+                "[!]a]",
+                &["b", "-", "\\", "[", "^", "&", "|", "e", "d", "c"],
+            ),
+            ("[a-c]x", &["ax", "cx", "bx"]),
+            ("[c-a]x", &[]),
+            ("[a-]", &["a", "-"]),
+            ("[-a]", &["a", "-"]),
+            ("[!a-c]", &["]", "-", "\\", "[", "^", "&", "|", "e", "d"]),
+            ("[a\\]", &["a", "\\"]),
+            ("w*b*", &["wab", "wxbx", "web01.x", "web02.x", "web03.x"]),
+            ("[", &["["]),
+            ("a[", &["a["]),
+            ("[]", &[]),
+            ("[!]", &[]),
+            ("[^a]", &["a", "^"]),
+            ("[a&&b]", &["a", "b", "&"]),
+            ("[a-c-e]", &["a", "b", "-", "e", "c"]),
+            ("[z-a-e]", &["-", "e"]),
+            ("x[a|b]", &["x|", "xa"]),
+            ("[[]", &["["]),
+            ("web0[13].*", &["web01.x", "web03.x"]),
+            ("*.com", &["w.com"]),
+        ];
+        for (glob, want) in table {
+            let re = super::glob_regex(glob).unwrap();
+            let got: Vec<&str> = names.iter().copied().filter(|n| re.is_match(n)).collect();
+            assert_eq!(&got, want, "{glob}");
+        }
+        let all = super::glob_regex("**").unwrap();
+        assert!(names.iter().all(|n| all.is_match(n)));
+        assert_eq!(super::glob_regex("a**b").unwrap().as_str(), "^(?s:a.*b)$");
+    }
+
     use super::split;
     use crate::Inventory;
 

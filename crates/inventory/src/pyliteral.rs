@@ -18,6 +18,8 @@ pub fn literal_eval(text: &str) -> Option<Value> {
         i: 0,
         depth: 0,
     };
+    // Blank lines before the expression are skipped, as Python's tokenizer does.
+    p.skip_ws(true);
     let v = p.expr_list()?;
     p.skip_ws(true);
     (p.i == p.s.len()).then_some(v)
@@ -29,7 +31,8 @@ struct Parser<'a> {
     depth: usize,
 }
 
-const MAX_DEPTH: usize = 100;
+/// Python's tokenizer refuses a 201st open bracket ("too many nested parentheses").
+const MAX_DEPTH: usize = 200;
 
 impl Parser<'_> {
     fn peek(&self) -> Option<u8> {
@@ -634,6 +637,50 @@ mod tests {
         for (text, want) in cases {
             assert_eq!(ini_value(text), want, "{text:?}");
         }
+    }
+
+    /// Line breaks (Python's implicit joining inside brackets, `\` continuations), comments,
+    /// escapes and bytes prefixes: values from Python's `ast.literal_eval` (3.13).
+    #[test]
+    fn line_breaks_escapes_and_bytes() {
+        let cases = [
+            ("[1,\n 2]", json!([1, 2])),
+            ("(1,\n2)", json!([1, 2])),
+            ("{'a':\n 1}", json!({"a": 1})),
+            ("[1, \\\n2]", json!([1, 2])),
+            ("1,\\\n2", json!([1, 2])),
+            ("1\n", json!(1)),
+            ("1\n2", json!("1\n2")),
+            (" \t[1]", json!([1])),
+            ("'a\\\nb'", json!("ab")),
+            ("'a\\\"b'", json!("a\"b")),
+            ("b'\\u00e9'", json!("\\u00e9")),
+            ("b'\\U0001F600'", json!("\\U0001F600")),
+            ("b'\\N{BULLET}'", json!("\\N{BULLET}")),
+            ("'x' # c\n", json!("x")),
+            ("[1, # c\n 2]", json!([1, 2])),
+            ("\n1", json!(1)),
+            ("\\\n1", json!(1)),
+            ("{\n}", json!({})),
+            ("[\n]", json!([])),
+            ("(\n)", json!([])),
+            ("'''a\nb'''", json!("a\nb")),
+            ("1\r\n", json!(1)),
+            ("[1,\r\n2]", json!([1, 2])),
+        ];
+        for (text, want) in cases {
+            assert_eq!(ini_value(text), want, "{text:?}");
+        }
+        // Python's parser takes 200 nested brackets and refuses the 201st.
+        let nest = |n: usize| format!("{}1{}", "[".repeat(n), "]".repeat(n));
+        assert!(ini_value(&nest(200)).is_array());
+        assert_eq!(ini_value(&nest(201)), json!(nest(201)));
+        let parens = |n: usize| format!("{}1{}", "(".repeat(n), ")".repeat(n));
+        assert_eq!(ini_value(&parens(200)), json!(1));
+        assert_eq!(ini_value(&parens(201)), json!(parens(201)));
+        let dicts = |n: usize| format!("{}1{}", "{'k': ".repeat(n), "}".repeat(n));
+        assert!(ini_value(&dicts(200)).is_object());
+        assert!(ini_value(&dicts(201)).is_string());
     }
 
     /// Where rb deliberately differs from ansible-inventory's output (docs/hosts.md): Python

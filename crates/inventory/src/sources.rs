@@ -37,6 +37,10 @@ pub fn add_source(inv: &mut Inventory, src: &str) -> Result<(), Error> {
     if src.contains(',') {
         for h in src.split(',').map(str::trim).filter(|h| !h.is_empty()) {
             let (name, port) = ini::split_port(h);
+            let port = ini::valid_port(port).map_err(|e| Error::Source {
+                src: src.to_string(),
+                message: format!("host `{h}`: {e}"),
+            })?;
             let origin = Origin {
                 file: "(-i host list)".into(),
                 line: 0,
