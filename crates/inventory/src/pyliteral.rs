@@ -134,12 +134,11 @@ impl Parser<'_> {
                 let v = self.number()?;
                 self.complex_tail(v)
             }
-            c if c.is_ascii_alphabetic() || c == b'_' || c >= 0x80 => {
+            // Only ASCII words can be literals (True, False, None, set, string prefixes); any
+            // other name fails to parse, here or at the characters after the word.
+            c if c.is_ascii_alphabetic() => {
                 let start = self.i;
-                while self
-                    .peek()
-                    .is_some_and(|c| c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80)
-                {
+                while self.peek().is_some_and(|c| c.is_ascii_alphabetic()) {
                     self.i += 1;
                 }
                 let word = &self.s[start..self.i];
@@ -670,6 +669,19 @@ mod tests {
         ];
         for (text, want) in cases {
             assert_eq!(ini_value(text), want, "{text:?}");
+        }
+        for text in [
+            "set[]", "set()x", "set(1)", "rb", "u", "[1)", "(1]", "{1]", "b'é'", "'a\nb'", "x'a'",
+            "True1", "None_", "_x", "é",
+        ] {
+            assert_eq!(ini_value(text), json!(text), "{text:?}");
+        }
+        assert_eq!(ini_value("set()"), json!([]));
+        // Siblings do not add up to the nesting limit.
+        for item in ["[]", "{}", "()", "-(1)", "{1}"] {
+            let many = format!("[{}]", vec![item; 250].join(", "));
+            assert!(ini_value(&many).is_array(), "{item}");
+            assert_eq!(ini_value(&many).as_array().unwrap().len(), 250, "{item}");
         }
         // Python's parser takes 200 nested brackets and refuses the 201st.
         let nest = |n: usize| format!("{}1{}", "[".repeat(n), "]".repeat(n));
