@@ -184,6 +184,20 @@ struct RunArgs {
     /// whole batch).
     #[arg(short = 'f', long, value_parser = clap::value_parser!(u64).range(1..))]
     forks: Option<u64>,
+    /// Run only tasks with these tags (comma-separated; Ansible's rules: `always`, `never`,
+    /// `tagged`, `untagged`, `all`).
+    #[arg(short = 't', long, value_name = "TAGS")]
+    tags: Vec<String>,
+    /// Skip tasks with these tags (comma-separated).
+    #[arg(long = "skip-tags", value_name = "TAGS")]
+    skip_tags: Vec<String>,
+    /// On each host, skip tasks until the first one with this name (a glob, or a path
+    /// `outer › inner`).
+    #[arg(long = "start-at-task", value_name = "NAME")]
+    start_at_task: Option<String>,
+    /// List the runbook's tasks and their tags, and run nothing.
+    #[arg(long = "list-tasks")]
+    list_tasks: bool,
 }
 
 #[derive(Args)]
@@ -369,10 +383,33 @@ fn run(args: RunArgs) -> Result<(), Diagnostic> {
         None => b,
     }
     .max_operations(args.max_operations)
-    .max_output(args.output.max_output);
+    .max_output(args.output.max_output)
+    .tasks(rb::tasks::TaskFilter::new(
+        &args.tags,
+        &args.skip_tags,
+        args.start_at_task.clone(),
+    ));
     let mut rt = with_vars(b, &args.vars)?.build()?;
+    if args.list_tasks {
+        return list_tasks(&mut rt, &args.file);
+    }
     on_ctrl_c(&rt, &cancel);
     rt.run_file(&args.file).map(|_| ())
+}
+
+/// `rb run --list-tasks`: as ansible-playbook's, one line a task with its own tags.
+fn list_tasks(rt: &mut rb::Runtime, file: &std::path::Path) -> Result<(), Diagnostic> {
+    let tasks = rt.list_tasks(file)?;
+    println!("runbook: {}\n", file.display());
+    for t in tasks {
+        println!(
+            "  {}{}\tTAGS: [{}]",
+            "  ".repeat(t.depth),
+            t.name,
+            t.tags.join(", ")
+        );
+    }
+    Ok(())
 }
 
 fn exec(args: ExecArgs) -> Result<(), Diagnostic> {

@@ -935,3 +935,73 @@ fn deeply_nested_values_are_an_error_not_a_crash() {
         );
     }
 }
+
+const TAGGED: &str = r#"
+task("setup", #{tags: ["setup"]}, || {
+    task("packages", || print("packages"));
+    task("debug dump", #{tags: ["never", "debug"]}, || print("debug"));
+});
+task("config", #{tags: "config"}, || print("config"));
+let v = task("facts", #{tags: ["always"]}, || { print("facts"); 42 });
+task("untagged", || print(`untagged ${v}`));
+"#;
+
+/// --tags, --skip-tags and --start-at-task choose tasks by Ansible's rules (always, never,
+/// untagged; tags reach the tasks inside); --list-tasks prints them and runs nothing.
+#[test]
+fn tags_choose_which_tasks_run() {
+    let cases: &[(&[&str], &str)] = &[
+        (&[], "packages\nconfig\nfacts\nuntagged 42\n"),
+        (&["--tags", "config"], "config\nfacts\n"),
+        // `never` gives way to a tag asked for by name, inherited ones too (as in Ansible).
+        (
+            &["-t", "setup,untagged"],
+            "packages\ndebug\nfacts\nuntagged 42\n",
+        ),
+        (&["--tags", "debug,setup"], "packages\ndebug\nfacts\n"),
+        (
+            &["--skip-tags", "setup", "--skip-tags", "always"],
+            "config\nuntagged \n",
+        ),
+        (&["--tags", "tagged"], "packages\nconfig\nfacts\n"),
+        (
+            &["--start-at-task", "conf*"],
+            "config\nfacts\nuntagged 42\n",
+        ),
+        (
+            &["--start-at-task", "setup › packages"],
+            "packages\nconfig\nfacts\nuntagged 42\n",
+        ),
+    ];
+    for (args, want) in cases {
+        let (out, _dir) = run_script(TAGGED, args);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        assert_eq!(stdout(&out), *want, "{args:?}");
+    }
+    let (out, _dir) = run_script(TAGGED, &["--list-tasks", "--tags", "config"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let listed: Vec<String> = stdout(&out).lines().skip(2).map(str::to_string).collect();
+    assert_eq!(
+        listed,
+        [
+            "  setup\tTAGS: [setup]",
+            "    packages\tTAGS: []",
+            "    debug dump\tTAGS: [never, debug]",
+            "  config\tTAGS: [config]",
+            "  facts\tTAGS: [always]",
+            "  untagged\tTAGS: []",
+        ]
+    );
+    assert!(
+        !stderr(&out).contains("config"),
+        "nothing ran: {}",
+        stderr(&out)
+    );
+    let (out, _dir) = run_script(r#"task("x", #{tag: ["a"]}, || 1);"#, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("task \"x\": unknown option `tag`"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -24,6 +24,7 @@ mod yaml;
 
 pub use error::Error;
 pub use extra::{is_key_value, parse_extra_vars};
+pub use pattern::glob_matches;
 pub use pattern::{split as split_pattern, Selection};
 pub use pyliteral::ini_value;
 

@@ -78,6 +78,11 @@ fn is_address(p: &str) -> bool {
             .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.')
 }
 
+/// Does `text` match the glob `glob` as Python's `fnmatch.fnmatchcase` decides?
+pub fn glob_matches(glob: &str, text: &str) -> bool {
+    glob_regex(glob).is_ok_and(|re| re.is_match(text))
+}
+
 /// Python's `fnmatch.translate` (3.12), anchored at both ends: `*`, `?`, `[seq]`, `[!seq]`,
 /// ranges whose ends are out of order dropped, `-` and `\\` literal where they make no range.
 fn glob_regex(glob: &str) -> Result<Regex, regex::Error> {

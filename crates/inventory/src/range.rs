@@ -168,6 +168,12 @@ mod tests {
         assert_eq!(ex("node[a:c]").unwrap(), ["nodea", "nodeb", "nodec"]);
         assert_eq!(ex("web[08:10]").unwrap(), ["web08", "web09", "web10"]);
         assert_eq!(ex("h[1:7:3]").unwrap(), ["h1", "h4", "h7"]);
+        // One-host ranges, and the forms Ansible refuses.
+        assert_eq!(ex("h[2:2]").unwrap(), ["h2"]);
+        assert_eq!(ex("h[c:c]").unwrap(), ["hc"]);
+        for bad in ["h[1:2:3:4]", "h[3:1]", "h[c:a]", "h[1:3:0]", "h[1:]"] {
+            assert!(ex(bad).is_err(), "{bad}");
+        }
         assert_eq!(ex("h[:2]").unwrap(), ["h0", "h1", "h2"]);
         assert_eq!(
             ex("r[1:2]n[a:b]").unwrap(),

@@ -51,6 +51,8 @@ pub struct Ctx {
     pub max_operations: u64,
     /// `--max-output`: the most bytes a command may print (`None`: no limit).
     pub max_output: Option<usize>,
+    /// Which tasks run (`--tags`, `--skip-tags`, `--start-at-task`).
+    pub tasks: crate::tasks::TaskFilter,
     /// Hosts that failed or were unreachable; they leave the play.
     pub failed: Mutex<BTreeMap<String, HostFailure>>,
     /// The runbook being run, for error positions reported from fan-out threads.
@@ -62,6 +64,8 @@ pub struct Ctx {
 thread_local! {
     static CURRENT_HOST: RefCell<Option<String>> = const { RefCell::new(None) };
     static TASKS: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+    /// The tags of each task on `TASKS` (its own and its outer tasks').
+    static TAGS: RefCell<Vec<std::collections::BTreeSet<String>>> = const { RefCell::new(Vec::new()) };
 }
 
 /// The host whose closure this thread is running ("local" outside any fan-out).
@@ -82,12 +86,21 @@ pub fn current_tasks() -> Vec<String> {
     TASKS.with(|t| t.borrow().clone())
 }
 
-pub fn push_task(name: &str) {
+/// The tags a new task inherits: those of the task it runs in.
+pub fn inherited_tags() -> std::collections::BTreeSet<String> {
+    TAGS.with(|t| t.borrow().last().cloned().unwrap_or_default())
+}
+
+pub fn push_task(name: &str, tags: std::collections::BTreeSet<String>) {
     TASKS.with(|t| t.borrow_mut().push(name.to_string()));
+    TAGS.with(|t| t.borrow_mut().push(tags));
 }
 
 pub fn pop_task() {
     TASKS.with(|t| {
+        t.borrow_mut().pop();
+    });
+    TAGS.with(|t| {
         t.borrow_mut().pop();
     });
 }

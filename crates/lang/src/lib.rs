@@ -32,6 +32,7 @@ pub use kubepath;
 pub use rb_core::report;
 mod run;
 mod stdlib;
+pub mod tasks;
 mod value;
 /// Transports: local and ssh (the `rb-core` crate).
 pub use rb_core::transport;
@@ -80,6 +81,7 @@ pub struct RuntimeBuilder {
     forks: Option<usize>,
     max_operations: u64,
     max_output: usize,
+    tasks: tasks::TaskFilter,
     ssh: transport::SshOptions,
     sinks: Vec<EventSink>,
     handle: Option<tokio::runtime::Handle>,
@@ -116,6 +118,7 @@ impl Default for RuntimeBuilder {
             forks: None,
             max_operations: DEFAULT_MAX_OPERATIONS,
             max_output: DEFAULT_MAX_OUTPUT,
+            tasks: tasks::TaskFilter::default(),
             ssh: transport::SshOptions::default(),
             sinks: Vec::new(),
             handle: None,
@@ -204,6 +207,12 @@ impl RuntimeBuilder {
     /// killed and its call fails (0: no limit). Default [`DEFAULT_MAX_OUTPUT`].
     pub fn max_output(mut self, bytes: usize) -> Self {
         self.max_output = bytes;
+        self
+    }
+
+    /// Which tasks run (`--tags`, `--skip-tags`, `--start-at-task`).
+    pub fn tasks(mut self, filter: tasks::TaskFilter) -> Self {
+        self.tasks = filter;
         self
     }
 
@@ -309,6 +318,7 @@ impl RuntimeBuilder {
             forks: self.forks,
             max_operations: self.max_operations,
             max_output: (self.max_output > 0).then_some(self.max_output),
+            tasks: self.tasks,
             failed: Default::default(),
             runbook: Default::default(),
             unreachable: Default::default(),
@@ -456,6 +466,15 @@ impl Runtime {
         let (name, text) = read_runbook(path)?;
         self.point_imports_at(path);
         self.compile(&name, &text).map(|_| ())
+    }
+
+    /// The tasks a runbook names (`rb run --list-tasks`), in the order they are written,
+    /// from its text alone: nothing runs.
+    pub fn list_tasks(&mut self, path: &Path) -> Result<Vec<tasks::ListedTask>, Diagnostic> {
+        let (name, text) = read_runbook(path)?;
+        self.point_imports_at(path);
+        let ast = self.compile(&name, &text)?;
+        Ok(tasks::list(&ast, &text))
     }
 
     fn point_imports_at(&mut self, path: &Path) {

@@ -1,7 +1,9 @@
 //! The everyday functions: `log`, `warn`, `fail`, `sleep`, `env`, `secret`, `task`, and the
 //! `Host` and `Secret` types as runbooks see them.
 
-use crate::context::{current_host, current_tasks, pop_task, push_task, record_failed_task, Ctx};
+use crate::context::{
+    current_host, current_tasks, inherited_tags, pop_task, push_task, record_failed_task, Ctx,
+};
 use crate::errors::{at, RhaiResult};
 use crate::host::Host;
 use crate::report::{Event, Level, Secret};
@@ -31,6 +33,43 @@ fn to_text(v: &Dynamic) -> String {
     } else {
         v.to_string()
     }
+}
+
+/// Run one task, or skip it (and everything in it, giving `()`) when `--tags`,
+/// `--skip-tags` or `--start-at-task` leave it out.
+fn run_task(
+    c: &Ctx,
+    nctx: &NativeCallContext,
+    name: &str,
+    own_tags: &[String],
+    body: FnPtr,
+) -> RhaiResult<Dynamic> {
+    let mut tags = inherited_tags();
+    tags.extend(own_tags.iter().cloned());
+    let host = current_host();
+    let mut path = current_tasks();
+    path.push(name.to_string());
+    if !c.tasks.selects(&tags) || !c.tasks.reached(&host, name, &path.join(" › ")) {
+        return Ok(Dynamic::UNIT);
+    }
+    push_task(name, tags);
+    c.emit(Event::TaskStart {
+        host: host.clone(),
+        task: path.clone(),
+    });
+    let started = Instant::now();
+    let out = body.call_within_context::<Dynamic>(nctx, ());
+    c.emit(Event::TaskEnd {
+        host,
+        task: path.clone(),
+        ok: out.is_ok(),
+        duration: started.elapsed().as_secs_f64(),
+    });
+    if out.is_err() {
+        record_failed_task(path);
+    }
+    pop_task();
+    out
 }
 
 pub fn register(engine: &mut Engine, ctx: &Arc<Ctx>) {
@@ -110,26 +149,33 @@ pub fn register(engine: &mut Engine, ctx: &Arc<Ctx>) {
     engine.register_fn(
         "task",
         move |nctx: NativeCallContext, name: &str, body: FnPtr| -> RhaiResult<Dynamic> {
-            push_task(name);
-            let host = current_host();
-            let path = current_tasks();
-            c.emit(Event::TaskStart {
-                host: host.clone(),
-                task: path.clone(),
-            });
-            let started = Instant::now();
-            let out = body.call_within_context::<Dynamic>(&nctx, ());
-            c.emit(Event::TaskEnd {
-                host,
-                task: path.clone(),
-                ok: out.is_ok(),
-                duration: started.elapsed().as_secs_f64(),
-            });
-            if out.is_err() {
-                record_failed_task(path);
+            run_task(&c, &nctx, name, &[], body)
+        },
+    );
+    let c = ctx.clone();
+    engine.register_fn(
+        "task",
+        move |nctx: NativeCallContext, name: &str, opts: rhai::Map, body: FnPtr| -> RhaiResult<Dynamic> {
+            let mut tags = Vec::new();
+            for (k, v) in &opts {
+                match (k.as_str(), v) {
+                    ("tags", v) if v.is_array() => {
+                        for t in v.clone().into_array().unwrap_or_default() {
+                            tags.push(t.into_string().map_err(|t| {
+                                at(&nctx, format!("task {name:?}: tags are strings, got a {t}"))
+                            })?);
+                        }
+                    }
+                    ("tags", v) if v.is_string() => tags.push(v.to_string()),
+                    _ => {
+                        return Err(at(
+                            &nctx,
+                            format!("task {name:?}: unknown option `{k}` (task options: tags, a list of strings)"),
+                        ))
+                    }
+                }
             }
-            pop_task();
-            out
+            run_task(&c, &nctx, name, &tags, body)
         },
     );
 

@@ -306,9 +306,9 @@ pub const FUNCTIONS: &[FnDoc] = &[
     FnDoc {
         name: "task",
         group: "runbook",
-        signature: "task(name, || { ... }) -> the closure's value",
-        doc: "Name a group of steps: progress lines, events and errors read `host › name › ...`. Tasks nest.",
-        example: r#"task("configure etcd", || { sh("true"); "configured" })"#,
+        signature: "task(name, || { ... }) / task(name, #{tags: [...]}, || { ... }) -> the closure's value",
+        doc: "Name a group of steps: progress lines, events and errors read `host › name › ...`. Tasks nest. `tags` choose which tasks `rb run --tags/--skip-tags` runs, by Ansible's rules (`always` runs unless skipped by name, `never` only when asked for, `tagged`/`untagged`/`all`); a task's tags reach the tasks inside it, and a task left out skips everything in it and gives `()` (tag a task whose value later steps need `always`). `--start-at-task NAME` skips, host by host, the tasks before the first one named NAME (a glob, or a path `outer › inner`). `rb run --list-tasks` lists them without running anything.",
+        example: r#"task("configure etcd", #{tags: ["etcd", "config"]}, || { sh("true"); "configured" })"#,
         output: "configured",
     },
     FnDoc {
