@@ -454,11 +454,18 @@ fn int_of(v: &J, default: Option<i64>, base: Option<u32>) -> i64 {
 
 /// Render `source` (named `name` in errors) with `scope`.
 pub fn render(name: &str, source: &str, scope: &Value) -> Result<String, String> {
+    // Text without Jinja syntax is written as it is (ansible-core does not template it, so
+    // its line endings are kept too).
+    if !["{{", "{%", "{#"].iter().any(|m| source.contains(m)) {
+        return Ok(source.to_string());
+    }
     let env = environment();
     let ctx = J::from(minijinja::value::Serde(scope));
+    // Jinja reads `\r\n` and `\r` as line breaks and writes `\n`.
+    let text = source.replace("\r\n", "\n").replace('\r', "\n");
     let mut out = env
-        .render_named_str(name, source, ctx)
-        .map_err(|e| describe(&e, name, source))?;
+        .render_named_str(name, &text, ctx)
+        .map_err(|e| describe(&e, name, &text))?;
     // Ansible's rule for the end: as many trailing newlines as the template has, at least
     // (Jinja drops one; a block tag's trimming may drop more).
     let trailing = |s: &str| s.len() - s.trim_end_matches('\n').len();
