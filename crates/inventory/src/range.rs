@@ -168,6 +168,28 @@ mod tests {
         assert_eq!(ex("node[a:c]").unwrap(), ["nodea", "nodeb", "nodec"]);
         assert_eq!(ex("web[08:10]").unwrap(), ["web08", "web09", "web10"]);
         assert_eq!(ex("h[1:7:3]").unwrap(), ["h1", "h4", "h7"]);
+        // Zero padding only when the start has a leading zero; letters in Python's
+        // ascii_letters order (a-z, then A-Z), with strides.
+        assert_eq!(ex("h[0:2]").unwrap(), ["h0", "h1", "h2"]);
+        assert_eq!(ex("h[00:02]").unwrap(), ["h00", "h01", "h02"]);
+        assert_eq!(ex("h[8:10:2]").unwrap(), ["h8", "h10"]);
+        assert_eq!(ex("h[:2]").unwrap(), ["h0", "h1", "h2"]);
+        assert_eq!(ex("h[y:B]").unwrap(), ["hy", "hz", "hA", "hB"]);
+        assert_eq!(ex("h[a:e:2]").unwrap(), ["ha", "hc", "he"]);
+        assert_eq!(ex("h[A:C]").unwrap(), ["hA", "hB", "hC"]);
+        assert!(ex("h[B:a]").is_err());
+        assert!(ex("h[001:10]").is_err());
+        let wide = |n: usize| format!("h[{}1:{}2]", "0".repeat(n - 1), "0".repeat(n - 1));
+        assert_eq!(ex(&wide(20)).unwrap().len(), 2);
+        assert!(ex(&wide(21)).is_err());
+        // The host count is checked exactly: 100,000 is the most.
+        assert_eq!(ex("h[1:100000]").unwrap().len(), 100_000);
+        assert!(ex("h[0:100000]").is_err());
+        assert_eq!(ex("h[0:199998:2]").unwrap().len(), 99_999 + 1);
+        assert!(ex("h[0:200000:2]").is_err());
+        // Not a range: a `]` before the `[`, or no `:` inside.
+        assert_eq!(ex("a]b[1:2").unwrap(), ["a]b[1:2"]);
+        assert_eq!(ex("a[b]c").unwrap(), ["a[b]c"]);
         // One-host ranges, and the forms Ansible refuses.
         assert_eq!(ex("h[2:2]").unwrap(), ["h2"]);
         assert_eq!(ex("h[c:c]").unwrap(), ["hc"]);

@@ -51,7 +51,9 @@ pub struct YamlError {
 
 enum Frame {
     Seq(usize, Vec<Node>, usize),
-    Map(usize, Vec<(String, Node)>, Option<Node>, usize),
+    /// Line, pairs, pending key, anchor, and the keys a `<<` merge put there (a later
+    /// merge may replace those; the map's own keys it never does).
+    Map(usize, Vec<(String, Node)>, Option<Node>, usize, Vec<String>),
 }
 
 struct Builder {
@@ -69,15 +71,17 @@ impl Builder {
         match self.stack.last_mut() {
             None => self.docs.push(node),
             Some(Frame::Seq(_, items, _)) => items.push(node),
-            Some(Frame::Map(_, pairs, key, _)) => match key.take() {
+            Some(Frame::Map(_, pairs, key, _, merged)) => match key.take() {
                 None => *key = Some(node),
                 Some(k) => {
                     let text = key_text(&k);
                     if text == "<<" {
-                        merge(pairs, &node);
+                        merge(pairs, merged, &node);
                     } else if let Some(slot) = pairs.iter_mut().find(|(kk, _)| *kk == text) {
-                        // Later keys win, as PyYAML's dict construction does.
+                        // Later keys win, as PyYAML's dict construction does; an own key
+                        // wins over a merged one.
                         slot.1 = node;
+                        merged.retain(|m| *m != text);
                     } else {
                         pairs.push((text, node));
                     }
@@ -87,8 +91,10 @@ impl Builder {
     }
 }
 
-/// `<<: *base` (or a list of them): keys not already present come from the merged maps.
-fn merge(pairs: &mut Vec<(String, Node)>, node: &Node) {
+/// `<<: *base` (or a list of them), as PyYAML 6.0.4 builds the map for ansible-core: the
+/// merged maps' keys in order, a later one replacing an earlier (not the YAML spec's
+/// first-wins), and the map's own keys over all of them.
+fn merge(pairs: &mut Vec<(String, Node)>, merged: &mut Vec<String>, node: &Node) {
     let sources: Vec<&Node> = match &node.kind {
         Kind::Seq(items) => items.iter().collect(),
         _ => vec![node],
@@ -96,8 +102,13 @@ fn merge(pairs: &mut Vec<(String, Node)>, node: &Node) {
     for src in sources {
         if let Kind::Map(src_pairs) = &src.kind {
             for (k, v) in src_pairs {
-                if !pairs.iter().any(|(kk, _)| kk == k) {
-                    pairs.push((k.clone(), v.clone()));
+                match pairs.iter_mut().find(|(kk, _)| kk == k) {
+                    Some(slot) if merged.contains(k) => slot.1 = v.clone(),
+                    Some(_) => {}
+                    None => {
+                        pairs.push((k.clone(), v.clone()));
+                        merged.push(k.clone());
+                    }
                 }
             }
         }
@@ -177,7 +188,7 @@ impl MarkedEventReceiver for Builder {
                 self.open(Frame::Seq(line, Vec::new(), anchor), mark)
             }
             Event::MappingStart(anchor, _) => {
-                self.open(Frame::Map(line, Vec::new(), None, anchor), mark)
+                self.open(Frame::Map(line, Vec::new(), None, anchor, Vec::new()), mark)
             }
             Event::SequenceEnd => {
                 if let Some(Frame::Seq(l, items, anchor)) = self.stack.pop() {
@@ -191,7 +202,7 @@ impl MarkedEventReceiver for Builder {
                 }
             }
             Event::MappingEnd => {
-                if let Some(Frame::Map(l, pairs, _, anchor)) = self.stack.pop() {
+                if let Some(Frame::Map(l, pairs, _, anchor, _)) = self.stack.pop() {
                     self.push(
                         Node {
                             line: l,
