@@ -7,6 +7,7 @@
 
 use clap::{Args, Parser, Subcommand};
 use rb::inventory::{Inventory, Order};
+mod config;
 mod printer;
 mod repl;
 
@@ -101,7 +102,12 @@ struct ReplArgs {
 struct HostOpts {
     /// Inventory: an INI or YAML file, a folder of them, or `host1,host2,`. Repeat to
     /// merge several, in order. Without it, the only host is localhost.
-    #[arg(short = 'i', long = "inventory", value_name = "SOURCE")]
+    #[arg(
+        short = 'i',
+        long = "inventory",
+        value_name = "SOURCE",
+        env = "RB_INVENTORY"
+    )]
     inventory: Vec<String>,
     /// Narrow every host selection to this pattern.
     #[arg(short = 'l', long)]
@@ -110,13 +116,33 @@ struct HostOpts {
     #[arg(long)]
     seed: Option<u64>,
     /// Login user for hosts whose inventory sets no ansible_user.
-    #[arg(short = 'u', long = "user", value_name = "NAME")]
+    #[arg(
+        short = 'u',
+        long = "user",
+        value_name = "NAME",
+        env = "RB_REMOTE_USER"
+    )]
     user: Option<String>,
+    /// SSH key for hosts whose inventory names none (ansible_ssh_private_key_file).
+    #[arg(long = "private-key", value_name = "FILE", env = "RB_PRIVATE_KEY_FILE")]
+    private_key: Option<String>,
+    /// ssh options for hosts whose inventory sets no ansible_ssh_common_args.
+    #[arg(
+        long = "ssh-common-args",
+        value_name = "ARGS",
+        env = "RB_SSH_COMMON_ARGS",
+        allow_hyphen_values = true
+    )]
+    ssh_common_args: Option<String>,
     /// ssh config file to use instead of ~/.ssh/config.
-    #[arg(long = "ssh-config", value_name = "FILE")]
+    #[arg(long = "ssh-config", value_name = "FILE", env = "RB_SSH_CONFIG")]
     ssh_config: Option<PathBuf>,
     /// Seconds to wait for an SSH connection.
-    #[arg(long = "connect-timeout", default_value_t = 10)]
+    #[arg(
+        long = "connect-timeout",
+        default_value_t = 10,
+        env = "RB_CONNECT_TIMEOUT"
+    )]
     connect_timeout: u64,
     /// Keep SSH connections open this many idle seconds after the run, for later runs to
     /// reuse (Ansible's ControlPersist, also 60 s). 0: close them at exit.
@@ -182,7 +208,7 @@ struct RunArgs {
     max_operations: u64,
     /// At most this many hosts at once in every on(...) that sets no forks (default: the
     /// whole batch).
-    #[arg(short = 'f', long, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(short = 'f', long, env = "RB_FORKS", value_parser = clap::value_parser!(u64).range(1..))]
     forks: Option<u64>,
     /// Run only tasks with these tags (comma-separated; Ansible's rules: `always`, `never`,
     /// `tagged`, `untagged`, `all`).
@@ -209,7 +235,7 @@ struct ExecArgs {
     #[command(flatten)]
     hosts: HostOpts,
     /// At most this many hosts at once (default: all).
-    #[arg(short = 'f', long, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(short = 'f', long, env = "RB_FORKS", value_parser = clap::value_parser!(u64).range(1..))]
     forks: Option<u64>,
     /// Seconds before the command is killed.
     #[arg(long)]
@@ -239,10 +265,34 @@ fn load_inventory(
     opts: &HostOpts,
     playbook_dir: Option<&std::path::Path>,
 ) -> Result<Inventory, Diagnostic> {
-    if opts.inventory.is_empty() {
-        return Ok(Inventory::localhost());
+    let mut inv = if opts.inventory.is_empty() {
+        Inventory::localhost()
+    } else {
+        Inventory::load(&opts.inventory, playbook_dir).map_err(|e| usage(e.to_string()))?
+    };
+    // --private-key and --ssh-common-args are defaults under every inventory value, as
+    // ansible.cfg's are: set on `all` unless the inventory sets them there.
+    let defaults = [
+        ("ansible_ssh_private_key_file", &opts.private_key),
+        ("ansible_ssh_common_args", &opts.ssh_common_args),
+    ];
+    for (var, value) in defaults {
+        let Some(v) = value else { continue };
+        let all = inv.groups.get_mut("all").expect("every inventory has all");
+        let set = |k: &str| all.vars.values.contains_key(k);
+        let alias = var.replace("ansible_ssh_", "ansible_");
+        if !set(var) && !set(&alias) {
+            all.vars.set(
+                var,
+                serde_json::Value::String(v.clone()),
+                rb::inventory::Origin {
+                    file: "(command line, environment or rb.toml)".into(),
+                    line: 0,
+                },
+            );
+        }
     }
-    Inventory::load(&opts.inventory, playbook_dir).map_err(|e| usage(e.to_string()))
+    Ok(inv)
 }
 
 /// The folder a runbook lives in (ansible-core's playbook folder).
@@ -648,13 +698,86 @@ fn main() -> ExitCode {
     }
 }
 
+/// Fill what the command line and the environment left unset from rb.toml.
+fn apply_config(cli: &mut Cli, matches: &clap::ArgMatches) -> Result<(), Diagnostic> {
+    let Some((_, sub)) = matches.subcommand() else {
+        return Ok(());
+    };
+    let (hosts, forks, runbook) = match &mut cli.command {
+        Command::Run(a) => (&mut a.hosts, Some(&mut a.forks), Some(a.file.clone())),
+        Command::Exec(a) => (&mut a.hosts, Some(&mut a.forks), None),
+        Command::Hosts(a) => (&mut a.hosts, None, None),
+        Command::Repl(a) => (&mut a.hosts, None, None),
+        Command::Inventory(a) => (&mut a.hosts, None, None),
+        _ => return Ok(()),
+    };
+    let Some(found) = config::find(runbook.as_deref()).map_err(usage)? else {
+        return Ok(());
+    };
+    let c = &found.config;
+    let given = |id: &str| config::given(sub, id);
+    if !given("inventory") {
+        match &c.inventory {
+            Some(config::Sources::One(s)) => hosts.inventory = vec![found.path_of(s)],
+            Some(config::Sources::Many(v)) => {
+                hosts.inventory = v.iter().map(|s| found.path_of(s)).collect()
+            }
+            None => {}
+        }
+    }
+    if !given("user") && c.remote_user.is_some() {
+        hosts.user = c.remote_user.clone();
+    }
+    if !given("private_key") {
+        if let Some(k) = &c.private_key_file {
+            hosts.private_key = Some(found.path_of(k));
+        }
+    }
+    if !given("ssh_common_args") && c.ssh_common_args.is_some() {
+        hosts.ssh_common_args = c.ssh_common_args.clone();
+    }
+    if !given("ssh_config") {
+        if let Some(f) = &c.ssh_config {
+            hosts.ssh_config = Some(PathBuf::from(found.path_of(f)));
+        }
+    }
+    if !given("ssh_persist") {
+        if let Some(n) = c.ssh_persist {
+            hosts.ssh_persist = n;
+        }
+    }
+    if !given("connect_timeout") {
+        if let Some(n) = c.connect_timeout {
+            hosts.connect_timeout = n;
+        }
+    }
+    if let (Some(f), Some(n)) = (forks, c.forks) {
+        if n == 0 {
+            return Err(usage(format!(
+                "{}: forks must be at least 1",
+                found.path.display()
+            )));
+        }
+        if !given("forks") {
+            *f = Some(n);
+        }
+    }
+    Ok(())
+}
+
 fn rb_main() -> ExitCode {
     // Test seam, debug builds only: prove the hook's behaviour without a real bug.
     #[cfg(debug_assertions)]
     if std::env::var_os("RB_DEBUG_PANIC").is_some() {
         panic!("RB_DEBUG_PANIC is set");
     }
-    let cli = Cli::parse();
+    use clap::{CommandFactory, FromArgMatches};
+    let matches = Cli::command().get_matches();
+    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    if let Err(d) = apply_config(&mut cli, &matches) {
+        eprintln!("error: {}", d.message);
+        return ExitCode::from(2);
+    }
     let result = match cli.command {
         Command::Run(args) => run(args),
         Command::Check { files } => check(files),

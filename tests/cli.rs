@@ -1005,3 +1005,67 @@ fn tags_choose_which_tasks_run() {
         stderr(&out)
     );
 }
+
+/// rb.toml (beside the runbook, or in the current folder for other commands) fills what the
+/// command line and the environment leave unset: a flag wins over its variable, which wins
+/// over the file; an unknown key is an error naming the file and line.
+#[test]
+fn rb_toml_settings_lose_to_env_and_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("hosts.ini"),
+        "[web]\nw1 ansible_connection=local\nw2 ansible_connection=local\n",
+    )
+    .unwrap();
+    std::fs::write(d.join("other.ini"), "[db]\nd1 ansible_connection=local\n").unwrap();
+    std::fs::write(
+        d.join("rb.toml"),
+        "inventory = \"hosts.ini\"\nprivate_key_file = \"/keys/id\"\nssh_common_args = \"-o ServerAliveInterval=5\"\n",
+    )
+    .unwrap();
+    let hosts = |args: &[&str], env: &[(&str, &str)]| {
+        let mut c = rb();
+        c.current_dir(d).args(["hosts", "all"]).args(args);
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        let out = c.output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        stdout(&out)
+    };
+    assert_eq!(hosts(&[], &[]), "w1\nw2\n");
+    assert_eq!(hosts(&[], &[("RB_INVENTORY", "other.ini")]), "d1\n");
+    assert_eq!(
+        hosts(&["-i", "other.ini"], &[("RB_INVENTORY", "hosts.ini")]),
+        "d1\n"
+    );
+    // Defaults under the inventory's own values, shown as ansible-inventory would.
+    let out = rb()
+        .current_dir(d)
+        .args(["inventory", "--host", "w1"])
+        .output()
+        .unwrap();
+    let vars: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(vars["ansible_ssh_private_key_file"], "/keys/id");
+    assert_eq!(vars["ansible_ssh_common_args"], "-o ServerAliveInterval=5");
+    let out = rb()
+        .current_dir(d)
+        .args(["inventory", "--host", "w1", "--private-key", "/other/key"])
+        .output()
+        .unwrap();
+    let vars: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(vars["ansible_ssh_private_key_file"], "/other/key");
+    // A runbook's folder holds its rb.toml, wherever rb runs from.
+    std::fs::write(d.join("book.rhai"), "print(hosts(\"all\").names());").unwrap();
+    let out = rb().arg("run").arg(d.join("book.rhai")).output().unwrap();
+    assert_eq!(stdout(&out), "[\"w1\", \"w2\"]\n", "{}", stderr(&out));
+    std::fs::write(d.join("rb.toml"), "forks = 2\ninventroy = \"x\"\n").unwrap();
+    let out = rb().current_dir(d).args(["hosts", "all"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("rb.toml:2: unknown field `inventroy`"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -1,0 +1,113 @@
+//! `rb.toml`: the settings an Ansible user keeps in ansible.cfg. Found (first of) `$RB_CONFIG`,
+//! `rb.toml` beside the runbook (for `rb run`; the current folder for other commands), then
+//! `$XDG_CONFIG_HOME/rb/rb.toml` (`~/.config/rb/rb.toml`). A command-line flag wins over its
+//! environment variable, which wins over the file.
+
+use clap::parser::ValueSource;
+use clap::ArgMatches;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// The file's keys; any other key is an error (a typo must not pass unnoticed).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// `-i`: one source or a list, relative to the file's folder.
+    pub inventory: Option<Sources>,
+    /// `-f/--forks`.
+    pub forks: Option<u64>,
+    /// `-u/--user`.
+    pub remote_user: Option<String>,
+    /// `--private-key`.
+    pub private_key_file: Option<String>,
+    /// `--ssh-common-args`.
+    pub ssh_common_args: Option<String>,
+    /// `--ssh-config`.
+    pub ssh_config: Option<String>,
+    /// `--ssh-persist`.
+    pub ssh_persist: Option<u64>,
+    /// `--connect-timeout`.
+    pub connect_timeout: Option<u64>,
+}
+
+/// One inventory source or several.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum Sources {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// Where the settings came from, for messages.
+pub struct Found {
+    pub path: PathBuf,
+    pub config: Config,
+}
+
+/// The config file for a run of `runbook` (or of a command without one).
+pub fn find(runbook: Option<&Path>) -> Result<Option<Found>, String> {
+    let mut candidates = Vec::new();
+    if let Some(p) = std::env::var_os("RB_CONFIG") {
+        let p = PathBuf::from(p);
+        if !p.is_file() {
+            return Err(format!(
+                "RB_CONFIG names {}, which is not a file",
+                p.display()
+            ));
+        }
+        candidates.push(p);
+    }
+    let here = match runbook.and_then(Path::parent) {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    candidates.push(here.join("rb.toml"));
+    let xdg = std::env::var_os("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")));
+    if let Some(dir) = xdg {
+        candidates.push(dir.join("rb/rb.toml"));
+    }
+    let Some(path) = candidates.into_iter().find(|p| p.is_file()) else {
+        return Ok(None);
+    };
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    let config: Config = toml::from_str(&text).map_err(|e| {
+        let at = e
+            .span()
+            .map(|s| {
+                let line = text[..s.start].matches('\n').count() + 1;
+                format!(":{line}")
+            })
+            .unwrap_or_default();
+        format!("{}{at}: {}", path.display(), e.message())
+    })?;
+    Ok(Some(Found { path, config }))
+}
+
+/// Did the user set `id` on the command line or through its environment variable?
+pub fn given(m: &ArgMatches, id: &str) -> bool {
+    matches!(
+        m.value_source(id),
+        Some(ValueSource::CommandLine | ValueSource::EnvVariable)
+    )
+}
+
+impl Found {
+    /// A path from the file, relative to the file's folder (`~/` is the home folder).
+    pub fn path_of(&self, p: &str) -> String {
+        if let Some(rest) = p.strip_prefix("~/") {
+            if let Some(home) = std::env::var_os("HOME") {
+                return PathBuf::from(home).join(rest).display().to_string();
+            }
+        }
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        if Path::new(p).is_absolute() || p.contains(',') {
+            p.to_string()
+        } else {
+            dir.join(p).display().to_string()
+        }
+    }
+}
