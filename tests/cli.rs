@@ -1069,3 +1069,16 @@ fn rb_toml_settings_lose_to_env_and_flags() {
         stderr(&out)
     );
 }
+
+/// The README's runbook compiles (`rb check`): the first thing a new user copies.
+#[test]
+fn the_readme_runbook_compiles() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let start = readme.find("```rhai\n").expect("a rhai block") + "```rhai\n".len();
+    let len = readme[start..].find("```").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let book = dir.path().join("readme.rhai");
+    std::fs::write(&book, &readme[start..start + len]).unwrap();
+    let out = rb().arg("check").arg(&book).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+}
