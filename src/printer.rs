@@ -173,9 +173,9 @@ impl HumanPrinter {
                     clock(),
                     path(host, task)
                 );
-                if self.bars.is_none() || !ok || *skipped {
-                    self.line(&text);
-                }
+                // Every finished command leaves its line (as Ansible's per-task lines); on a
+                // terminal it prints above the spinners of the commands still running.
+                self.line(&text);
             }
             Event::FileChanged {
                 host,

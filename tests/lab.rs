@@ -639,7 +639,7 @@ fn ssh_masters_persist_60s_by_default_and_ssh_persist_0_closes_them() {
 }
 
 #[test]
-fn on_a_terminal_each_running_host_has_a_progress_line() {
+fn on_a_terminal_each_running_host_has_a_progress_line_and_each_command_leaves_one() {
     let (lab, _g) = lab!();
     let dir = tempfile::tempdir().unwrap();
     let book = dir.path().join("slow.rhai");
@@ -689,10 +689,19 @@ fn on_a_terminal_each_running_host_has_a_progress_line() {
         screen = stdout(&tmux(&["capture-pane", "-p", "-t", "0"]));
     }
     tmux(&["kill-server"]);
+    // The spinners are gone; each finished command left its line.
     assert!(
-        screen.contains("RECAP") && !screen.contains("settle › sleep 2"),
+        screen.contains("RECAP")
+            && !screen.contains("rbh1 settle")
+            && !screen.contains("rbh2 settle"),
         "{screen}"
     );
+    for h in ["rbh1", "rbh2"] {
+        assert!(
+            screen.contains(&format!("{h} › settle › sleep 2: changed (2.")),
+            "{screen}"
+        );
+    }
 }
 
 #[test]
