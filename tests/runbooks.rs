@@ -545,6 +545,17 @@ fn workers_runbook_installs_renders_starts_and_rerun_changes_nothing() {
     }
     let out = run_book(&lab, &inv, "workers.rhai", &args, &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // Both daemons' healthz were polled on each worker (prefetch-2020; kube-proxy on 10256).
+    for h in workers {
+        for (task, port) in [("kubelet", 10248), ("kube-proxy", 10256)] {
+            let polled = format!("{h} › wait for {task} healthz › curl");
+            let line = stderr(&out).lines().find(|l| l.contains(&polled)).map(str::to_string);
+            assert!(
+                line.as_deref().is_some_and(|l| l.contains(&format!(":{port}/healthz: ok"))),
+                "{h} {task}: {line:?}"
+            );
+        }
+    }
     assert!(
         changed_in_human_recap(&out) > 0,
         "the first workers run reports its changes: {}",
