@@ -549,9 +549,13 @@ fn workers_runbook_installs_renders_starts_and_rerun_changes_nothing() {
     for h in workers {
         for (task, port) in [("kubelet", 10248), ("kube-proxy", 10256)] {
             let polled = format!("{h} › wait for {task} healthz › curl");
-            let line = stderr(&out).lines().find(|l| l.contains(&polled)).map(str::to_string);
+            let line = stderr(&out)
+                .lines()
+                .find(|l| l.contains(&polled))
+                .map(str::to_string);
             assert!(
-                line.as_deref().is_some_and(|l| l.contains(&format!(":{port}/healthz: ok"))),
+                line.as_deref()
+                    .is_some_and(|l| l.contains(&format!(":{port}/healthz: ok"))),
                 "{h} {task}: {line:?}"
             );
         }

@@ -415,6 +415,27 @@ mod tests {
             let got: Vec<&str> = names.iter().copied().filter(|n| re.is_match(n)).collect();
             assert_eq!(&got, want, "{glob}");
         }
+        // Ranges next to hyphens, over names with digits and capitals too.
+        let more: Vec<&str> = names.iter().copied().chain(["0", "A", "f"]).collect();
+        let ranges: &[(&str, &[&str])] = &[
+            ("[--a]", &["a", "]", "-", "\\", "[", "^", "0", "A"]),
+            ("[a-cd-f]", &["a", "b", "e", "d", "c", "f"]),
+            ("[a-a]", &["a"]),
+            ("x[!--a]", &["x|"]),
+            (
+                "[!a-a]",
+                &[
+                    "]", "b", "-", "\\", "[", "^", "&", "|", "e", "d", "c", "0", "A", "f",
+                ],
+            ),
+        ];
+        for (glob, want) in ranges {
+            let re = super::glob_regex(glob).unwrap();
+            let got: Vec<&str> = more.iter().copied().filter(|n| re.is_match(n)).collect();
+            assert_eq!(&got, want, "{glob}");
+        }
+        assert!(super::glob_matches("units*", "units and more"));
+        assert!(!super::glob_matches("units*", "the units"));
         let all = super::glob_regex("**").unwrap();
         assert!(names.iter().all(|n| all.is_match(n)));
         assert_eq!(super::glob_regex("a**b").unwrap().as_str(), "^(?s:a.*b)$");
