@@ -73,7 +73,33 @@ const TEMPLATES: &[&str] = &[
     r#"{.items[-3:-1].metadata.name}"#,
     r#"{.items[1::2].metadata.name}"#,
     r#"{.items[::3].metadata.name}"#,
-    // Errors kubectl reports; rb must fail too.
+    // Floats at the edges of Go's two formats: fmt's %v (exponent below 1e-4 and from 1e21)
+    // for single values, encoding/json (below 1e-6, from 1e21) inside arrays and maps.
+    r#"{range .items[0].status.rbMetrics.floats[*]}{@}{" "}{end}"#,
+    r#"{.items[0].status.rbMetrics.floats}"#,
+    r#"{.items[0].status.rbMetrics.floats[1:4]}"#,
+    r#"{.items[0].status.rbMetrics.floats[-3:]}"#,
+    r#"{.items[0].status.rbMetrics.floats[7:2]}"#,
+    r#"{.items[0].status.rbMetrics.floats[::-1]}"#,
+    r#"{.items[0].status.rbMetrics.floats[0:21:5]}"#,
+    r#"{.items[0].status.rbMetrics.floats[20:30]}"#,
+    r#"{.items[0].status.rbMetrics.floats[-30:2]}"#,
+    r#"{.items[0].status.rbMetrics.floats[?(@ > 100)]}"#,
+    r#"{.items[*].status.rbMetrics.floats[0]}"#,
+    r#"{.items[0].metadata.name.*}"#,
+    // (`.*` over a map is left out: kubectl walks Go's map in random order.)
+    r#"{.items[?(@.metadata.labels)].metadata.name}"#,
+    r#"{.items[0].status.addresses[?(@.address=="192.168.2.44")].type}"#,
+    r#"{.items[?(@.status.rbMetrics.count==42)].metadata.name}"#,
+    r#"{.items[?(@.status.rbMetrics.load==1.5)].metadata.name}"#,
+    r#"{.items[?(@.spec.unschedulable!=true)].metadata.name}"#,
+    r#"{..address}"#,
+    // Errors kubectl reports; rb must fail too, with kubectl's words.
+    r#"{.items[0].status.rbMetrics.floats[99]}"#,
+    r#"{.items[0].spec.podCIDR[0]}"#,
+    r#"{.items[?(@.metadata.name>1)].metadata.name}"#,
+    r#"{range .items[*]}{.metadata.name}{end}{end}"#,
+    r#"{.items[0].metadata.name[1:2]}"#,
     r#"{.items[0].metadata.name[*]}"#,
     r#"{.items[5].metadata.name}"#,
     r#"{.items["#,
@@ -105,6 +131,9 @@ fn kube_jsonpath_prints_what_kubectl_prints() {
             "template": t,
             "ok": want.status.success(),
             "stdout": if want.status.success() { stdout(&want) } else { String::new() },
+            // What kubectl says when it fails (its first line), for the crate's test to
+            // check rb's message against.
+            "stderr": if want.status.success() { String::new() } else { stderr(&want).lines().next().unwrap_or("").to_string() },
         }));
         let got = rb::kubepath::render(t, &doc);
         match (want.status.success(), got) {

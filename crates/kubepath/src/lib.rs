@@ -133,6 +133,41 @@ mod tests {
         assert_eq!(render(ok, &doc).unwrap(), "");
     }
 
+    /// The limit exactly: 100 deep passes the check, 101 does not, for ranges and for each
+    /// bracket kind; brackets in quotes and closed ranges do not count.
+    #[test]
+    fn nesting_limit_is_exact() {
+        use super::{check_nesting, MAX_NESTING};
+        let n = MAX_NESTING;
+        let ranges = |k: usize| format!("{}{}", "{range .a[*]}".repeat(k), "{end}".repeat(k));
+        assert!(check_nesting(&ranges(n)).is_ok());
+        let e = check_nesting(&ranges(n + 1)).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "invalid kubectl JSONPath template at column {}: nested more than 100 deep",
+                13 * n + 1
+            )
+        );
+        for (open, close) in [("[", "]"), ("(", ")")] {
+            let b = |k: usize| format!("{{.a{}{}}}", open.repeat(k), close.repeat(k));
+            assert!(check_nesting(&b(n)).is_ok(), "{open}");
+            assert!(check_nesting(&b(n + 1)).is_err(), "{open}");
+        }
+        // Closed ranges one after another, and brackets inside quotes, never add up.
+        let siblings = "{range .a[*]}{end}".repeat(3 * n);
+        assert!(check_nesting(&siblings).is_ok());
+        let siblings = "{.a[0]}".repeat(3 * n);
+        assert!(check_nesting(&siblings).is_ok());
+        for q in ['"', '\''] {
+            let quoted = format!("{{.a[?(@.b=={q}{}{q})]}}", "[(".repeat(3 * n));
+            assert!(check_nesting(&quoted).is_ok(), "{quoted}");
+        }
+        // A closing bracket inside quotes does not close, either.
+        let open = format!("{{.a{}{}}}", "[\"]\"".repeat(n + 1), "]".repeat(n + 1));
+        assert!(check_nesting(&open).is_err());
+    }
+
     /// Found by cargo-fuzz (fuzz/seeds/kube_jsonpath/unclosed): each `{range}` without its
     /// `{end}` walks the rest of the template again, so 40 of them ask for 2^40 passes. An
     /// error within seconds, not a hang.

@@ -24,9 +24,23 @@ fn every_template_prints_what_kubectl_printed() {
         let template = case["template"].as_str().unwrap();
         let ok = case["ok"].as_bool().unwrap();
         let want = case["stdout"].as_str().unwrap();
+        let said = case["stderr"].as_str().unwrap_or_default();
         match (ok, kubepath::render(template, &doc)) {
             (true, Ok(got)) if got == want => {}
-            (false, Err(_)) => {}
+            // A failure in kubectl's words: what rb says after its own prefix is what
+            // kubectl said.
+            (false, Err(e)) => {
+                let msg = e.to_string();
+                let detail = msg
+                    .split_once("failed: ")
+                    .or_else(|| msg.split_once(": "))
+                    .map_or(msg.as_str(), |x| x.1);
+                if !said.contains(detail) {
+                    mismatches.push(format!(
+                        "template {template}\n  kubectl: {said}\n  kubepath: {msg}"
+                    ));
+                }
+            }
             (_, got) => mismatches.push(format!(
                 "template {template}\n  kubectl: {ok} {want:?}\n  kubepath: {got:?}"
             )),
