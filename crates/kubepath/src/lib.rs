@@ -168,6 +168,29 @@ mod tests {
         assert!(check_nesting(&open).is_err());
     }
 
+    /// Parse errors name the column (1-based, in characters) where the template went wrong.
+    #[test]
+    fn parse_errors_name_the_column() {
+        let doc = serde_json::json!({});
+        for (t, want) in [
+            (
+                "{.items[",
+                "invalid kubectl JSONPath template at column 9: unterminated array",
+            ),
+            (
+                "{.items[0].metadata.name",
+                "invalid kubectl JSONPath template at column 25: unclosed action",
+            ),
+            // At the end, where the `)]` was expected; é is one column, not two bytes.
+            (
+                "é{.a[?(@.b}",
+                "invalid kubectl JSONPath template at column 12: unterminated filter",
+            ),
+        ] {
+            assert_eq!(render(t, &doc).unwrap_err().to_string(), want, "{t}");
+        }
+    }
+
     /// Found by cargo-fuzz (fuzz/seeds/kube_jsonpath/unclosed): each `{range}` without its
     /// `{end}` walks the rest of the template again, so 40 of them ask for 2^40 passes. An
     /// error within seconds, not a hang.

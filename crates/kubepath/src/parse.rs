@@ -78,9 +78,12 @@ fn parse_action(text: &str) -> Result<Vec<Node>, Error> {
 
 impl<'a> Parser<'a> {
     fn err(&self, msg: impl Into<String>) -> Error {
+        // `pos` is a byte offset; people count characters.
+        let at = self.pos.min(self.input.len());
+        let col = self.input.get(..at).map_or(at, |s| s.chars().count()) + 1;
         Error::Parse {
             msg: msg.into(),
-            col: self.pos + 1,
+            col,
         }
     }
 
