@@ -163,6 +163,14 @@ mod tests {
             let quoted = format!("{{.a[?(@.b=={q}{}{q})]}}", "[(".repeat(3 * n));
             assert!(check_nesting(&quoted).is_ok(), "{quoted}");
         }
+        // Only `{range` opens and only `{end}` closes: other actions in a range body do not
+        // close it.
+        let bodies = format!(
+            "{}{}",
+            "{range .a[*]}{.x}".repeat(n + 1),
+            "{end}".repeat(n + 1)
+        );
+        assert!(check_nesting(&bodies).is_err());
         // A closing bracket inside quotes does not close, either.
         let open = format!("{{.a{}{}}}", "[\"]\"".repeat(n + 1), "]".repeat(n + 1));
         assert!(check_nesting(&open).is_err());

@@ -428,9 +428,20 @@ fn split_comparison(text: &str) -> Option<(&str, &str, &str)> {
     if i == 0 {
         return None;
     }
-    let j = i + text[i..].find(|c: char| !is_op(c))?;
+    // The operator run is greedy but must leave the right side one character, as the
+    // regex's backtracking does: `@.a==` is `@.a` `=` `=` (and `=` then fails to parse).
+    let run_end = text[i..]
+        .find(|c: char| !is_op(c))
+        .map_or(text.len(), |k| i + k);
+    let j = if run_end < text.len() {
+        run_end
+    } else if run_end - i >= 2 {
+        run_end - 1
+    } else {
+        return None;
+    };
     let right = &text[j..];
-    if right.is_empty() || right.contains('\n') {
+    if right.contains('\n') {
         return None;
     }
     Some((&text[..i], &text[i..j], right))
@@ -511,6 +522,8 @@ mod tests {
         assert_eq!(slice_parts(":"), Some((None, Some(":"), None)));
         assert_eq!(slice_parts("a"), None);
         assert_eq!(split_comparison("@.a==\"x\""), Some(("@.a", "==", "\"x\"")));
+        assert_eq!(split_comparison("@.a=="), Some(("@.a", "=", "=")));
+        assert_eq!(split_comparison("@.a="), None);
         assert_eq!(split_comparison("@.a"), None);
     }
 

@@ -35,7 +35,15 @@ fn every_template_prints_what_kubectl_printed() {
                     .split_once("failed: ")
                     .or_else(|| msg.split_once(": "))
                     .map_or(msg.as_str(), |x| x.1);
-                if !said.contains(detail) {
+                // kubectl: `... Error executing template: WHAT. Printing more ...` or
+                // `error parsing jsonpath TEMPLATE, WHAT`.
+                let what = match said.split_once("Error executing template: ") {
+                    Some((_, rest)) => rest.split(". Printing more").next().unwrap_or(rest),
+                    None => said
+                        .strip_prefix(&format!("error: error parsing jsonpath {template}, "))
+                        .unwrap_or(said),
+                };
+                if what != detail {
                     mismatches.push(format!(
                         "template {template}\n  kubectl: {said}\n  kubepath: {msg}"
                     ));
