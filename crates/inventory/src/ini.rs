@@ -93,11 +93,8 @@ fn section(line: &str) -> Option<(String, Option<String>)> {
         Some((n, t)) => (n, Some(t)),
         None => (head, None),
     };
-    if name.is_empty()
-        || name
-            .chars()
-            .any(|c| c.is_whitespace() || c == ':' || c == ']')
-    {
+    // (`name` holds no `:` or `]`: it ends at the first of them.)
+    if name.is_empty() || name.chars().any(char::is_whitespace) {
         return None;
     }
     if let Some(t) = tag {
@@ -376,6 +373,12 @@ mod tests {
             json!({"x": 1, "y": 2})
         );
         assert_eq!(serde_json::Value::Object(inv.host_vars(1)), json!({"z": 3}));
+        // The first [a:vars] is the one named.
+        let e = Inventory::parse_ini("i.ini", "[a:vars]\nx=1\n[a:vars]\ny=2\n").unwrap_err();
+        assert!(
+            e.to_string().starts_with("i.ini:1: section [a:vars]"),
+            "{e}"
+        );
         let e = Inventory::parse_ini("i.ini", "[a:vars]\nx=1\n").unwrap_err();
         assert!(
             e.to_string()

@@ -670,6 +670,11 @@ mod tests {
         for (text, want) in cases {
             assert_eq!(ini_value(text), want, "{text:?}");
         }
+        // A line break ends the expression outside brackets; a backslash outside a string
+        // is no continuation unless a line break follows.
+        for text in ["1,\n2", "1 \\x", "[1, \\x]"] {
+            assert_eq!(ini_value(text), json!(text), "{text:?}");
+        }
         for text in [
             "set[]", "set()x", "set(1)", "rb", "u", "[1)", "(1]", "{1]", "b'é'", "'a\nb'", "x'a'",
             "True1", "None_", "_x", "é",
