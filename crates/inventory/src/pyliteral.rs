@@ -700,6 +700,69 @@ mod tests {
         assert!(ini_value(&dicts(201)).is_string());
     }
 
+    /// Python's number syntax at its edges (values from Python 3.13's `ast.literal_eval`).
+    #[test]
+    fn numbers_at_their_edges() {
+        let cases = [
+            ("0x_ff", json!(255)),
+            ("0x_", json!("0x_")),
+            ("0x", json!("0x")),
+            ("0_0", json!(0)),
+            ("00_0", json!(0)),
+            ("1__0", json!("1__0")),
+            ("1_", json!("1_")),
+            ("_1", json!("_1")),
+            ("0b", json!("0b")),
+            ("0o", json!("0o")),
+            ("0b_1", json!(1)),
+            ("0o_7", json!(7)),
+            ("1e5_0", json!(1e+50)),
+            ("1_e5", json!("1_e5")),
+            ("1._5", json!("1._5")),
+            ("1.5_", json!("1.5_")),
+            ("01.5", json!(1.5)),
+            ("00.5", json!(0.5)),
+            ("1e+_5", json!("1e+_5")),
+            (".5e1", json!(5.0)),
+            ("5.e1", json!(50.0)),
+            ("1_0j", json!("10j")),
+            ("0j", json!("0j")),
+            ("00j", json!("0j")),
+            ("1.5e3j", json!("1500j")),
+            ("1e", json!("1e")),
+            ("1e+", json!("1e+")),
+            ("1e-5", json!(1e-05)),
+            ("1E+05", json!(100000.0)),
+            ("0e0", json!(0.0)),
+            ("0_1", json!("0_1")),
+            ("1_000_000", json!(1000000)),
+            ("0x1F_FF", json!(8191)),
+            ("0B1_0", json!(2)),
+            ("0O7_7", json!(63)),
+            ("12_34.5_6", json!(1234.56)),
+            ("1.e5", json!(100000.0)),
+            ("1.0e-0_1", json!(0.1)),
+            ("0.0_1", json!(0.01)),
+            ("1__2.0", json!("1__2.0")),
+            ("1.__2", json!("1.__2")),
+            ("999999999999999999999999999999", json!("999999999999999999999999999999")),
+            ("1_2_3j", json!("123j")),
+            ("0x10j", json!("0x10j")),
+            ("1e3_j", json!("1e3_j")),
+            // Dict keys as json.dumps writes them; floats as Python prints them.
+            ("{1e16: 1, 1.5: 2, 10: 3}", json!({"1e+16": 1, "1.5": 2, "10": 3})),
+        ];
+        for (text, want) in cases {
+            assert_eq!(ini_value(text), want, "{text:?}");
+        }
+        // Parentheses after a sign count toward the nesting limit, and close again.
+        let neg = |n: usize| format!("-{}1{}", "(".repeat(n), ")".repeat(n));
+        assert_eq!(ini_value(&neg(200)), json!(-1));
+        assert_eq!(ini_value(&neg(201)), json!(neg(201)));
+        let many = format!("[{}]", vec!["-(1)", "(1)", "(1,)"].repeat(100).join(", "));
+        assert_eq!(ini_value(&many).as_array().map(Vec::len), Some(300));
+    }
+
     /// Where rb deliberately differs from ansible-inventory's output (docs/hosts.md): Python
     /// ints beyond 64 bits keep their digits (Rhai has no big integers; a float would change
     /// the value), bytes are text (ansible-core wraps them in an internal marker), infinite
