@@ -188,8 +188,15 @@ mod tests {
         assert_eq!(ex("h[0:199998:2]").unwrap().len(), 99_999 + 1);
         assert!(ex("h[0:200000:2]").is_err());
         // Counted before a single name is made: a huge range is refused at once.
-        for huge in ["h[0:99999999999]", "h[1:99999999999:3]", "h[a:z][0:99999999999]"] {
-            assert!(ex(huge).unwrap_err().contains("more than 100000 hosts"), "{huge}");
+        for huge in [
+            "h[0:99999999999]",
+            "h[1:99999999999:3]",
+            "h[a:z][0:99999999999]",
+        ] {
+            assert!(
+                ex(huge).unwrap_err().contains("more than 100000 hosts"),
+                "{huge}"
+            );
         }
         // Not a range: a `]` before the `[`, or no `:` inside.
         assert_eq!(ex("a]b[1:2").unwrap(), ["a]b[1:2"]);

@@ -384,5 +384,32 @@ mod tests {
     fn errors_have_lines() {
         let e = parse("a: 1\nb: [1, 2\n").unwrap_err();
         assert!(e.line >= 2, "{e:?}");
+        // Columns count from 1: `@` (reserved in YAML) is the sixth character.
+        let e = parse("key: @x\n").unwrap_err();
+        assert_eq!((e.line, e.col), (1, 6), "{e:?}");
+    }
+
+    /// 201 nested collections are read; the 202nd is refused (hostile input must not
+    /// exhaust the stack later).
+    #[test]
+    fn nesting_limit() {
+        let deep = |n: usize| format!("{}1{}", "[".repeat(n), "]".repeat(n));
+        let first_refused = (190..260).find(|&n| parse(&deep(n)).is_err());
+        assert_eq!(first_refused, Some(202));
+    }
+
+    /// An Ansible Vault value is refused with what to do; tagged scalars are read as their
+    /// tag says.
+    #[test]
+    fn tags() {
+        let e = parse("pw: !vault |\n  $ANSIBLE_VAULT;1.1;AES256\n  6162\n").unwrap_err();
+        assert!(
+            e.message.contains("rb cannot decrypt Ansible Vault"),
+            "{e:?}"
+        );
+        assert_eq!(
+            v("a: !!str 1\nb: !!int '2'\nc: !!float '1.5'\nd: !!bool 'yes'\ne: !!null ''\n"),
+            json!({"a": "1", "b": 2, "c": 1.5, "d": true, "e": null})
+        );
     }
 }
