@@ -765,7 +765,7 @@ mod tests {
         let neg = |n: usize| format!("-{}1{}", "(".repeat(n), ")".repeat(n));
         assert_eq!(ini_value(&neg(200)), json!(-1));
         assert_eq!(ini_value(&neg(201)), json!(neg(201)));
-        let many = format!("[{}]", vec!["-(1)", "(1)", "(1,)"].repeat(100).join(", "));
+        let many = format!("[{}]", ["-(1)", "(1)", "(1,)"].repeat(100).join(", "));
         assert_eq!(ini_value(&many).as_array().map(Vec::len), Some(300));
     }
 
