@@ -62,6 +62,14 @@ pub(crate) fn expand_host(
     line: usize,
     token: &str,
 ) -> Result<(Vec<String>, Option<u16>), Error> {
+    if token.starts_with('[') && !token.contains(']') {
+        // ansible-core fails to parse such a line (and drops the whole file).
+        return Err(Error::at(
+            file,
+            line,
+            format!("`{token}` is neither a section ([name]) nor a host"),
+        ));
+    }
     let (pattern, port) = split_port(token);
     let port =
         valid_port(port).map_err(|e| Error::at(file, line, format!("host `{token}`: {e}")))?;

@@ -372,6 +372,15 @@ mod tests {
         );
     }
 
+    /// Infinities and NaN stay text (JSON has neither), in every spelling.
+    #[test]
+    fn infinities_stay_text() {
+        assert_eq!(
+            v("a: .nan\nb: .inf\nc: -.Inf\nd: +.INF\ne: .NaN\n"),
+            json!({"a": ".nan", "b": ".inf", "c": "-.Inf", "d": "+.INF", "e": ".NaN"})
+        );
+    }
+
     #[test]
     fn anchors_and_merges() {
         assert_eq!(

@@ -87,3 +87,46 @@ fn descriptions_and_the_no_inventory_case() {
     assert_eq!(local.groups_of(0), ["ungrouped"]);
     assert_eq!(local.host_vars(0)["ansible_connection"], "local");
 }
+
+fn load_text(name: &str, text: &[u8]) -> Result<Inventory, String> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).unwrap();
+    Inventory::load(&[path.display().to_string()], None).map_err(|e| {
+        e.to_string()
+            .replace(&dir.path().display().to_string(), "DIR")
+    })
+}
+
+/// Files rb refuses, each saying where and why; files without an extension are tried as
+/// YAML, then INI (as ansible-core does), and the error shown is the likelier format's.
+#[test]
+fn source_files_refused_with_reasons() {
+    let e = load_text("bad.ini", b"[web]\nh1\nh\xff2\n").unwrap_err();
+    assert_eq!(
+        e,
+        "DIR/bad.ini:3: not valid UTF-8; save the inventory as UTF-8"
+    );
+    let e = load_text("empty.yml", b"# nothing yet\n").unwrap_err();
+    assert!(e.contains("empty YAML inventory"), "{e}");
+    let e = load_text("plain.yml", b"all:\n  foo: x\n").unwrap_err();
+    assert!(e.starts_with("DIR/plain.yml:2:"), "{e}");
+    // `plugin:` with a value is a plugin's configuration; a group named plugin is a group.
+    assert!(load_text("p.yml", b"plugin: aws_ec2\n")
+        .unwrap_err()
+        .contains("inventory plugin"));
+    let inv = load_text("g.yml", b"plugin:\nweb:\n  hosts: w1\n").unwrap();
+    assert!(inv.groups.contains_key("plugin") && inv.groups.contains_key("web"));
+    // No extension: YAML-looking text gets the YAML error, INI-looking text the INI one.
+    let e = load_text("hosts", b"all:\n  hosts: [\n").unwrap_err();
+    assert!(e.contains("invalid YAML"), "{e}");
+    let e = load_text("hosts", b"[web\nh1\n").unwrap_err();
+    assert_eq!(
+        e,
+        "DIR/hosts:1: `[web` is neither a section ([name]) nor a host"
+    );
+    let inv = load_text("hosts", b"[web]\nh1\n").unwrap();
+    assert_eq!(names(&inv, &inv.group_hosts("web")), ["h1"]);
+    let inv = load_text("hosts", b"web:\n  hosts:\n    h2:\n").unwrap();
+    assert_eq!(names(&inv, &inv.group_hosts("web")), ["h2"]);
+}
