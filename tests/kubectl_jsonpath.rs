@@ -132,6 +132,7 @@ const TEMPLATES: &[&str] = &[
     r#"{.items[?(@.metadata.name=="x)].metadata.name}"#,
     r#"{.items[?(@.metadata.name=="x')].metadata.name}"#,
     r#"{"a\'b"}"#,
+    r#"{"unterminated}"#,
     r#"{.items[0].metadata.name[?(@.x)]}"#,
     r#"{.items[0].metadata.labels[?(@.x)]}"#,
     r#"{.items[5:].metadata.name}"#,
