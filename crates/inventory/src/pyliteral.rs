@@ -590,8 +590,22 @@ fn key_text(k: &Value) -> Option<String> {
 
 /// Python's repr of a float (`1.0`, `1e+100`).
 fn py_float(f: f64) -> String {
+    if f.is_nan() {
+        return "nan".into();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 { "inf" } else { "-inf" }.into();
+    }
+    // Rust's Debug has Python's digits and exponent switch; Python writes the exponent with
+    // a sign and at least two digits (1e-05, 1e+16).
     let s = format!("{f:?}");
-    s.replace("e", "e+").replace("e+-", "e-")
+    match s.split_once('e') {
+        None => s,
+        Some((m, e)) => {
+            let (sign, digits) = e.strip_prefix('-').map_or(('+', e), |d| ('-', d));
+            format!("{m}e{sign}{digits:0>2}")
+        }
+    }
 }
 
 #[cfg(test)]
@@ -754,8 +768,8 @@ mod tests {
             ("1e3_j", json!("1e3_j")),
             // Dict keys as json.dumps writes them; floats as Python prints them.
             (
-                "{1e16: 1, 1.5: 2, 10: 3}",
-                json!({"1e+16": 1, "1.5": 2, "10": 3}),
+                "{1e16: 1, 1.5: 2, 10: 3, 1e-5: 4, 1.5e-7: 5, 2.5e100: 6}",
+                json!({"1e+16": 1, "1.5": 2, "10": 3, "1e-05": 4, "1.5e-07": 5, "2.5e+100": 6}),
             ),
         ];
         for (text, want) in cases {
