@@ -26,7 +26,7 @@ pub use error::Error;
 pub use extra::{is_key_value, parse_extra_vars};
 pub use pattern::glob_matches;
 pub use pattern::{split as split_pattern, Selection};
-pub use pyliteral::ini_value;
+pub use pyliteral::{ini_value, py_float};
 
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap};

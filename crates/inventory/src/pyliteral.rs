@@ -589,7 +589,8 @@ fn key_text(k: &Value) -> Option<String> {
 }
 
 /// Python's repr of a float (`1.0`, `1e+100`).
-fn py_float(f: f64) -> String {
+/// Python's `repr(float)`: shortest digits, `1.0`, `1e+16`, `1e-05`, `inf`.
+pub fn py_float(f: f64) -> String {
     if f.is_nan() {
         return "nan".into();
     }

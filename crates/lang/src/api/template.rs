@@ -126,27 +126,9 @@ fn py_number(v: &J) -> String {
     }
 }
 
-/// Python's `repr(float)`: shortest digits, `1.0`, `1e+16`, `1.5e-05`, `inf`.
+/// Python's `repr(float)` (shared with the inventory's INI literals).
 pub(crate) fn py_float(f: f64) -> String {
-    if f.is_nan() {
-        return "nan".into();
-    }
-    if f.is_infinite() {
-        return if f > 0.0 { "inf" } else { "-inf" }.into();
-    }
-    // Rust's Debug picks the same digits and the same switch to an exponent (below 1e-4, from
-    // 1e16); Python writes the exponent with a sign and at least two digits.
-    let s = format!("{f:?}");
-    match s.split_once('e') {
-        None => s,
-        Some((m, e)) => {
-            let (sign, digits) = match e.strip_prefix('-') {
-                Some(d) => ('-', d),
-                None => ('+', e),
-            };
-            format!("{m}e{sign}{digits:0>2}")
-        }
-    }
+    inventory::py_float(f)
 }
 
 /// Python's `repr(str)`: single quotes unless the text has one and no double quote.
