@@ -1082,3 +1082,28 @@ fn the_readme_runbook_compiles() {
     let out = rb().arg("check").arg(&book).output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
 }
+
+/// A misspelt option of retry or wait_http is an error naming the options there are, not
+/// silently ignored (a `dely` would otherwise retry without waiting).
+#[test]
+fn misspelt_wait_options_are_errors() {
+    let (out, _dir) = run_script("retry(#{retries: 1, dely: 0}, || 1, |r| true);\n", &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out)
+            .contains("test.rhai:1:1: unknown option `dely`; known options: retries, delay"),
+        "{}",
+        stderr(&out)
+    );
+    let (out, _dir) = run_script(
+        "wait_http(\"http://127.0.0.1:9/\", #{retries: 0, timout: 1});\n",
+        &[],
+    );
+    assert!(
+        stderr(&out).contains(
+            "unknown option `timout`; known options: retries, delay, status, timeout, contains, insecure"
+        ),
+        "{}",
+        stderr(&out)
+    );
+}
