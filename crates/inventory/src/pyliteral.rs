@@ -767,6 +767,12 @@ mod tests {
             ("1_2_3j", json!("123j")),
             ("0x10j", json!("0x10j")),
             ("1e3_j", json!("1e3_j")),
+            ("1_.5", json!("1_.5")),
+            ("1._5e3", json!("1._5e3")),
+            ("5_e3", json!("5_e3")),
+            ("1.5e_3", json!("1.5e_3")),
+            ("._5", json!("._5")),
+            (".", json!(".")),
             // Dict keys as json.dumps writes them; floats as Python prints them.
             (
                 "{1e16: 1, 1.5: 2, 10: 3, 1e-5: 4, 1.5e-7: 5, 2.5e100: 6}",
