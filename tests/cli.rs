@@ -1107,3 +1107,42 @@ fn misspelt_wait_options_are_errors() {
         stderr(&out)
     );
 }
+
+/// Ctrl-C during a retried command ends the retry at once: the killed attempt is not
+/// counted as a failure to retry after.
+#[test]
+fn ctrl_c_ends_a_retry_without_another_attempt() {
+    let dir = tempfile::tempdir().unwrap();
+    let book = dir.path().join("retry.rhai");
+    std::fs::write(
+        &book,
+        "retry(#{retries: 3, delay: 0}, || sh(\"sleep 30\"), |r| r.rc == 0);\n",
+    )
+    .unwrap();
+    let mut cmd = rb();
+    cmd.arg("run").arg(&book);
+    let (out, took) = interrupt_after(cmd, Duration::from_millis(700));
+    assert!(took < Duration::from_secs(2), "{took:?}");
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("retrying"), "{}", stderr(&out));
+}
+
+/// wait_http sleeps `delay` between attempts only, never after the last (two attempts,
+/// one delay of a second; measured with wide margins).
+#[test]
+fn wait_http_sleeps_between_attempts_only() {
+    let started = std::time::Instant::now();
+    let (out, _dir) = run_script(
+        "wait_http(\"http://127.0.0.1:9/\", #{retries: 1, delay: 1, timeout: 1});\n",
+        &[],
+    );
+    let took = started.elapsed();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("not ready after 2 attempts"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(took >= Duration::from_millis(950), "{took:?}");
+    assert!(took < Duration::from_millis(1900), "{took:?}");
+}
