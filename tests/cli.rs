@@ -1146,3 +1146,23 @@ fn wait_http_sleeps_between_attempts_only() {
     assert!(took >= Duration::from_millis(950), "{took:?}");
     assert!(took < Duration::from_millis(1900), "{took:?}");
 }
+
+/// Writing over a directory is refused with what it is, and the directory is left as it was.
+#[test]
+fn put_over_a_directory_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("adir");
+    std::fs::create_dir(&target).unwrap();
+    std::fs::write(target.join("keep"), "kept").unwrap();
+    let (out, _d) = run_script(&format!("local.put({:?}, \"x\\n\");\n", target), &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains(&format!("{} on local is a directory", target.display())),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        std::fs::read_to_string(target.join("keep")).unwrap(),
+        "kept"
+    );
+}
