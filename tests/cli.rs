@@ -1127,24 +1127,24 @@ fn ctrl_c_ends_a_retry_without_another_attempt() {
     assert!(!stderr(&out).contains("retrying"), "{}", stderr(&out));
 }
 
-/// wait_http sleeps `delay` between attempts only, never after the last (two attempts,
-/// one delay of a second; measured with wide margins).
+/// wait_http sleeps `delay` between attempts only, never after the last (three attempts,
+/// two delays of a second; measured with wide margins).
 #[test]
 fn wait_http_sleeps_between_attempts_only() {
     let started = std::time::Instant::now();
     let (out, _dir) = run_script(
-        "wait_http(\"http://127.0.0.1:9/\", #{retries: 1, delay: 1, timeout: 1});\n",
+        "wait_http(\"http://127.0.0.1:9/\", #{retries: 2, delay: 1, timeout: 1});\n",
         &[],
     );
     let took = started.elapsed();
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(
-        stderr(&out).contains("not ready after 2 attempts"),
+        stderr(&out).contains("not ready after 3 attempts"),
         "{}",
         stderr(&out)
     );
-    assert!(took >= Duration::from_millis(950), "{took:?}");
-    assert!(took < Duration::from_millis(1900), "{took:?}");
+    assert!(took >= Duration::from_millis(1950), "{took:?}");
+    assert!(took < Duration::from_millis(2900), "{took:?}");
 }
 
 /// Writing over a directory is refused with what it is, and the directory is left as it was.
