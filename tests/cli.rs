@@ -1166,3 +1166,39 @@ fn put_over_a_directory_is_refused() {
         "kept"
     );
 }
+
+/// `put` compares mode, owner and group with what the file has: the same again is no
+/// change, a different mode is (on a local file, as the current user). An owner or group
+/// given as a number matches the file's number (it always looked changed).
+#[test]
+fn put_changes_only_what_differs() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("conf");
+    // SAFETY: getuid/getgid only read the process's ids.
+    let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
+    let opts = format!("#{{mode: \"0640\", owner: \"{uid}\", group: \"{gid}\"}}");
+    let script = format!(
+        "let p = {f:?};\n\
+         print([local.put(p, \"x\\n\", {opts}).changed, local.put(p, \"x\\n\", {opts}).changed, \
+         local.put(p, \"x\\n\", #{{mode: \"0600\"}}).changed]);\n"
+    );
+    let (out, _d) = run_script(&script, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "[true, false, true]\n");
+    // By name too: the same owner and group named again is no change.
+    let id = |flag: &str| {
+        let o = std::process::Command::new("id").arg(flag).output().unwrap();
+        String::from_utf8(o.stdout).unwrap().trim().to_string()
+    };
+    let named = format!("#{{owner: \"{}\", group: \"{}\"}}", id("-un"), id("-gn"));
+    let script = format!(
+        "let p = {f:?};\nprint([local.put(p, \"y\\n\", {named}).changed, local.put(p, \"y\\n\", {named}).changed]);\n"
+    );
+    let (out, _d) = run_script(&script, &[]);
+    assert_eq!(stdout(&out), "[true, false]\n", "{}", stderr(&out));
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&f).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+}

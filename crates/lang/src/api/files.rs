@@ -15,7 +15,7 @@ use std::sync::Arc;
 const PROBE: &str = r#"p=$1
 if [ "$2" = nofollow ] && [ -L "$p" ]; then printf 'link %s\n' "$(readlink -- "$p")"; exit 0; fi
 if [ -d "$p" ]; then echo dir; exit 0; fi
-if [ -e "$p" ]; then stat -c 'file %a %U %G' -- "$p" && exec cat -- "$p"; fi
+if [ -e "$p" ]; then stat -c 'file %a %U %G %u %g' -- "$p" && exec cat -- "$p"; fi
 echo absent"#;
 
 /// Write stdin to $1 atomically: a temp file beside the target, its size checked against
@@ -58,8 +58,10 @@ enum Current {
     Link(String),
     File {
         mode: String,
-        owner: String,
-        group: String,
+        /// Owner and group by name and by number (`root 0`): an owner given as a number
+        /// matches the number.
+        owner: (String, String),
+        group: (String, String),
         content: Vec<u8>,
     },
 }
@@ -93,12 +95,17 @@ fn probe(ctx: &Ctx, host: &Host, path: &str, follow: bool) -> Result<Current, Op
     Ok(match f.next() {
         Some("dir") => Current::Dir,
         Some("link") => Current::Link(first["link ".len()..].to_string()),
-        Some("file") => Current::File {
-            mode: f.next().unwrap_or("").to_string(),
-            owner: f.next().unwrap_or("").to_string(),
-            group: f.next().unwrap_or("").to_string(),
-            content: rest,
-        },
+        Some("file") => {
+            let mut next = || f.next().unwrap_or("").to_string();
+            let (mode, owner, group) = (next(), next(), next());
+            let (uid, gid) = (next(), next());
+            Current::File {
+                mode,
+                owner: (owner, uid),
+                group: (group, gid),
+                content: rest,
+            }
+        }
         _ => Current::Absent,
     })
 }
@@ -197,8 +204,12 @@ fn ensure(
         } => {
             let same = old == content
                 && o.mode.as_ref().is_none_or(|m| *m == normalize_mode(mode))
-                && o.owner.as_ref().is_none_or(|u| u == owner)
-                && o.group.as_ref().is_none_or(|g| g == group);
+                && o.owner
+                    .as_ref()
+                    .is_none_or(|u| *u == owner.0 || *u == owner.1)
+                && o.group
+                    .as_ref()
+                    .is_none_or(|g| *g == group.0 || *g == group.1);
             (Some(old.as_slice()), same)
         }
     };
