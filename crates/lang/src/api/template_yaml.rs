@@ -253,11 +253,6 @@ fn analyze(s: &str) -> Analysis {
         })
     };
     let mut indicators = s.starts_with("---") || s.starts_with("...");
-    let (mut special, mut line_break) = (false, false);
-    let (mut space_break, mut break_space) = (false, false);
-    let (mut leading_space, mut leading_break, mut trailing_space, mut trailing_break) =
-        (false, false, false, false);
-    let (mut prev_space, mut prev_break) = (false, false);
     for (i, &c) in chars.iter().enumerate() {
         let followed = blank(chars.get(i + 1));
         let preceded = i == 0 || blank(chars.get(i - 1));
@@ -276,56 +271,16 @@ fn analyze(s: &str) -> Analysis {
                 indicators = true;
             }
         }
-        if matches!(c, '\n' | '\u{85}' | '\u{2028}' | '\u{2029}') {
-            line_break = true;
-        }
-        if !(c == '\n' || printable(c)) || c == '\u{feff}' {
-            special = true;
-        }
-        if c == ' ' {
-            if i == 0 {
-                leading_space = true;
-            }
-            if i == chars.len() - 1 {
-                trailing_space = true;
-            }
-            if prev_break {
-                break_space = true;
-            }
-            prev_space = true;
-            prev_break = false;
-        } else if c == '\n' {
-            if i == 0 {
-                leading_break = true;
-            }
-            if i == chars.len() - 1 {
-                trailing_break = true;
-            }
-            if prev_space {
-                space_break = true;
-            }
-            prev_space = false;
-            prev_break = true;
-        } else {
-            prev_space = false;
-            prev_break = false;
-        }
     }
-    let mut plain = true;
-    let mut single = true;
-    if leading_space || leading_break || trailing_space || trailing_break {
-        plain = false;
-    }
-    if space_break || break_space || special {
-        plain = false;
-        single = false;
-    }
-    if line_break {
-        plain = false;
-    }
-    if indicators {
-        plain = false;
-    }
+    let line_break = s.contains(['\n', '\u{85}', '\u{2028}', '\u{2029}']);
+    let special = s
+        .chars()
+        .any(|c| !(c == '\n' || printable(c)) || c == '\u{feff}');
+    // A space next to a line break, either way round, leaves only double quotes.
+    let space_break = s.contains(" \n") || s.contains("\n ");
+    let edge_space = s.starts_with([' ', '\n']) || s.ends_with([' ', '\n']);
+    let single = !(space_break || special);
+    let plain = single && !edge_space && !line_break && !indicators;
     Analysis { plain, single }
 }
 
