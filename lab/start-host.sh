@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # (Re)start one lab host's sshd in its network namespace, with its own mount and UTS
 # namespaces: copy-on-write /etc, /var/lib, /opt, /usr/local and /root over the machine's,
-# fresh /run and /tmp, an empty ~/.bashrc, and its hostname. Used by lab/up.sh, and by tests
-# that stop a host and bring it back.
+# fresh /run and /tmp, an empty ~/.bashrc, its hostname, and a sudo user `rbop`. Used by
+# lab/up.sh, and by tests that stop a host and bring it back.
 #
 #   lab/start-host.sh NAME
 set -euo pipefail
@@ -26,7 +26,19 @@ ip netns exec "$h" unshare --mount --uts --propagation private bash -euc '
     mount -t tmpfs -o mode=1777 "rblab-$h-tmp" /tmp
     mount --bind "$lab/empty_bashrc" /root/.bashrc
     mkdir -p /run/sshd
+    # rbop: a login user who needs sudo with a password, for become tests (docs/hosts.md).
+    # sshd reads the keys of a user as that user, so rbop has its own copy of the lab key.
+    if command -v sudo >/dev/null && ! id rbop >/dev/null 2>&1; then
+        useradd -m -d /var/lib/rbop -s /bin/sh rbop
+        echo "rbop:rbop-lab-sudo" | chpasswd
+        echo "rbop ALL=(ALL:ALL) ALL" > /etc/sudoers.d/rbop
+        chmod 0440 /etc/sudoers.d/rbop
+        install -d -o rbop -m 0700 /var/lib/rbop/.ssh
+        install -o rbop -m 0600 "$lab/authorized_keys" /var/lib/rbop/.ssh/authorized_keys
+    fi
     hostname "$h"
     echo "$h" > /etc/hostname
+    # As on an installed host, its own name resolves (sudo looks it up).
+    grep -q "[[:space:]]$h\$" /etc/hosts || echo "127.0.1.1 $h" >> /etc/hosts
     exec /usr/sbin/sshd -f "$d/sshd_config"
 ' _ "$d" "$h" "$LAB" "$(cd "$(dirname "$0")" && pwd)/stand-ins"

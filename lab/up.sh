@@ -78,7 +78,7 @@ ListenAddress $addr
 Port 22
 HostKey $d/ssh_host_ed25519_key
 PidFile /run/sshd.pid
-AuthorizedKeysFile $LAB/authorized_keys
+AuthorizedKeysFile $LAB/authorized_keys .ssh/authorized_keys
 PermitRootLogin prohibit-password
 PasswordAuthentication no
 KbdInteractiveAuthentication no

@@ -28,6 +28,11 @@ pub struct Config {
     pub ssh_persist: Option<u64>,
     /// `--connect-timeout`.
     pub connect_timeout: Option<u64>,
+    /// `-b/--become` (ansible.cfg's `[privilege_escalation] become`).
+    #[serde(rename = "become")]
+    pub become_: Option<bool>,
+    /// `--become-user`.
+    pub become_user: Option<String>,
 }
 
 /// One inventory source or several.

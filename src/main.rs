@@ -95,6 +95,8 @@ struct ReplArgs {
     hosts: HostOpts,
     #[command(flatten)]
     vars: VarArgs,
+    #[command(flatten)]
+    become_: BecomeArgs,
 }
 
 /// Where hosts come from and how to reach them.
@@ -155,6 +157,54 @@ struct HostOpts {
     ssh_persist: u64,
 }
 
+/// Privilege: run commands and file operations as another user through sudo.
+#[derive(Args, Clone, Default)]
+struct BecomeArgs {
+    /// Run every command and file operation on the inventory's hosts through sudo, as
+    /// root unless --become-user (a host's ansible_become* variables and an operation's
+    /// own `become` option win).
+    #[arg(short = 'b', long = "become")]
+    become_: bool,
+    /// The user --become runs as (default root).
+    #[arg(long = "become-user", value_name = "USER")]
+    become_user: Option<String>,
+    /// Ask for the sudo password on the terminal (not echoed); hosts whose inventory sets
+    /// ansible_become_password use theirs.
+    #[arg(
+        short = 'K',
+        long = "ask-become-pass",
+        conflicts_with = "become_password_file"
+    )]
+    ask_become_pass: bool,
+    /// Read the sudo password from the first line of this file (for unattended runs).
+    #[arg(long = "become-password-file", value_name = "FILE")]
+    become_password_file: Option<PathBuf>,
+}
+
+impl BecomeArgs {
+    /// Apply to a builder: the password is read here, before any host is contacted.
+    fn apply(&self, b: RuntimeBuilder) -> Result<RuntimeBuilder, Diagnostic> {
+        let mut b = b.become_all(self.become_, self.become_user.clone());
+        let password = if self.ask_become_pass {
+            Some(rpassword::prompt_password("BECOME password: ").map_err(|e| {
+                usage(format!(
+                    "-K/--ask-become-pass cannot read a password from the terminal ({e}); use --become-password-file FILE for runs without one"
+                ))
+            })?)
+        } else if let Some(f) = &self.become_password_file {
+            let text = std::fs::read_to_string(f)
+                .map_err(|e| usage(format!("--become-password-file {}: {e}", f.display())))?;
+            Some(text.lines().next().unwrap_or_default().to_string())
+        } else {
+            None
+        };
+        if let Some(pw) = password {
+            b = b.become_password(pw);
+        }
+        Ok(b)
+    }
+}
+
 #[derive(Args)]
 struct Output {
     /// Print newline-delimited JSON events instead of human output.
@@ -196,6 +246,8 @@ struct RunArgs {
     vars: VarArgs,
     #[command(flatten)]
     output: Output,
+    #[command(flatten)]
+    become_: BecomeArgs,
     /// Check mode: report what would run and change; run only read-only commands.
     #[arg(short = 'C', long)]
     check: bool,
@@ -242,6 +294,8 @@ struct ExecArgs {
     timeout: Option<f64>,
     #[command(flatten)]
     output: Output,
+    #[command(flatten)]
+    become_: BecomeArgs,
 }
 
 #[derive(Args)]
@@ -428,6 +482,7 @@ fn run(args: RunArgs) -> Result<(), Diagnostic> {
     )?
     .check_mode(args.check)
     .diff(args.diff);
+    let b = args.become_.apply(b)?;
     let b = match args.forks {
         Some(f) => b.forks(f as usize),
         None => b,
@@ -475,7 +530,10 @@ fn exec(args: ExecArgs) -> Result<(), Diagnostic> {
         }
     };
     let cancel = run_cancel();
-    let rt = builder(&args.hosts, None, args.output.json, &cancel)?
+    let b = builder(&args.hosts, None, args.output.json, &cancel)?;
+    let rt = args
+        .become_
+        .apply(b)?
         .max_output(args.output.max_output)
         .build()?;
     on_ctrl_c(&rt, &cancel);
@@ -536,7 +594,9 @@ fn print_exec_rows(rows: &[rb::adhoc::Row]) {
 
 fn repl(args: ReplArgs) -> Result<(), Diagnostic> {
     let cancel = run_cancel();
-    let b = builder(&args.hosts, None, false, &cancel)?;
+    let b = args
+        .become_
+        .apply(builder(&args.hosts, None, false, &cancel)?)?;
     let rt = with_vars(b, &args.vars)?.build()?;
     // Ctrl-C while an entry runs cancels that entry only (each entry gets a fresh token);
     // at the prompt the line editor sees Ctrl-C as a key and clears the line.
@@ -703,12 +763,17 @@ fn apply_config(cli: &mut Cli, matches: &clap::ArgMatches) -> Result<(), Diagnos
     let Some((_, sub)) = matches.subcommand() else {
         return Ok(());
     };
-    let (hosts, forks, runbook) = match &mut cli.command {
-        Command::Run(a) => (&mut a.hosts, Some(&mut a.forks), Some(a.file.clone())),
-        Command::Exec(a) => (&mut a.hosts, Some(&mut a.forks), None),
-        Command::Hosts(a) => (&mut a.hosts, None, None),
-        Command::Repl(a) => (&mut a.hosts, None, None),
-        Command::Inventory(a) => (&mut a.hosts, None, None),
+    let (hosts, forks, become_, runbook) = match &mut cli.command {
+        Command::Run(a) => (
+            &mut a.hosts,
+            Some(&mut a.forks),
+            Some(&mut a.become_),
+            Some(a.file.clone()),
+        ),
+        Command::Exec(a) => (&mut a.hosts, Some(&mut a.forks), Some(&mut a.become_), None),
+        Command::Hosts(a) => (&mut a.hosts, None, None, None),
+        Command::Repl(a) => (&mut a.hosts, None, Some(&mut a.become_), None),
+        Command::Inventory(a) => (&mut a.hosts, None, None, None),
         _ => return Ok(()),
     };
     let Some(found) = config::find(runbook.as_deref()).map_err(usage)? else {
@@ -749,6 +814,14 @@ fn apply_config(cli: &mut Cli, matches: &clap::ArgMatches) -> Result<(), Diagnos
     if !given("connect_timeout") {
         if let Some(n) = c.connect_timeout {
             hosts.connect_timeout = n;
+        }
+    }
+    if let Some(b) = become_ {
+        if !given("become_") {
+            b.become_ = c.become_.unwrap_or(false);
+        }
+        if !given("become_user") && c.become_user.is_some() {
+            b.become_user = c.become_user.clone();
         }
     }
     if let (Some(f), Some(n)) = (forks, c.forks) {

@@ -1202,3 +1202,94 @@ fn put_changes_only_what_differs() {
         0o600
     );
 }
+
+/// become on a local-connection host (the tests run as root, as CI does): the inventory's
+/// `ansible_become`/`ansible_become_user` make commands, `put`, `read` and `exists` run as
+/// that user; an operation's own `become: false` or `become_user` wins, and `--become`
+/// does not override the inventory's `ansible_become=no`.
+#[test]
+fn become_from_the_inventory_reaches_commands_and_file_operations() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let open = dir.path().join("open");
+    let closed = dir.path().join("closed");
+    std::fs::create_dir(&open).unwrap();
+    std::fs::create_dir(&closed).unwrap();
+    std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o777)).unwrap();
+    std::fs::set_permissions(&closed, std::fs::Permissions::from_mode(0o700)).unwrap();
+    std::fs::write(closed.join("f"), "root only\n").unwrap();
+    let inv = dir.path().join("inv.ini");
+    std::fs::write(
+        &inv,
+        "box ansible_connection=local ansible_become=yes ansible_become_user=nobody\n\
+         plain ansible_connection=local ansible_become=no\n",
+    )
+    .unwrap();
+    let script = format!(
+        r#"let h = hosts("box")[0];
+let p = hosts("plain")[0];
+print([h.sh("id -un").stdout, h.sh("id -un", #{{become: false}}).stdout, p.sh("id -un").stdout]);
+print([h.exists({f:?}), h.sh("id -un", #{{become_user: "root"}}).stdout]);
+h.put({n:?}, "n\n", #{{}});
+h.put({r:?}, "r\n", #{{become: false}});
+h.line_in_file({l:?}, "^a", "a=1", #{{create: true}});
+print(h.read({f:?}));
+"#,
+        f = closed.join("f"),
+        n = open.join("n"),
+        r = open.join("r"),
+        l = open.join("l"),
+    );
+    let (out, _d) = run_script(&script, &["-i", inv.to_str().unwrap(), "--become"]);
+    assert_eq!(
+        stdout(&out),
+        "[\"nobody\\n\", \"root\\n\", \"root\\n\"]\n[false, \"root\\n\"]\n",
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains(&format!(
+            "cannot read {} on box",
+            closed.join("f").display()
+        )),
+        "{}",
+        stderr(&out)
+    );
+    let owner = |p: &std::path::Path| std::fs::metadata(p).unwrap().uid();
+    let nobody = owner(&open.join("n"));
+    assert_ne!(nobody, 0);
+    assert_eq!(owner(&open.join("l")), nobody);
+    assert_eq!(owner(&open.join("r")), 0);
+}
+
+/// A become option of the wrong type, a user name that could be a flag, and a become method
+/// other than sudo are refused before anything runs.
+#[test]
+fn bad_become_settings_are_refused() {
+    let (out, _d) = run_script("local.sh(\"true\", #{become: \"yes\"});\n", &[]);
+    assert_fails(&out, 1, "option `become` must be true or false, got string");
+    let (out, _d) = run_script(
+        "local.put(\"/tmp/x\", \"x\", #{become_user: \"-u\"});\n",
+        &[],
+    );
+    assert_fails(
+        &out,
+        1,
+        "option `become_user` must be a user name or #uid, got \"-u\"",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let inv = dir.path().join("inv.ini");
+    std::fs::write(
+        &inv,
+        "box ansible_connection=local ansible_become_method=su\n",
+    )
+    .unwrap();
+    let (out, _d) = run_script("print(1);\n", &["-i", inv.to_str().unwrap()]);
+    assert_fails(
+        &out,
+        2,
+        "`ansible_become_method` is `su`: rb becomes another user through `sudo` only",
+    );
+}

@@ -176,7 +176,7 @@ fn connection_variables_rb_cannot_honour_are_refused_before_anything_runs() {
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     assert!(
-        err.contains("inventory.ini:4: host web1: `ansible_password` sets a password"),
+        err.contains("inventory.ini:4: host web1: `ansible_password` sets a login password"),
         "{err}"
     );
     assert!(
@@ -200,10 +200,17 @@ fn connection_variables_rb_cannot_honour_are_refused_before_anything_runs() {
         stderr(&out)
     );
 
-    let (out, _d) = refused("web1 ansible_become=true\n");
+    let (out, _d) = refused("web1 ansible_become=true ansible_become_method=doas\n");
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        stderr(&out).contains("`ansible_become` asks to become"),
+        stderr(&out).contains("inventory.ini:1: host web1: `ansible_become_method` is `doas`: rb becomes another user through `sudo` only"),
+        "{}",
+        stderr(&out)
+    );
+    let (out, _d) = refused("web1 ansible_become=true ansible_become_flags=-H\n");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("`ansible_become_flags` is set: rb runs `sudo -n -u USER --`"),
         "{}",
         stderr(&out)
     );

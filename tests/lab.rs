@@ -1044,3 +1044,160 @@ fn lab_systemctl_loads_units_as_systemd_does() {
     );
     assert_eq!(ok, "active\nactive\ninactive\n");
 }
+
+/// An inventory of two lab hosts reached as `rbop`, a user who needs sudo with a password
+/// (lab/start-host.sh): rbh3 with the password in the inventory, rbh4 without.
+fn become_inventory(dir: &std::path::Path) -> std::path::PathBuf {
+    let inv = dir.join("become.ini");
+    std::fs::write(
+        &inv,
+        "[ops]\nrbh3 ansible_host=10.77.0.13 ansible_become_password=rbop-lab-sudo\n\
+         rbh4 ansible_host=10.77.0.14\n\n[ops:vars]\nansible_user=rbop\n",
+    )
+    .unwrap();
+    inv
+}
+
+/// become through sudo with a password: commands and every file operation run as root
+/// (or `become_user`), the password from the inventory never shows in output or events,
+/// a host without one fails with what to do, and a wrong one is refused by name.
+#[test]
+fn become_runs_commands_and_file_operations_as_root_with_a_sudo_password() {
+    let (lab, _g) = lab!();
+    let dir = tempfile::tempdir().unwrap();
+    let inv = become_inventory(dir.path());
+    lab.ssh("rbh3", "rm -f /etc/rb-become.conf /etc/rb-become.lines");
+    let book = dir.path().join("become.rhai");
+    std::fs::write(
+        &book,
+        r#"on(hosts("ops"), |h| {
+    print(`${h.name} ${h.sh("id -un").stdout} ${h.sh("id -un", #{become: true}).stdout} ${h.sh("id -un", #{become: true, become_user: "nobody"}).stdout}`);
+    print(h.sh("cat; echo $RB_X", #{become: true, stdin: "from stdin\n", env: #{RB_X: "env kept"}}).stdout);
+    print([h.put("/etc/rb-become.conf", "a=1\n", #{become: true, mode: "0600", owner: "root"}).changed,
+           h.put("/etc/rb-become.conf", "a=1\n", #{become: true, mode: "0600", owner: "root"}).changed,
+           h.line_in_file("/etc/rb-become.lines", "^b=", "b=2", #{become: true, create: true})]);
+    print(h.vars);
+});
+"#,
+    )
+    .unwrap();
+    let out = lab
+        .rb_with(&inv, &["run", book.to_str().unwrap(), "--json"])
+        .output()
+        .unwrap();
+    let all = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(!all.contains("rbop-lab-sudo"), "{all}");
+    // rbh3 did everything as root; rbh4 has no password and stops at its first become.
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    assert!(all.contains(r"rbh3 rbop\n root\n nobody\n"), "{all}");
+    assert!(all.contains("from stdin\\nenv kept"), "{all}");
+    assert!(all.contains("[true, false, true]"), "{all}");
+    assert!(
+        all.contains(r#"\"ansible_become_password\": ********"#),
+        "{all}"
+    );
+    assert!(
+        all.contains("hint: sudo wants a password on this host: run with -K"),
+        "{all}"
+    );
+    assert_eq!(
+        lab.ssh(
+            "rbh3",
+            "stat -c '%U %a' /etc/rb-become.conf /etc/rb-become.lines; cat /etc/rb-become.lines"
+        ),
+        "root 600\nroot 644\nb=2\n"
+    );
+    // --become-password-file gives rbh4 the password; a wrong one is refused with who and where.
+    let pw = dir.path().join("pw");
+    std::fs::write(&pw, "rbop-lab-sudo\n").unwrap();
+    let out = lab
+        .rb_with(
+            &inv,
+            &[
+                "exec",
+                "rbh4",
+                "id -un",
+                "-b",
+                "--become-password-file",
+                pw.to_str().unwrap(),
+            ],
+        )
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(
+        stdout(&out).contains("rbh4 | CHANGED | rc=0 >>\nroot"),
+        "{}",
+        stdout(&out)
+    );
+    std::fs::write(&pw, "not-the-one\n").unwrap();
+    let out = lab
+        .rb_with(
+            &inv,
+            &[
+                "exec",
+                "rbh4",
+                "id -un",
+                "-b",
+                "--become-password-file",
+                pw.to_str().unwrap(),
+            ],
+        )
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains("sudo did not accept the become password of rbop on rbh4"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+/// `-K` asks on the terminal, echoes nothing, and the password reaches sudo.
+#[test]
+fn ask_become_pass_reads_the_password_from_the_terminal_without_echo() {
+    let (lab, _g) = lab!();
+    let dir = tempfile::tempdir().unwrap();
+    let inv = become_inventory(dir.path());
+    let socket = format!("rbbecome-{}", std::process::id());
+    let cmd = format!(
+        "{} exec rbh4 'id -un' -b -K -i {} --ssh-config {}; echo rb-exit=$?; sleep 30",
+        env!("CARGO_BIN_EXE_rb"),
+        inv.display(),
+        lab.ssh_config().display()
+    );
+    let tmux = |args: &[&str]| {
+        std::process::Command::new("tmux")
+            .args(["-L", &socket])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    assert!(tmux(&["new-session", "-d", "-x", "120", "-y", "20", &cmd])
+        .status
+        .success());
+    let screen_until = |needle: &str| {
+        let started = Instant::now();
+        loop {
+            let screen = stdout(&tmux(&["capture-pane", "-p", "-t", "0"]));
+            if screen.contains(needle) || started.elapsed() > Duration::from_secs(10) {
+                return screen;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    let screen = screen_until("BECOME password:");
+    assert!(screen.contains("BECOME password:"), "{screen}");
+    tmux(&["send-keys", "-t", "0", "rbop-lab-sudo", "Enter"]);
+    let screen = screen_until("rb-exit=");
+    tmux(&["kill-server"]);
+    assert!(screen.contains("rb-exit=0"), "{screen}");
+    assert!(screen.contains("rbh4 | CHANGED | rc=0 >>"), "{screen}");
+    assert!(!screen.contains("rbop-lab-sudo"), "{screen}");
+}

@@ -67,7 +67,13 @@ impl Runtime {
                 let mut req = ExecRequest::new(Program::Shell(a.command.clone()));
                 req.max_output = ctx.max_output;
                 req.timeout = a.timeout;
-                let r = exec_with_events(&ctx, h, &h.name, &[], &a.command, &req);
+                let r =
+                    crate::host::privilege::resolve(&ctx.become_defaults, h, &Default::default())
+                        .map_err(ExecError::Spawn)
+                        .and_then(|b| {
+                            req.become_ = b;
+                            exec_with_events(&ctx, h, &h.name, &[], &a.command, &req)
+                        });
                 let r = match r {
                     Ok((out, duration)) => {
                         let o = Output {

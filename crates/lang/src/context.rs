@@ -53,6 +53,8 @@ pub struct Ctx {
     pub max_output: Option<usize>,
     /// Which tasks run (`--tags`, `--skip-tags`, `--start-at-task`).
     pub tasks: crate::tasks::TaskFilter,
+    /// `--become`, `--become-user`, `-K`: under each host's `ansible_become*` variables.
+    pub become_defaults: crate::host::privilege::BecomeDefaults,
     /// Hosts that failed or were unreachable; they leave the play.
     pub failed: Mutex<BTreeMap<String, HostFailure>>,
     /// The runbook being run, for error positions reported from fan-out threads.

@@ -2,6 +2,7 @@
 //! reaches it. Cheap to clone (everything behind Arcs), so Rhai can pass it around freely.
 
 mod connection;
+pub mod privilege;
 
 use crate::inventory::Inventory;
 use crate::transport::{LocalTransport, SshOptions, SshTransport, Transport};

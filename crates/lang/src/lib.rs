@@ -82,6 +82,8 @@ pub struct RuntimeBuilder {
     max_operations: u64,
     max_output: usize,
     tasks: tasks::TaskFilter,
+    become_: host::privilege::BecomeDefaults,
+    become_password: Option<String>,
     ssh: transport::SshOptions,
     sinks: Vec<EventSink>,
     handle: Option<tokio::runtime::Handle>,
@@ -119,6 +121,8 @@ impl Default for RuntimeBuilder {
             max_operations: DEFAULT_MAX_OPERATIONS,
             max_output: DEFAULT_MAX_OUTPUT,
             tasks: tasks::TaskFilter::default(),
+            become_: Default::default(),
+            become_password: None,
             ssh: transport::SshOptions::default(),
             sinks: Vec::new(),
             handle: None,
@@ -216,6 +220,22 @@ impl RuntimeBuilder {
         self
     }
 
+    /// Run every inventory host's commands and file operations as another user through
+    /// sudo (`--become`, `--become-user`; `user` None means root), unless a host's
+    /// `ansible_become*` variables or an operation's own options say otherwise.
+    pub fn become_all(mut self, enabled: bool, user: Option<String>) -> Self {
+        self.become_.enabled = enabled;
+        self.become_.user = user;
+        self
+    }
+
+    /// The sudo password for hosts whose inventory gives none (`-K`). It is a secret: it
+    /// never appears in events or messages.
+    pub fn become_password(mut self, password: impl Into<String>) -> Self {
+        self.become_password = Some(password.into());
+        self
+    }
+
     /// The most hosts an `on(...)` runs at once when it sets no `forks` (`-f/--forks`).
     pub fn forks(mut self, forks: usize) -> Self {
         self.forks = Some(forks.max(1));
@@ -303,6 +323,29 @@ impl RuntimeBuilder {
                 h.vars = Arc::new(m);
             }
         }
+        // Become passwords print as `********` wherever they go, from the first event on.
+        for h in &mut hosts {
+            let found: Vec<_> = host::privilege::PASSWORD_VARS
+                .iter()
+                .filter(|n| {
+                    h.vars
+                        .get(**n)
+                        .is_some_and(|v| !v.is_unit() && !v.is::<report::Secret>())
+                })
+                .collect();
+            if !found.is_empty() {
+                let mut m = (*h.vars).clone();
+                for n in found {
+                    let text = m[*n].to_string();
+                    m.insert((*n).into(), Dynamic::from(emitter.secrets().add(&text)));
+                }
+                h.vars = Arc::new(m);
+            }
+        }
+        let mut become_defaults = self.become_;
+        if let Some(pw) = &self.become_password {
+            become_defaults.password = Some(emitter.secrets().add(pw));
+        }
         let ctx = Arc::new(Ctx {
             handle,
             emitter,
@@ -319,6 +362,7 @@ impl RuntimeBuilder {
             max_operations: self.max_operations,
             max_output: (self.max_output > 0).then_some(self.max_output),
             tasks: self.tasks,
+            become_defaults,
             failed: Default::default(),
             runbook: Default::default(),
             unreachable: Default::default(),

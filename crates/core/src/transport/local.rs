@@ -11,9 +11,13 @@ use tokio_util::sync::CancellationToken;
 pub struct LocalTransport;
 
 fn build(req: &ExecRequest) -> Command {
-    let mut argv: Vec<String> = Vec::new();
-    if req.sudo {
-        argv.extend(["sudo", "-n", "--"].map(String::from));
+    let mut argv = req.become_words();
+    // sudo resets the environment, so a command run through it gets its variables from
+    // `env` after sudo; otherwise they are set on the process.
+    let env_words = !argv.is_empty() && !req.env.is_empty();
+    if env_words {
+        argv.push("env".into());
+        argv.extend(req.env.iter().map(|(k, v)| format!("{k}={v}")));
     }
     match &req.program {
         Program::Shell(s) => argv.extend([req.shell.clone(), "-c".into(), s.clone()]),
@@ -21,8 +25,8 @@ fn build(req: &ExecRequest) -> Command {
     }
     let mut cmd = Command::new(&argv[0]);
     cmd.args(&argv[1..])
-        .envs(req.env.iter().map(|(k, v)| (k, v)))
-        .stdin(if req.stdin.is_some() {
+        .envs(req.env.iter().filter(|_| !env_words).map(|(k, v)| (k, v)))
+        .stdin(if req.stdin_bytes().is_some() {
             Stdio::piped()
         } else {
             Stdio::null()
@@ -58,7 +62,7 @@ impl Transport for LocalTransport {
             })?;
             let pid = child.id();
             let stdin = child.stdin.take();
-            let input = req.stdin.clone();
+            let input = req.stdin_bytes();
             let feed = async move {
                 if let (Some(mut w), Some(data)) = (stdin, input) {
                     // A command that exits without reading its stdin is not an error.
@@ -138,6 +142,54 @@ mod tests {
         let mut req = ExecRequest::new(Program::Shell(cmd.into()));
         req.timeout = timeout;
         LocalTransport.exec(&req, &CancellationToken::new()).await
+    }
+
+    fn become_(user: &str, password: Option<&str>) -> Option<super::super::Become> {
+        let secrets = crate::report::Secrets::default();
+        Some(super::super::Become {
+            user: user.into(),
+            password: password.map(|p| secrets.add(p)),
+        })
+    }
+
+    /// become through sudo (the tests run as root, as CI does): the command runs as the
+    /// user, with its environment (set after sudo, which resets it) and its stdin.
+    #[tokio::test]
+    async fn become_runs_as_the_user_with_env_and_stdin() {
+        let mut req = ExecRequest::new(Program::Shell("id -un; echo $RB_X; cat".into()));
+        req.env = vec![("RB_X".into(), "kept".into())];
+        req.stdin = Some(b"in\n".to_vec());
+        req.become_ = become_("nobody", None);
+        let out = LocalTransport
+            .exec(&req, &CancellationToken::new())
+            .await
+            .unwrap();
+        assert_eq!(
+            (String::from_utf8_lossy(&out.stdout).as_ref(), out.rc),
+            ("nobody\nkept\nin\n", 0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // With a password, sudo reads it and the command reads only its own stdin (root
+        // needs no password, so sudo -v takes the line and checks nothing).
+        req.become_ = become_("nobody", Some("the-password"));
+        let out = LocalTransport
+            .exec(&req, &CancellationToken::new())
+            .await
+            .unwrap();
+        assert_eq!(
+            (String::from_utf8_lossy(&out.stdout).as_ref(), out.rc),
+            ("nobody\nkept\nin\n", 0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // Without stdin of its own, the command reads nothing after the password.
+        req.stdin = None;
+        let out = LocalTransport
+            .exec(&req, &CancellationToken::new())
+            .await
+            .unwrap();
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "nobody\nkept\n");
     }
 
     /// Exit codes as shells report them: the code, or 128 + the signal that killed it.

@@ -9,6 +9,7 @@ mod ssh_config;
 pub use local::LocalTransport;
 pub use ssh::{SshOptions, SshTransport};
 
+use crate::report::{Secret, REDACTED};
 use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
@@ -43,7 +44,8 @@ pub struct ExecRequest {
     pub cwd: Option<String>,
     pub stdin: Option<Vec<u8>>,
     pub timeout: Option<Duration>,
-    pub sudo: bool,
+    /// Run as another user through sudo (`become`).
+    pub become_: Option<Become>,
     /// The shell that runs string commands (default `/bin/sh`).
     pub shell: String,
     /// Stop and kill the command once stdout and stderr together pass this many bytes
@@ -59,9 +61,70 @@ impl ExecRequest {
             cwd: None,
             stdin: None,
             timeout: None,
-            sudo: false,
+            become_: None,
             shell: "/bin/sh".into(),
             max_output: None,
+        }
+    }
+}
+
+/// Run a command as another user through sudo, as Ansible's `become` does.
+#[derive(Clone)]
+pub struct Become {
+    /// The user to become (`root` unless `become_user` says otherwise).
+    pub user: String,
+    /// The login user's sudo password, when sudo asks for one (`-K`,
+    /// `ansible_become_password`). Sent on stdin, never on a command line.
+    pub password: Option<Secret>,
+}
+
+impl std::fmt::Debug for Become {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Become")
+            .field("user", &self.user)
+            .field("password", &self.password.as_ref().map(|_| REDACTED))
+            .finish()
+    }
+}
+
+/// Checks the password once with `sudo -v` (the password reaches sudo through a pipe from
+/// the shell's own memory: `printf` is a builtin, so it is on no command line), then runs
+/// the command with `sudo -n`, which uses the credentials just cached. Reading the password
+/// line here, not in the command, means a sudo that asks for no password (NOPASSWD) never
+/// passes it on to the command's stdin. Arguments: the user, then the command's argv.
+const BECOME_WITH_PASSWORD: &str = r#"IFS= read -r p || { echo "rb: no become password arrived" >&2; exit 1; }
+if ! printf '%s\n' "$p" | sudo -S -p '' -v 2>/dev/null; then
+  p=; echo "sudo did not accept the become password of $(id -un) on $(hostname) (wrong password, or $(id -un) may not use sudo)" >&2; exit 1
+fi
+p=; u=$1; shift
+sudo -n -u "$u" -- "$@""#;
+
+impl ExecRequest {
+    /// The words in front of the program (and of its `env` assignments) that make it run
+    /// as `become_` says; empty when it runs as the login user.
+    pub fn become_words(&self) -> Vec<String> {
+        match &self.become_ {
+            None => Vec::new(),
+            Some(b) if b.password.is_none() => ["sudo", "-n", "-u", &b.user, "--"]
+                .map(String::from)
+                .to_vec(),
+            Some(b) => ["/bin/sh", "-c", BECOME_WITH_PASSWORD, "rb-become", &b.user]
+                .map(String::from)
+                .to_vec(),
+        }
+    }
+
+    /// What the command reads on stdin: the become password's line first when there is one.
+    pub fn stdin_bytes(&self) -> Option<Vec<u8>> {
+        match self.become_.as_ref().and_then(|b| b.password.as_ref()) {
+            None => self.stdin.clone(),
+            Some(pw) => {
+                let mut v = Vec::with_capacity(pw.reveal().len() + 1);
+                v.extend_from_slice(pw.reveal().as_bytes());
+                v.push(b'\n');
+                v.extend_from_slice(self.stdin.as_deref().unwrap_or_default());
+                Some(v)
+            }
         }
     }
 }
@@ -158,6 +221,28 @@ pub trait Transport: Send + Sync {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A request's debug form (logs, panics) names the user to become, never the password.
+    #[test]
+    fn become_debug_hides_the_password() {
+        let b = Become {
+            user: "postgres".into(),
+            password: Some(crate::report::Secrets::default().add("hunter2-pw")),
+        };
+        let mut req = ExecRequest::new(Program::Shell("true".into()));
+        req.become_ = Some(b);
+        let shown = format!("{req:?}");
+        assert!(
+            shown.contains("postgres") && shown.contains(REDACTED),
+            "{shown}"
+        );
+        assert!(!shown.contains("hunter2-pw"), "{shown}");
+        assert_eq!(
+            req.stdin_bytes().as_deref(),
+            Some(&b"hunter2-pw\n"[..]),
+            "the password line, then nothing"
+        );
+    }
 
     #[test]
     fn argv_displays_quoted_for_a_shell() {

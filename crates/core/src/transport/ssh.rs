@@ -293,8 +293,9 @@ pub fn remote_command(req: &ExecRequest) -> String {
         s.push_str(&format!("cd {} && ", shell_quote(cwd)));
     }
     s.push_str("exec ");
-    if req.sudo {
-        s.push_str("sudo -n -- ");
+    for w in req.become_words() {
+        s.push_str(&shell_quote(&w));
+        s.push(' ');
     }
     if !req.env.is_empty() {
         s.push_str("env ");
@@ -337,7 +338,8 @@ impl Transport for SshTransport {
         Box::pin(async move {
             let session = self.session().await?;
             let mut cmd = session.raw_command(remote_command(req));
-            cmd.stdin(if req.stdin.is_some() {
+            let input = req.stdin_bytes();
+            cmd.stdin(if input.is_some() {
                 Stdio::piped()
             } else {
                 Stdio::null()
@@ -357,7 +359,6 @@ impl Transport for SshTransport {
             let stdin = child.stdin().take();
             let mut out = child.stdout().take().expect("stdout is piped");
             let mut err = child.stderr().take().expect("stderr is piped");
-            let input = req.stdin.clone();
             let pid = std::sync::Mutex::new(None::<u32>);
             let budget = OutputBudget::new(req.max_output);
 

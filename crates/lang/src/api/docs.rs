@@ -43,7 +43,7 @@ pub const FUNCTIONS: &[FnDoc] = &[
         name: "sh",
         group: "commands",
         signature: "sh(cmd) / sh(cmd, opts) -> CmdResult",
-        doc: "Run a command on the controller. A string runs through `/bin/sh -c` (option `shell` to change); an array runs as argv with no shell, so no value is ever re-split or expanded. A non-zero rc raises an error naming the host, the command, the rc and the tail of stderr, unless `check: false`. Options: `timeout` (seconds; the whole process group is killed), `env` (map), `cwd`, `stdin` (string), `sudo` (wrap in `sudo -n --`), `check` (default true), `no_log` (the command and its output are never printed), `changed_if` / `failed_if` (closures given the CmdResult), `changed` (bool), `check_mode` (true: the command is read-only and also runs under `--check`), `shell`. A command counts as changed unless it is read-only (`check_mode: true`), or `changed`/`changed_if` says otherwise.",
+        doc: "Run a command on the controller. A string runs through `/bin/sh -c` (option `shell` to change); an array runs as argv with no shell, so no value is ever re-split or expanded. A non-zero rc raises an error naming the host, the command, the rc and the tail of stderr, unless `check: false`. Options: `timeout` (seconds; the whole process group is killed), `env` (map), `cwd`, `stdin` (string), `become` (run through sudo as root, or as `become_user`; the host's `ansible_become*` variables and `--become`/`-K` give the defaults, see the guide's \"Privilege\"; `sudo` is the old name of `become`), `become_user`, `check` (default true), `no_log` (the command and its output are never printed), `changed_if` / `failed_if` (closures given the CmdResult), `changed` (bool), `check_mode` (true: the command is read-only and also runs under `--check`), `shell`. A command counts as changed unless it is read-only (`check_mode: true`), or `changed`/`changed_if` says otherwise.",
         example: r#"sh(["printf", "%s", "a b; $HOME"]).stdout"#,
         output: "a b; $HOME",
     },
@@ -426,8 +426,8 @@ pub const FUNCTIONS: &[FnDoc] = &[
     FnDoc {
         name: "put",
         group: "files",
-        signature: "h.put(path, content) / h.put(path, content, #{mode, owner, group}) -> #{changed, path}",
-        doc: "Make a file hold exactly `content`. Atomic (written to a temp file beside it, then renamed); `changed` only when content, mode or owner differ. An existing file keeps its mode and owner unless given; a new one gets 0644. `mode` as `\"0640\"` or `0o640`. Under `--check` nothing is written but the change is reported (with `--diff`, as a unified diff).",
+        signature: "h.put(path, content) / h.put(path, content, #{mode, owner, group, become, become_user}) -> #{changed, path}",
+        doc: "Make a file hold exactly `content`. Atomic (written to a temp file beside it, then renamed); `changed` only when content, mode or owner differ. An existing file keeps its mode and owner unless given; a new one gets 0644. `mode` as `\"0640\"` or `0o640`. `become`/`become_user` read and write the file through sudo, as for `sh` (the host's become settings apply to `put`, `line_in_file`, `read` and `exists` as to commands). Under `--check` nothing is written but the change is reported (with `--diff`, as a unified diff).",
         example: r#"let f = sh("mktemp -u").out; let a = local.put(f, "x=1\n", #{mode: "0600"}); let b = local.put(f, "x=1\n"); let m = sh(["stat", "-c", "%a", f]).out; sh(["rm", f]); [a.changed, b.changed, m]"#,
         output: r#"[true, false, "600"]"#,
     },
@@ -450,7 +450,7 @@ pub const FUNCTIONS: &[FnDoc] = &[
     FnDoc {
         name: "line_in_file",
         group: "files",
-        signature: "h.line_in_file(path, regex, line) / (..., #{create, mode, owner, group}) -> bool (changed)",
+        signature: "h.line_in_file(path, regex, line) / (..., #{create, mode, owner, group, become, become_user}) -> bool (changed)",
         doc: "Ansible's lineinfile for `KEY=\"value\"` config files: the last line matching `regex` becomes `line`; with no match the line is appended (unless already present). Returns whether the file changed. A missing file is an error unless `create: true`.",
         example: r#"let f = sh("mktemp").out; local.put(f, "ETCD_NAME=old\nOTHER=1\n"); let c = local.line_in_file(f, "^ETCD_NAME=", "ETCD_NAME=\"etcd1\""); let again = local.line_in_file(f, "^ETCD_NAME=", "ETCD_NAME=\"etcd1\""); let t = local.read(f); sh(["rm", f]); `${c} ${again} ${t}`"#,
         output: "true false ETCD_NAME=\"etcd1\"\nOTHER=1\n",

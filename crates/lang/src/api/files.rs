@@ -6,9 +6,9 @@
 use super::shell::{exec_quiet, text_of, OpError};
 use crate::context::{current_tasks, Ctx};
 use crate::errors::{at, type_of, RhaiResult};
-use crate::host::Host;
+use crate::host::{privilege, Host};
 use crate::report::Event;
-use crate::transport::{ExecRequest, Program};
+use crate::transport::{Become, ExecRequest, Program};
 use rhai::{Dynamic, Engine, Map, NativeCallContext};
 use std::sync::Arc;
 
@@ -16,6 +16,8 @@ const PROBE: &str = r#"p=$1
 if [ "$2" = nofollow ] && [ -L "$p" ]; then printf 'link %s\n' "$(readlink -- "$p")"; exit 0; fi
 if [ -d "$p" ]; then echo dir; exit 0; fi
 if [ -e "$p" ]; then stat -c 'file %a %U %G %u %g' -- "$p" && exec cat -- "$p"; fi
+# Absent, or hidden from this user (a folder it may not enter): only the first is "absent".
+case $(LC_ALL=C stat -c %n -- "$p" 2>&1) in *"Permission denied"*) echo "permission denied (as $(id -un))" >&2; exit 1;; esac
 echo absent"#;
 
 /// Write stdin to $1 atomically: a temp file beside the target, its size checked against
@@ -66,16 +68,29 @@ enum Current {
     },
 }
 
-fn script(body: &str, args: &[&str]) -> ExecRequest {
+fn script(body: &str, args: &[&str], as_: &Option<Become>) -> ExecRequest {
     let mut argv = vec!["/bin/sh".to_string(), "-c".into(), body.into(), "rb".into()];
     argv.extend(args.iter().map(|a| a.to_string()));
-    ExecRequest::new(Program::Argv(argv))
+    let mut req = ExecRequest::new(Program::Argv(argv));
+    req.become_ = as_.clone();
+    req
+}
+
+/// The host's own become settings, for operations that take no options (`read`, `exists`).
+fn host_become(ctx: &Ctx, host: &Host) -> Result<Option<Become>, String> {
+    privilege::resolve(&ctx.become_defaults, host, &privilege::BecomeOpt::default())
 }
 
 /// What is at `path`; with `follow` false a symlink is reported as one, not as its target.
-fn probe(ctx: &Ctx, host: &Host, path: &str, follow: bool) -> Result<Current, OpError> {
+fn probe(
+    ctx: &Ctx,
+    host: &Host,
+    path: &str,
+    follow: bool,
+    as_: &Option<Become>,
+) -> Result<Current, OpError> {
     let mode = if follow { "follow" } else { "nofollow" };
-    let out = exec_quiet(ctx, host, &script(PROBE, &[path, mode]))?;
+    let out = exec_quiet(ctx, host, &script(PROBE, &[path, mode], as_))?;
     if out.rc != 0 {
         return Err(format!(
             "cannot read {path} on {}: {}",
@@ -117,6 +132,8 @@ struct PutOpts {
     owner: Option<String>,
     group: Option<String>,
     create: bool,
+    /// Who reads and writes the file (`become`, `become_user`, the host's settings).
+    as_: Option<Become>,
 }
 
 fn normalize_mode(m: &str) -> String {
@@ -128,9 +145,13 @@ fn normalize_mode(m: &str) -> String {
     }
 }
 
-fn put_opts(opts: &Map, allow_create: bool) -> Result<PutOpts, String> {
+fn put_opts(ctx: &Ctx, host: &Host, opts: &Map, allow_create: bool) -> Result<PutOpts, String> {
     let mut o = PutOpts::default();
+    let mut become_ = privilege::BecomeOpt::default();
     for (k, v) in opts {
+        if become_.take(k, v)? {
+            continue;
+        }
         match k.as_str() {
             "mode" => {
                 // 0o644 is an int in Rhai; "0644" a string. Both mean octal.
@@ -166,14 +187,15 @@ fn put_opts(opts: &Map, allow_create: bool) -> Result<PutOpts, String> {
             }
             other => {
                 let known = if allow_create {
-                    "mode, owner, group, create"
+                    "mode, owner, group, create, become, become_user"
                 } else {
-                    "mode, owner, group"
+                    "mode, owner, group, become, become_user"
                 };
                 return Err(format!("unknown option `{other}`; known options: {known}"));
             }
         }
     }
+    o.as_ = privilege::resolve(&ctx.become_defaults, host, &become_)?;
     Ok(o)
 }
 
@@ -250,6 +272,7 @@ fn ensure(
                 o.group.as_deref().unwrap_or(""),
                 &size,
             ],
+            &o.as_,
         );
         req.stdin = Some(content.to_vec());
         let out = exec_quiet(ctx, host, &req)?;
@@ -287,8 +310,8 @@ fn put(ctx: &Ctx, host: &Host, path: &str, content: &Dynamic, opts: &Map) -> Res
         Some(b) => b.clone(),
         None => text_of(content, "the content")?.into_bytes(),
     };
-    let o = put_opts(opts, false)?;
-    let current = probe(ctx, host, path, false)?;
+    let o = put_opts(ctx, host, opts, false)?;
+    let current = probe(ctx, host, path, false, &o.as_)?;
     let changed = ensure(ctx, host, path, &content, current, &o)?;
     let mut m = Map::new();
     m.insert("changed".into(), changed.into());
@@ -305,8 +328,8 @@ fn line_in_file(
     opts: &Map,
 ) -> Result<bool, OpError> {
     let re = super::regex::compile(pattern)?;
-    let o = put_opts(opts, true)?;
-    let current = probe(ctx, host, path, false)?;
+    let o = put_opts(ctx, host, opts, true)?;
+    let current = probe(ctx, host, path, false, &o.as_)?;
     let old: Vec<u8> = match &current {
         Current::File { content, .. } => content.clone(),
         Current::Dir => return Err(format!("{path} on {} is a directory", host.name).into()),
@@ -415,7 +438,8 @@ pub fn register(engine: &mut Engine, ctx: &Arc<Ctx>) {
     engine.register_fn(
         "read",
         move |nctx: NativeCallContext, h: &mut Host, path: &str| -> RhaiResult<String> {
-            match probe(&c, h, path, true).map_err(|e| e.raise(&nctx))? {
+            let as_ = host_become(&c, h).map_err(|e| at(&nctx, e))?;
+            match probe(&c, h, path, true, &as_).map_err(|e| e.raise(&nctx))? {
                 Current::File { content, .. } => Ok(String::from_utf8_lossy(&content).into_owned()),
                 Current::Dir => Err(at(&nctx, format!("{path} on {} is a directory", h.name))),
                 Current::Absent => Err(at(&nctx, format!("{path} does not exist on {}", h.name))),
@@ -431,8 +455,9 @@ pub fn register(engine: &mut Engine, ctx: &Arc<Ctx>) {
     engine.register_fn(
         "exists",
         move |nctx: NativeCallContext, h: &mut Host, path: &str| -> RhaiResult<bool> {
-            let req =
+            let mut req =
                 ExecRequest::new(Program::Argv(vec!["test".into(), "-e".into(), path.into()]));
+            req.become_ = host_become(&c, h).map_err(|e| at(&nctx, e))?;
             Ok(exec_quiet(&c, h, &req).map_err(|e| e.raise(&nctx))?.rc == 0)
         },
     );
@@ -440,7 +465,7 @@ pub fn register(engine: &mut Engine, ctx: &Arc<Ctx>) {
     engine.register_fn(
         "which",
         move |nctx: NativeCallContext, h: &mut Host, cmd: &str| -> RhaiResult<Dynamic> {
-            let out = exec_quiet(&c, h, &script(r#"command -v -- "$1""#, &[cmd]))
+            let out = exec_quiet(&c, h, &script(r#"command -v -- "$1""#, &[cmd], &None))
                 .map_err(|e| e.raise(&nctx))?;
             let path = String::from_utf8_lossy(&out.stdout).trim().to_string();
             Ok(if out.rc == 0 && !path.is_empty() {

@@ -49,6 +49,8 @@ const OPTS: &[&str] = &[
     "cwd",
     "stdin",
     "sudo",
+    "become",
+    "become_user",
     "check",
     "no_log",
     "changed_if",
@@ -64,7 +66,7 @@ struct CmdOpts {
     env: Vec<(String, String)>,
     cwd: Option<String>,
     stdin: Option<String>,
-    sudo: bool,
+    become_: crate::host::privilege::BecomeOpt,
     check: bool,
     no_log: bool,
     changed_if: Option<FnPtr>,
@@ -131,7 +133,9 @@ fn parse_opts(opts: &Map) -> Result<CmdOpts, String> {
             "cwd" => o.cwd = Some(text_of(v, "option `cwd`")?),
             "stdin" => o.stdin = Some(text_of(v, "option `stdin`")?),
             "shell" => o.shell = Some(text_of(v, "option `shell`")?),
-            "sudo" => o.sudo = bool_opt(v, key)?,
+            "sudo" | "become" | "become_user" => {
+                o.become_.take(key, v)?;
+            }
             "check" => o.check = bool_opt(v, key)?,
             "no_log" => o.no_log = bool_opt(v, key)?,
             "check_mode" => o.check_mode = bool_opt(v, key)?,
@@ -345,6 +349,8 @@ pub fn run(
 ) -> RhaiResult<CmdResult> {
     let program = program_of(cmd).map_err(|e| at(nctx, e))?;
     let o = parse_opts(opts).map_err(|e| at(nctx, e))?;
+    let become_ = crate::host::privilege::resolve(&ctx.become_defaults, host, &o.become_)
+        .map_err(|e| at(nctx, e))?;
     let shown = if o.no_log {
         "<hidden by no_log>".to_string()
     } else {
@@ -385,7 +391,7 @@ pub fn run(
     req.cwd = o.cwd;
     req.stdin = o.stdin.map(String::into_bytes);
     req.timeout = o.timeout;
-    req.sudo = o.sudo;
+    req.become_ = become_;
     if let Some(sh) = o.shell {
         req.shell = sh;
     }
@@ -447,7 +453,13 @@ pub fn run(
         if !t.is_empty() && !o.no_log {
             msg.push_str(&format!("\n  stderr: {t}"));
         }
-        msg.push_str("\n  hint: pass #{check: false} to handle a failure yourself");
+        if req.become_.as_ref().is_some_and(|b| b.password.is_none())
+            && result.stderr.contains("sudo: a password is required")
+        {
+            msg.push_str("\n  hint: sudo wants a password on this host: run with -K (or --become-password-file FILE), or set ansible_become_password in the inventory");
+        } else {
+            msg.push_str("\n  hint: pass #{check: false} to handle a failure yourself");
+        }
         return Err(at_fault(nctx, msg, fault(ctx, &host_name, false)));
     }
     Ok(result)

@@ -47,18 +47,6 @@ fn text(v: &Value) -> String {
     }
 }
 
-fn truthy(v: &Value) -> bool {
-    match v {
-        Value::Bool(b) => *b,
-        Value::Number(n) => n.as_f64() != Some(0.0),
-        Value::String(s) => matches!(
-            s.to_ascii_lowercase().as_str(),
-            "yes" | "true" | "y" | "1" | "on"
-        ),
-        _ => false,
-    }
-}
-
 /// The last of `names` that is set (ansible-core's order), and where it was set.
 fn pick<'a>(vars: &'a Vars, names: &[&str]) -> Option<(&'a Value, String, Origin)> {
     names.iter().rev().find_map(|n| {
@@ -88,19 +76,31 @@ pub fn resolve(name: &str, vars: &Vars, ssh: &Arc<SshOptions>) -> Result<Connect
         "ansible_password",
         "ansible_ssh_pass",
         "ansible_ssh_password",
-        "ansible_become_password",
-        "ansible_become_pass",
-        "ansible_sudo_pass",
     ] {
         if let Some((_, var, origin)) = pick(vars, &[secret]) {
             return Err(refuse(&origin, name, &var,
-                "sets a password: rb logs in with SSH keys (or an agent) only and never sends passwords; use a key (`ansible_ssh_private_key_file`) or remove it"));
+                "sets a login password: rb logs in with SSH keys (or an agent) only; use a key (`ansible_ssh_private_key_file`) or remove it"));
         }
     }
-    if let Some((v, var, origin)) = pick(vars, &["ansible_become", "ansible_sudo"]) {
-        if truthy(v) {
+    // become goes through sudo only (see privilege.rs); another method would run the
+    // commands differently from what the inventory asks.
+    if let Some((v, var, origin)) = pick(vars, &["ansible_become_method"]) {
+        if text(v) != "sudo" {
+            return Err(refuse(&origin, name, &var, &format!(
+                "is `{}`: rb becomes another user through `sudo` only; set ansible_become_method=sudo or run those hosts with Ansible",
+                text(v)
+            )));
+        }
+    }
+    for var in [
+        "ansible_become_exe",
+        "ansible_become_flags",
+        "ansible_sudo_exe",
+        "ansible_sudo_flags",
+    ] {
+        if let Some((_, var, origin)) = pick(vars, &[var]) {
             return Err(refuse(&origin, name, &var,
-                "asks to become another user for the whole host, which rb does not do: give the commands that need root `#{sudo: true}`, or remove it"));
+                "is set: rb runs `sudo -n -u USER --` (with `-S` to check a password) and takes no other sudo program or flags; remove it"));
         }
     }
     let connection = pick(vars, &["ansible_connection", "rb_connection"]);
