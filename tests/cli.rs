@@ -1293,3 +1293,59 @@ fn bad_become_settings_are_refused() {
         "`ansible_become_method` is `su`: rb becomes another user through `sudo` only",
     );
 }
+
+/// `put` and `line_in_file` options, each with its effect on a local file: owner and group
+/// go where they are named (by number; the tests run as root), `create` belongs to
+/// `line_in_file` only, a missing file needs it, and a mode must be octal.
+#[test]
+fn file_options_each_do_what_they_name() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("owned");
+    let missing = dir.path().join("missing");
+    let script = format!(
+        "local.put({f:?}, \"x\\n\", #{{owner: \"65534\", group: \"0\"}});\n\
+         print(local.line_in_file({missing:?}, \"^a=\", \"a=1\", #{{create: true}}));\n\
+         print(local.read({missing:?}));\n"
+    );
+    let (out, _d) = run_script(&script, &[]);
+    assert_eq!(stdout(&out), "true\na=1\n\n", "{}", stderr(&out));
+    let m = std::fs::metadata(&f).unwrap();
+    assert_eq!((m.uid(), m.gid()), (65534, 0));
+
+    let gone = dir.path().join("gone");
+    let (out, _d) = run_script(
+        &format!("local.line_in_file({gone:?}, \"^a=\", \"a=1\");\n"),
+        &[],
+    );
+    assert_fails(
+        &out,
+        1,
+        &format!(
+            "{} does not exist on local (pass #{{create: true}} to create it)",
+            gone.display()
+        ),
+    );
+    assert!(!gone.exists());
+    let (out, _d) = run_script(
+        &format!("local.put({gone:?}, \"x\", #{{create: true}});\n"),
+        &[],
+    );
+    assert_fails(
+        &out,
+        1,
+        "unknown option `create`; known options: mode, owner, group, become, become_user",
+    );
+    for mode in ["\"0899\"", "\"\""] {
+        let (out, _d) = run_script(
+            &format!("local.put({gone:?}, \"x\", #{{mode: {mode}}});\n"),
+            &[],
+        );
+        assert_fails(
+            &out,
+            1,
+            "option `mode` must be octal like \"0644\" or 0o644",
+        );
+    }
+    assert!(!gone.exists());
+}

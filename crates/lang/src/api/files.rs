@@ -468,7 +468,8 @@ pub fn register(engine: &mut Engine, ctx: &Arc<Ctx>) {
             let out = exec_quiet(&c, h, &script(r#"command -v -- "$1""#, &[cmd], &None))
                 .map_err(|e| e.raise(&nctx))?;
             let path = String::from_utf8_lossy(&out.stdout).trim().to_string();
-            Ok(if out.rc == 0 && !path.is_empty() {
+            // `command -v` prints the path exactly when it finds one.
+            Ok(if out.rc == 0 {
                 path.into()
             } else {
                 Dynamic::UNIT
@@ -577,5 +578,12 @@ mod tests {
         assert_eq!(edit_lines(b"a\n", &re, "port=2"), b"a\nport=2\n");
         assert_eq!(edit_lines(b"", &re, "port=2"), b"port=2\n");
         assert_eq!(edit_lines(b"port=2\n", &re, "port=2"), b"port=2\n");
+        // The line already present, and no line matching: nothing is appended (lineinfile).
+        let none = regex::Regex::new("^listen=").unwrap();
+        assert_eq!(edit_lines(b"a=1\nb=2\n", &none, "a=1"), b"a=1\nb=2\n");
+        assert_eq!(
+            edit_lines(b"a=1\r\nb=2\r\n", &none, "a=1"),
+            b"a=1\r\nb=2\r\n"
+        );
     }
 }
