@@ -14,6 +14,7 @@ mod repl;
 use printer::{HumanPrinter, JsonPrinter};
 use rb::transport::SshOptions;
 use rb::{Diagnostic, Runtime, RuntimeBuilder};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -214,6 +215,10 @@ struct Output {
     /// G: KiB, MiB, GiB); its call fails. 0: no limit.
     #[arg(long = "max-output", value_name = "SIZE", default_value = "256M", value_parser = parse_size)]
     max_output: usize,
+    /// More detail: -v each command's output, -vv task starts and ends too, -vvv ssh's own
+    /// debug output while connecting.
+    #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count)]
+    verbose: u8,
 }
 
 /// `256M` → 268435456: sizes as people write them.
@@ -362,6 +367,7 @@ fn builder(
     opts: &HostOpts,
     playbook_dir: Option<&std::path::Path>,
     json: bool,
+    verbosity: u8,
     cancel: &CancellationToken,
 ) -> Result<RuntimeBuilder, Diagnostic> {
     let mut b = Runtime::builder()
@@ -372,8 +378,10 @@ fn builder(
             user: opts.user.clone(),
             connect_timeout: Duration::from_secs(opts.connect_timeout.max(1)),
             persist: (opts.ssh_persist > 0).then(|| Duration::from_secs(opts.ssh_persist)),
+            debug: verbosity >= 3,
             ..SshOptions::default()
-        });
+        })
+        .verbosity(verbosity);
     if let Some(l) = &opts.limit {
         b = b.limit(l);
     }
@@ -384,7 +392,7 @@ fn builder(
         let p = JsonPrinter;
         b.on_event(move |e| p.print(e))
     } else {
-        let p = HumanPrinter::default();
+        let p = HumanPrinter::new(std::io::stderr().is_terminal(), verbosity);
         b.on_event(move |e| p.print(e))
     })
 }
@@ -478,6 +486,7 @@ fn run(args: RunArgs) -> Result<(), Diagnostic> {
         &args.hosts,
         Some(&runbook_dir(&args.file)),
         args.output.json,
+        args.output.verbose,
         &cancel,
     )?
     .check_mode(args.check)
@@ -530,7 +539,13 @@ fn exec(args: ExecArgs) -> Result<(), Diagnostic> {
         }
     };
     let cancel = run_cancel();
-    let b = builder(&args.hosts, None, args.output.json, &cancel)?;
+    let b = builder(
+        &args.hosts,
+        None,
+        args.output.json,
+        args.output.verbose,
+        &cancel,
+    )?;
     let rt = args
         .become_
         .apply(b)?
@@ -596,7 +611,7 @@ fn repl(args: ReplArgs) -> Result<(), Diagnostic> {
     let cancel = run_cancel();
     let b = args
         .become_
-        .apply(builder(&args.hosts, None, false, &cancel)?)?;
+        .apply(builder(&args.hosts, None, false, 0, &cancel)?)?;
     let rt = with_vars(b, &args.vars)?.build()?;
     // Ctrl-C while an entry runs cancels that entry only (each entry gets a fresh token);
     // at the prompt the line editor sees Ctrl-C as a key and clears the line.

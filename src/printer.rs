@@ -8,18 +8,16 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rb::report::{Event, Level, RecapRow};
 use serde::Serialize;
 use std::collections::HashMap;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 pub struct HumanPrinter {
     bars: Option<(MultiProgress, Mutex<HashMap<String, ProgressBar>>)>,
-}
-
-impl Default for HumanPrinter {
-    fn default() -> Self {
-        Self::new(std::io::stderr().is_terminal())
-    }
+    /// The overall progress of the current `on(...)`: a header line above the spinners.
+    header: Mutex<Header>,
+    /// `-v` count: 2 and up print task starts and ends.
+    verbosity: u8,
 }
 
 /// Local wall-clock time as HH:MM:SS.
@@ -40,6 +38,26 @@ fn path(host: &str, task: &[String]) -> String {
     p.join(" › ")
 }
 
+/// Where the current `on(...)` is: batch k of n, hosts finished of its total.
+#[derive(Default)]
+struct Header {
+    bar: Option<ProgressBar>,
+    batch: usize,
+    batches: usize,
+    total: usize,
+    done: std::collections::HashSet<String>,
+}
+
+impl Header {
+    fn text(&self) -> String {
+        let mut t = format!("{}/{} hosts done", self.done.len(), self.total);
+        if self.batches > 1 {
+            t.push_str(&format!(" · batch {}/{}", self.batch, self.batches));
+        }
+        t
+    }
+}
+
 pub fn recap_table(rows: &[RecapRow]) -> String {
     let w = rows.iter().map(|r| r.host.len()).max().unwrap_or(4).max(4);
     let mut s = format!(
@@ -56,14 +74,18 @@ pub fn recap_table(rows: &[RecapRow]) -> String {
 }
 
 impl HumanPrinter {
-    pub fn new(tty: bool) -> Self {
+    pub fn new(tty: bool, verbosity: u8) -> Self {
         let bars = tty.then(|| {
             (
                 MultiProgress::with_draw_target(ProgressDrawTarget::stderr()),
                 Mutex::new(HashMap::new()),
             )
         });
-        HumanPrinter { bars }
+        HumanPrinter {
+            bars,
+            header: Mutex::default(),
+            verbosity,
+        }
     }
 
     /// A line on stderr that does not tear the spinners.
@@ -93,6 +115,45 @@ impl HumanPrinter {
         }
     }
 
+    /// A batch starts: the header shows it (on a terminal; elsewhere a line per batch when
+    /// there are several).
+    fn batch(&self, batch: usize, batches: usize, hosts: &[String], total: usize) {
+        let mut h = self.header.lock().unwrap_or_else(|e| e.into_inner());
+        if batch == 1 {
+            h.done.clear();
+        }
+        (h.batch, h.batches, h.total) = (batch, batches, total);
+        match &self.bars {
+            Some((multi, _)) => {
+                if h.bar.is_none() {
+                    let b = multi.insert(0, ProgressBar::new_spinner());
+                    b.set_style(
+                        ProgressStyle::with_template("{msg:.bold}").expect("valid template"),
+                    );
+                    h.bar = Some(b);
+                }
+                if let Some(b) = &h.bar {
+                    b.set_message(h.text());
+                }
+            }
+            None if batches > 1 => {
+                eprintln!("{} batch {batch}/{batches}: {}", clock(), hosts.join(", "));
+            }
+            None => {}
+        }
+    }
+
+    /// A host finished its part of the current `on(...)`.
+    fn host_done(&self, host: &str) {
+        let mut h = self.header.lock().unwrap_or_else(|e| e.into_inner());
+        if h.total > 0 {
+            h.done.insert(host.to_string());
+            if let Some(b) = &h.bar {
+                b.set_message(h.text());
+            }
+        }
+    }
+
     fn drop_bar(&self, host: &str) {
         if let Some((multi, bars)) = &self.bars {
             let mut bars = bars.lock().unwrap_or_else(|e| e.into_inner());
@@ -104,9 +165,19 @@ impl HumanPrinter {
                 let _ = multi.clear();
             }
         }
+        self.host_done(host);
     }
 
     fn finish_bars(&self) {
+        let mut h = self.header.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(b) = h.bar.take() {
+            b.finish_and_clear();
+            if let Some((multi, _)) = &self.bars {
+                multi.remove(&b);
+            }
+        }
+        *h = Header::default();
+        drop(h);
         if let Some((multi, bars)) = &self.bars {
             for (_, b) in bars.lock().unwrap_or_else(|e| e.into_inner()).drain() {
                 b.finish_and_clear();
@@ -176,6 +247,41 @@ impl HumanPrinter {
                 // Every finished command leaves its line (as Ansible's per-task lines); on a
                 // terminal it prints above the spinners of the commands still running.
                 self.line(&text);
+            }
+            // -v: the output under the command's line, stderr marked.
+            Event::CmdOutput { stdout, stderr, .. } => {
+                let mut text = String::new();
+                for l in stdout.lines() {
+                    text.push_str(&format!("    {l}\n"));
+                }
+                for l in stderr.lines() {
+                    text.push_str(&format!("    stderr: {l}\n"));
+                }
+                if !text.is_empty() {
+                    self.line(text.trim_end_matches('\n'));
+                }
+            }
+            Event::BatchStart {
+                batch,
+                batches,
+                hosts,
+                total,
+            } => self.batch(*batch, *batches, hosts, *total),
+            Event::TaskStart { host, task } if self.verbosity >= 2 => {
+                self.line(&format!("{} {}: started", clock(), path(host, task)));
+            }
+            Event::TaskEnd {
+                host,
+                task,
+                ok,
+                duration,
+            } if self.verbosity >= 2 => {
+                let status = if *ok { "done" } else { "failed" };
+                self.line(&format!(
+                    "{} {}: {status} ({duration:.2}s)",
+                    clock(),
+                    path(host, task)
+                ));
             }
             Event::FileChanged {
                 host,

@@ -1349,3 +1349,31 @@ fn file_options_each_do_what_they_name() {
     }
     assert!(!gone.exists());
 }
+
+/// `-v` prints each command's output under its line (stderr marked, secrets hidden, nothing
+/// of a `no_log` command); `-vv` adds task starts and ends; without `-v`, neither.
+#[test]
+fn verbose_levels_show_output_then_tasks() {
+    let script = "let pw = secret(\"pw-123\");\n\
+                  task(\"greet\", || sh(\"echo hello; echo \" + pw + \" >&2\"));\n\
+                  sh(\"echo hidden-output\", #{no_log: true});\n";
+    let (out, _d) = run_script(script, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("    hello"), "{}", stderr(&out));
+    let (out, _d) = run_script(script, &["-v"]);
+    let err = stderr(&out);
+    assert!(
+        err.contains("› greet › echo hello; echo ******** >&2: changed (")
+            && err.contains(")\n    hello\n    stderr: ********\n"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("hidden-output") && !err.contains("pw-123"),
+        "{err}"
+    );
+    assert!(!err.contains("greet: started"), "{err}");
+    let (out, _d) = run_script(script, &["-vv"]);
+    let err = stderr(&out);
+    assert!(err.contains(" local › greet: started\n"), "{err}");
+    assert!(err.contains(" local › greet: done ("), "{err}");
+}

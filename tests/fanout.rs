@@ -187,3 +187,85 @@ fn dash_f_caps_every_on_that_sets_no_forks() {
     assert_eq!(s.len(), 6);
     assert_eq!(peak(&s), 3, "{s:?}");
 }
+
+/// Batches are announced: a line per batch (more than one) on a plain stderr, a
+/// `batch_start` event with the batch, the count, its hosts and the total under `--json`,
+/// and on a terminal a header above the spinners with hosts done and batch k/n.
+#[test]
+fn batches_are_announced_in_lines_events_and_the_terminal_header() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = "on(hosts(\"web\"), #{serial: [1, 2, 3]}, |h| h.sh(\"sleep 0.6\"));\n";
+    let out = run(dir.path(), script);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let batches: Vec<String> = stderr(&out)
+        .lines()
+        .filter(|l| l.contains(" batch "))
+        .map(|l| l[9..].to_string())
+        .collect();
+    assert_eq!(
+        batches,
+        [
+            "batch 1/3: h1",
+            "batch 2/3: h2, h3",
+            "batch 3/3: h4, h5, h6"
+        ]
+    );
+    let book = dir.path().join("book.rhai");
+    let out = rb()
+        .arg("run")
+        .arg(&book)
+        .arg("-i")
+        .arg(inventory(dir.path()))
+        .arg("--json")
+        .output()
+        .unwrap();
+    let starts: Vec<serde_json::Value> = json_events(&stdout(&out))
+        .into_iter()
+        .filter(|e| e["event"] == "batch_start")
+        .map(|mut e| {
+            e.as_object_mut().unwrap().remove("ts");
+            e
+        })
+        .collect();
+    assert_eq!(
+        starts[1],
+        serde_json::json!({"event": "batch_start", "batch": 2, "batches": 3, "hosts": ["h2", "h3"], "total": 6})
+    );
+    assert_eq!(starts.len(), 3);
+
+    // On a terminal (tmux): the header while batch 3 runs.
+    let socket = format!("rbbatch-{}", std::process::id());
+    let cmd = format!(
+        "{} run {} -i {}; sleep 30",
+        env!("CARGO_BIN_EXE_rb"),
+        book.display(),
+        dir.path().join("inventory.ini").display()
+    );
+    let tmux = |args: &[&str]| {
+        std::process::Command::new("tmux")
+            .args(["-L", &socket])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    assert!(tmux(&["new-session", "-d", "-x", "100", "-y", "20", &cmd])
+        .status
+        .success());
+    let started = std::time::Instant::now();
+    let mut screen = String::new();
+    while started.elapsed() < std::time::Duration::from_secs(10) {
+        screen = stdout(&tmux(&["capture-pane", "-p", "-t", "0"]));
+        if screen.contains("3/6 hosts done · batch 3/3") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    tmux(&["kill-server"]);
+    assert!(screen.contains("3/6 hosts done · batch 3/3"), "{screen}");
+    // The header sits above the spinners of batch 3.
+    let header = screen.find("3/6 hosts done").unwrap();
+    assert!(
+        screen[header..].contains("h4") || screen[header..].contains("h6"),
+        "{screen}"
+    );
+}

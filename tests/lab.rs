@@ -1201,3 +1201,33 @@ fn ask_become_pass_reads_the_password_from_the_terminal_without_echo() {
     assert!(screen.contains("rbh4 | CHANGED | rc=0 >>"), "{screen}");
     assert!(!screen.contains("rbop-lab-sudo"), "{screen}");
 }
+
+/// `-vvv` shows ssh's own debug output while connecting, each line naming the destination
+/// (a config file of its own, so no master another test left warm is reused).
+#[test]
+fn vvv_shows_ssh_debug_output() {
+    let (lab, _g) = lab!();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = lab.ssh_config_with("", dir.path());
+    let out = rb()
+        .args(["exec", "rbh2", "true", "-vvv", "--ssh-persist", "0", "-i"])
+        .arg(lab.inventory())
+        .arg("--ssh-config")
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(
+            "10.77.0.12 ssh: Authenticated to 10.77.0.12 ([10.77.0.12]:22) using \"publickey\"."
+        ) && stderr(&out)
+            .contains("10.77.0.12 ssh: debug1: Authenticating to 10.77.0.12:22 as 'root'"),
+        "{}",
+        stderr(&out)
+    );
+    let out = lab
+        .rb(&["exec", "rbh2", "true", "--ssh-persist", "0"])
+        .output()
+        .unwrap();
+    assert!(!stderr(&out).contains("debug1"), "{}", stderr(&out));
+}

@@ -53,6 +53,8 @@ pub struct Ctx {
     pub max_output: Option<usize>,
     /// Which tasks run (`--tags`, `--skip-tags`, `--start-at-task`).
     pub tasks: crate::tasks::TaskFilter,
+    /// `-v` (1), `-vv` (2), `-vvv` (3): 1 and up emit each command's output (`cmd_output`).
+    pub verbosity: u8,
     /// `--become`, `--become-user`, `-K`: under each host's `ansible_become*` variables.
     pub become_defaults: crate::host::privilege::BecomeDefaults,
     /// Hosts that failed or were unreachable; they leave the play.

@@ -84,6 +84,7 @@ pub struct RuntimeBuilder {
     tasks: tasks::TaskFilter,
     become_: host::privilege::BecomeDefaults,
     become_password: Option<String>,
+    verbosity: u8,
     ssh: transport::SshOptions,
     sinks: Vec<EventSink>,
     handle: Option<tokio::runtime::Handle>,
@@ -123,6 +124,7 @@ impl Default for RuntimeBuilder {
             tasks: tasks::TaskFilter::default(),
             become_: Default::default(),
             become_password: None,
+            verbosity: 0,
             ssh: transport::SshOptions::default(),
             sinks: Vec::new(),
             handle: None,
@@ -233,6 +235,13 @@ impl RuntimeBuilder {
     /// never appears in events or messages.
     pub fn become_password(mut self, password: impl Into<String>) -> Self {
         self.become_password = Some(password.into());
+        self
+    }
+
+    /// How much to report (`-v` = 1...): from 1 on, every command's output is emitted as a
+    /// `cmd_output` event (never for `no_log` commands).
+    pub fn verbosity(mut self, level: u8) -> Self {
+        self.verbosity = level;
         self
     }
 
@@ -363,6 +372,7 @@ impl RuntimeBuilder {
             max_output: (self.max_output > 0).then_some(self.max_output),
             tasks: self.tasks,
             become_defaults,
+            verbosity: self.verbosity,
             failed: Default::default(),
             runbook: Default::default(),
             unreachable: Default::default(),

@@ -31,6 +31,14 @@ pub struct RecapRow {
 pub enum Event {
     /// The runbook started.
     RunStart { runbook: String, check_mode: bool },
+    /// A batch of an `on(...)` is starting (`serial`; one batch when none): batch `batch`
+    /// of `batches`, these hosts, `total` hosts in the whole `on(...)`.
+    BatchStart {
+        batch: usize,
+        batches: usize,
+        hosts: Vec<String>,
+        total: usize,
+    },
     /// A `task(name, ...)` block started on a host.
     TaskStart { host: String, task: Vec<String> },
     /// A `task(name, ...)` block ended.
@@ -56,6 +64,14 @@ pub enum Event {
         changed: bool,
         skipped: bool,
         duration: f64,
+    },
+    /// What a finished command printed (only with `-v`, and never for `no_log` commands).
+    CmdOutput {
+        host: String,
+        task: Vec<String>,
+        cmd: String,
+        stdout: String,
+        stderr: String,
     },
     /// An attempt of `retry`/`wait_http` did not succeed; another follows after `delay` s.
     Retry {
@@ -116,6 +132,7 @@ impl Event {
         let tasks = |t: &mut Vec<String>| t.iter_mut().for_each(|s| *s = f(s));
         match self {
             Event::RunStart { .. } | Event::RunEnd { .. } | Event::HostEnd { .. } => {}
+            Event::BatchStart { .. } => {}
             Event::Recap { .. } => {}
             Event::TaskStart { task, .. } | Event::TaskEnd { task, .. } => tasks(task),
             Event::CmdStart { cmd, task, .. } | Event::CmdResult { cmd, task, .. } => {
@@ -123,6 +140,18 @@ impl Event {
                 *cmd = f(cmd);
             }
             Event::Log { msg, .. } => *msg = f(msg),
+            Event::CmdOutput {
+                task,
+                cmd,
+                stdout,
+                stderr,
+                ..
+            } => {
+                tasks(task);
+                *cmd = f(cmd);
+                *stdout = f(stdout);
+                *stderr = f(stderr);
+            }
             Event::Retry { outcome, task, .. } => {
                 tasks(task);
                 *outcome = f(outcome);

@@ -167,4 +167,32 @@ mod tests {
         assert!(em.recap().is_empty());
         assert!(!em.fanned_out());
     }
+
+    /// A command's output (`-v`) is redacted in every field a secret can reach.
+    #[test]
+    fn command_output_is_redacted() {
+        let secrets = Secrets::default();
+        secrets.add("s3cret");
+        let mut em = Emitter::new(secrets);
+        let seen: Arc<Mutex<Vec<Event>>> = Arc::default();
+        let s = seen.clone();
+        em.add_sink(Arc::new(move |e: &Event| s.lock().unwrap().push(e.clone())));
+        em.emit(Event::CmdOutput {
+            host: "h1".into(),
+            task: vec!["t s3cret".into()],
+            cmd: "echo s3cret".into(),
+            stdout: "out s3cret".into(),
+            stderr: "err s3cret".into(),
+        });
+        assert_eq!(
+            seen.lock().unwrap()[0],
+            Event::CmdOutput {
+                host: "h1".into(),
+                task: vec![format!("t {REDACTED}")],
+                cmd: format!("echo {REDACTED}"),
+                stdout: format!("out {REDACTED}"),
+                stderr: format!("err {REDACTED}"),
+            }
+        );
+    }
 }

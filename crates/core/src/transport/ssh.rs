@@ -32,6 +32,8 @@ pub struct SshOptions {
     /// a tool embedding rb leaves nothing running unasked): each run opens its own masters
     /// and closes them at exit.
     pub persist: Option<Duration>,
+    /// `-vvv`: ssh's own debug output (`ssh -vvv`) while a connection is made, on stderr.
+    pub debug: bool,
 }
 
 impl Default for SshOptions {
@@ -42,6 +44,7 @@ impl Default for SshOptions {
             connect_timeout: Duration::from_secs(10),
             control_dir: std::env::temp_dir(),
             persist: None,
+            debug: false,
         }
     }
 }
@@ -140,7 +143,13 @@ impl SshTransport {
             *slot = Some(Ok(s.clone()));
             return Ok(s);
         }
-        if let Some(persist) = self.opts.persist {
+        // ssh's debug output needs rb's own ssh command line (openssh's builder has no -v):
+        // with -vvv the master is that one, kept a second when no persistence was asked.
+        let persist = match self.opts.persist {
+            None if self.opts.debug => Some(Duration::from_secs(1)),
+            p => p,
+        };
+        if let Some(persist) = persist {
             let result = self.persistent_session(persist).await.map(Arc::new);
             *slot = Some(result.clone());
             return result.map_err(ExecError::Unreachable);
@@ -204,6 +213,10 @@ impl SshTransport {
             cmd.arg("-o").arg(o);
         }
         self.ssh_args(&mut cmd);
+        if self.opts.debug {
+            let _ = std::fs::remove_file(&log);
+            cmd.arg("-vvv");
+        }
         cmd.arg("-fN")
             .arg("--")
             .arg(&self.dest)
@@ -212,6 +225,14 @@ impl SshTransport {
             .output()
             .await
             .map_err(|e| format!("cannot run ssh: {e}"))?;
+        if self.opts.debug {
+            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            use std::io::Write as _;
+            let mut err = std::io::stderr().lock();
+            for l in text.lines() {
+                let _ = writeln!(err, "{} ssh: {l}", self.dest);
+            }
+        }
         if !st.status.success() {
             let why = std::fs::read_to_string(&log).unwrap_or_default();
             let _ = std::fs::remove_file(&log);

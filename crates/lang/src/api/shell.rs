@@ -432,6 +432,7 @@ pub fn run(
     if let Some(f) = &o.changed_if {
         result.changed = f.call_within_context(nctx, (result.clone(),))?;
     }
+    let output_task = (ctx.verbosity >= 1 && !o.no_log).then(|| task.clone());
     ctx.emit(Event::CmdResult {
         host: host_name.clone(),
         task,
@@ -442,6 +443,16 @@ pub fn run(
         skipped: false,
         duration,
     });
+    // -v: what the command printed, under its line (never for no_log commands).
+    if let Some(task) = output_task {
+        ctx.emit(Event::CmdOutput {
+            host: host_name.clone(),
+            task,
+            cmd: shown.clone(),
+            stdout: result.stdout.to_string(),
+            stderr: result.stderr.to_string(),
+        });
+    }
     if !result.ok && o.check {
         let mut msg = if result.rc != 0 {
             format!("command failed on {host_name} (rc {}): {shown}", result.rc)

@@ -155,11 +155,42 @@ pub fn on(
         order.apply(&mut hosts);
     }
     let mut results = Map::new();
+    // Each batch is announced when its first host starts (batches run one after another).
+    let sizes = rb_core::batches::split(hosts.len(), &o.plan.serial);
+    let mut batch_of = std::collections::HashMap::new();
+    let mut first = 0;
+    for (b, size) in sizes.iter().enumerate() {
+        for h in &hosts[first..first + size] {
+            batch_of.insert(h.name.clone(), (b + 1, first, *size));
+        }
+        first += size;
+    }
+    let announced = std::sync::atomic::AtomicUsize::new(0);
+    let announce = |h: &Host| {
+        let Some(&(b, first, size)) = batch_of.get(&h.name) else {
+            return;
+        };
+        let prev = announced.fetch_max(b, std::sync::atomic::Ordering::SeqCst);
+        if prev < b {
+            ctx.emit(Event::BatchStart {
+                batch: b,
+                batches: sizes.len(),
+                hosts: hosts[first..first + size]
+                    .iter()
+                    .map(|h| h.name.to_string())
+                    .collect(),
+                total: hosts.len(),
+            });
+        }
+    };
     let outcomes = fanout::run(
         &hosts,
         &o.plan,
         &|| ctx.is_cancelled(),
-        &|h: &Host| run_host(ctx, nctx, f, h),
+        &|h: &Host| {
+            announce(h);
+            run_host(ctx, nctx, f, h)
+        },
         &mut |h, r| {
             if let Err(e) = r {
                 ctx.fail_host(&h.name, &e.to_string(), e.is_unreachable());
