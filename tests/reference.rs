@@ -9,9 +9,14 @@ fn run_example(example: &str) -> String {
     let logs = Arc::new(Mutex::new(String::new()));
     let l = logs.clone();
     let inventory = rb::inventory::Inventory::parse_ini("examples.ini", EXAMPLE_INVENTORY).unwrap();
-    let rt = Runtime::builder()
+    let mut b = Runtime::builder()
         .inventory(inventory)
-        .check_mode(example.starts_with("// --check\n"))
+        .check_mode(example.starts_with("// --check\n"));
+    // `// --limit PATTERN` on the first line: the example runs under --limit.
+    if let Some(rest) = example.strip_prefix("// --limit ") {
+        b = b.limit(rest.lines().next().unwrap_or_default());
+    }
+    let rt = b
         .on_event(move |e| {
             if let Event::Log { msg, .. } = e {
                 l.lock().unwrap().push_str(&format!("{msg}\n"));

@@ -271,56 +271,8 @@ fn routing_runbook_makes_pod_routes_exactly_right() {
     assert_eq!(changed_in_recap(&again), 0, "{}", stdout(&again));
 }
 
-#[test]
-fn flannel_runbook_leases_subnets_builds_vxlan_and_cleans_stale_leases() {
-    let (lab, _g) = lab!();
-    const WORKERS: [(&str, &str); 3] = [
-        ("rbh8", "10.77.0.18"),
-        ("rbh9", "10.77.0.19"),
-        ("rbh10", "10.77.0.20"),
-    ];
-    let etcdctl = "ETCDCTL_API=3 etcdctl --endpoints=http://10.77.0.11:2379";
-    for (h, _) in WORKERS {
-        lab.ssh(h, "systemctl stop flanneld; ip link del flannel.1 2>/dev/null; rm -f /etc/default/flanneld /etc/systemd/system/flanneld.service");
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let inv = lab.inventory_with(
-        "",
-        "[etcd]\nrbh[1:3]\n[workers]\nrbh8\nrbh9\nrbh10\n",
-        dir.path(),
-    );
-    // The etcd cluster the leases live in (the etcd runbook; a no-op if it is already up).
-    let out = run_book(&lab, &inv, "etcd.rhai", &["-e", "health_delay=1"], &[]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    lab.ssh(
-        "rbh1",
-        &format!("{etcdctl} del --prefix /atomic.io/network"),
-    );
-    // A lease left behind by a worker whose address changed.
-    lab.ssh(
-        "rbh1",
-        &format!("{etcdctl} put /atomic.io/network/subnets/10.240.99.0-24 '{{\"PublicIP\":\"10.77.0.99\",\"BackendType\":\"vxlan\",\"BackendData\":{{\"VtepMAC\":\"aa:bb:cc:dd:ee:ff\"}}}}'"),
-    );
-
-    let out = run_book(&lab, &inv, "flannel.rhai", &[], &[]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(
-        changed_in_human_recap(&out) > 0,
-        "the first flannel run reports its changes: {}",
-        stderr(&out)
-    );
-    assert!(
-        stdout(&out).contains("removed stale lease /atomic.io/network/subnets/10.240.99.0-24"),
-        "{}",
-        stdout(&out)
-    );
-
-    let config = lab.ssh("rbh2", "ETCDCTL_API=3 etcdctl --endpoints=http://10.77.0.12:2379 get --print-value-only /atomic.io/network/config");
-    let config: Value = serde_json::from_str(config.trim()).unwrap();
-    assert_eq!(
-        config,
-        serde_json::json!({"Network": "10.240.0.0/16", "SubnetLen": 24, "Backend": {"Type": "vxlan", "VNI": 1}})
-    );
+/// The PublicIPs of the subnet leases in etcd, sorted.
+fn lease_owners(lab: &Lab, etcdctl: &str) -> Vec<String> {
     let leases = lab.ssh(
         "rbh1",
         &format!("{etcdctl} get --prefix /atomic.io/network/subnets/"),
@@ -336,10 +288,98 @@ fn flannel_runbook_leases_subnets_builds_vxlan_and_cleans_stale_leases() {
         })
         .collect();
     owners.sort();
+    owners
+}
+
+/// flannel.rhai on three workers, one of them (rbh9) in the inventory by name only, with
+/// `flannel_iface` as a group variable: leases, vxlan, and the stale-lease clean-up — a
+/// lease no worker advertises goes (listed first under --check), one etcd still keeps alive
+/// stays with a warning, and under a --limit that leaves a worker out nothing is removed.
+/// (The old clean-up compared PublicIPs with inventory addresses: it deleted rbh9's live
+/// lease, and rbh10's under --limit.)
+#[test]
+fn flannel_runbook_leases_subnets_builds_vxlan_and_cleans_stale_leases() {
+    let (lab, _g) = lab!();
+    const WORKERS: [(&str, &str); 3] = [
+        ("rbh8", "10.77.0.18"),
+        ("rbh9", "10.77.0.19"),
+        ("rbh10", "10.77.0.20"),
+    ];
+    let etcdctl = "ETCDCTL_API=3 etcdctl --endpoints=http://10.77.0.11:2379";
+    for (h, _) in WORKERS {
+        lab.ssh(h, "systemctl stop flanneld; ip link del flannel.1 2>/dev/null; rm -f /etc/default/flanneld /etc/systemd/system/flanneld.service");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let inv = dir.path().join("flannel.ini");
+    std::fs::write(
+        &inv,
+        "[etcd]\nrbh1 ansible_host=10.77.0.11\nrbh2 ansible_host=10.77.0.12\nrbh3 ansible_host=10.77.0.13\n\n\
+         [workers]\nrbh8 ansible_host=10.77.0.18\nrbh9\nrbh10 ansible_host=10.77.0.20\n\n\
+         [workers:vars]\nflannel_iface=eth0\n\n[all:vars]\nansible_user=root\n",
+    )
+    .unwrap();
+    // The etcd cluster the leases live in (the etcd runbook; a no-op if it is already up).
+    let out = run_book(&lab, &inv, "etcd.rhai", &["-e", "health_delay=1"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    lab.ssh(
+        "rbh1",
+        &format!("{etcdctl} del --prefix /atomic.io/network"),
+    );
+    let put_stale = |subnet: &str, ip: &str, lease: &str| {
+        lab.ssh(
+            "rbh1",
+            &format!("{etcdctl} put {lease} /atomic.io/network/subnets/{subnet} '{{\"PublicIP\":\"{ip}\",\"BackendType\":\"vxlan\",\"BackendData\":{{\"VtepMAC\":\"aa:bb:cc:dd:ee:ff\"}}}}'"),
+        );
+    };
+    // Left behind by a worker whose address changed (put by hand, as the seed's etcdctl
+    // does: no etcd lease), and one that etcd keeps alive for another hour.
+    put_stale("10.240.99.0-24", "10.77.0.99", "");
+    let lease = lab.ssh("rbh1", &format!("{etcdctl} lease grant 3600"));
+    let lease_id = lease.split_whitespace().nth(1).unwrap().to_string();
+    put_stale(
+        "10.240.98.0-24",
+        "10.77.0.98",
+        &format!("--lease={lease_id}"),
+    );
+
+    // --check lists what it would remove and removes nothing.
+    let out = run_book(&lab, &inv, "flannel.rhai", &["--check"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("would remove stale lease /atomic.io/network/subnets/10.240.99.0-24"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(lease_owners(&lab, etcdctl), ["10.77.0.98", "10.77.0.99"]);
+
+    let out = run_book(&lab, &inv, "flannel.rhai", &[], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        changed_in_human_recap(&out) > 0,
+        "the first flannel run reports its changes: {}",
+        stderr(&out)
+    );
+    assert!(
+        stdout(&out).contains("removed stale lease /atomic.io/network/subnets/10.240.99.0-24"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stderr(&out).contains("warning: kept lease /atomic.io/network/subnets/10.240.98.0-24 (PublicIP 10.77.0.98, etcd keeps it "),
+        "{}",
+        stderr(&out)
+    );
+    // rbh9's lease survives although the inventory knows it by name only.
     assert_eq!(
-        owners,
-        ["10.77.0.18", "10.77.0.19", "10.77.0.20"],
-        "{leases}"
+        lease_owners(&lab, etcdctl),
+        ["10.77.0.18", "10.77.0.19", "10.77.0.20", "10.77.0.98"]
+    );
+
+    let config = lab.ssh("rbh2", "ETCDCTL_API=3 etcdctl --endpoints=http://10.77.0.12:2379 get --print-value-only /atomic.io/network/config");
+    let config: Value = serde_json::from_str(config.trim()).unwrap();
+    assert_eq!(
+        config,
+        serde_json::json!({"Network": "10.240.0.0/16", "SubnetLen": 24, "Backend": {"Type": "vxlan", "VNI": 1}})
     );
 
     let mut flannel_ip = Vec::new();
@@ -371,9 +411,47 @@ fn flannel_runbook_leases_subnets_builds_vxlan_and_cleans_stale_leases() {
         }
     }
 
+    // Under --limit leaving rbh10 out: its live lease and the stale one both stay, and the
+    // run says why.
+    put_stale("10.240.99.0-24", "10.77.0.99", "");
+    let out = run_book(
+        &lab,
+        &inv,
+        "flannel.rhai",
+        &["--limit", "etcd:rbh8:rbh9"],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("warning: not removing 3 lease(s) no worker in this run advertises, because the addresses of [\"rbh10\"] are unknown"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        lease_owners(&lab, etcdctl),
+        [
+            "10.77.0.18",
+            "10.77.0.19",
+            "10.77.0.20",
+            "10.77.0.98",
+            "10.77.0.99"
+        ]
+    );
+
     let again = run_book(&lab, &inv, "flannel.rhai", &["--json"], &[]);
     assert_eq!(again.status.code(), Some(0), "{}", stdout(&again));
-    assert_eq!(changed_in_recap(&again), 0, "{}", stdout(&again));
+    assert_eq!(
+        changed_in_recap(&again),
+        1,
+        "only the stale lease's removal: {}",
+        stdout(&again)
+    );
+    assert_eq!(
+        lease_owners(&lab, etcdctl),
+        ["10.77.0.18", "10.77.0.19", "10.77.0.20", "10.77.0.98"]
+    );
+    let quiet = run_book(&lab, &inv, "flannel.rhai", &["--json"], &[]);
+    assert_eq!(changed_in_recap(&quiet), 0, "{}", stdout(&quiet));
     for (h, _) in WORKERS {
         lab.ssh(
             h,

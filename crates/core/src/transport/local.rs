@@ -13,8 +13,8 @@ pub struct LocalTransport;
 fn build(req: &ExecRequest) -> Command {
     let mut argv = req.become_words();
     // sudo resets the environment, so a command run through it gets its variables from
-    // `env` after sudo; otherwise they are set on the process.
-    let env_words = !argv.is_empty() && !req.env.is_empty();
+    // `env` after sudo (with none, `env` just runs it); otherwise they are set on the process.
+    let env_words = req.become_.is_some();
     if env_words {
         argv.push("env".into());
         argv.extend(req.env.iter().map(|(k, v)| format!("{k}={v}")));
@@ -159,6 +159,13 @@ mod tests {
         let mut req = ExecRequest::new(Program::Shell("id -un; echo $RB_X; cat".into()));
         req.env = vec![("RB_X".into(), "kept".into())];
         req.stdin = Some(b"in\n".to_vec());
+        // As the test's own user first: the variables are set on the process.
+        let out = LocalTransport
+            .exec(&req, &CancellationToken::new())
+            .await
+            .unwrap();
+        let me = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(me.ends_with("\nkept\nin\n"), "{me}");
         req.become_ = become_("nobody", None);
         let out = LocalTransport
             .exec(&req, &CancellationToken::new())

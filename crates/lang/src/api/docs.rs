@@ -344,6 +344,14 @@ pub const FUNCTIONS: &[FnDoc] = &[
         output: "local 127.0.0.1",
     },
     FnDoc {
+        name: "inventory_hosts",
+        group: "hosts",
+        signature: "inventory_hosts(pattern) -> HostList",
+        doc: "The hosts a pattern selects in the inventory, `--limit` or not (Ansible's `groups['name']`). For decisions about a whole group — which addresses are in use, which members a cluster has — never for running on them: hosts outside `--limit` must not be contacted.",
+        example: "// --limit web1:db1\n[hosts(\"web\").names(), inventory_hosts(\"web\").names()]",
+        output: r#"[["web1"], ["web3", "web1", "web2"]]"#,
+    },
+    FnDoc {
         name: "need_hosts",
         group: "hosts",
         signature: "need_hosts(pattern) -> HostList",

@@ -138,6 +138,21 @@ pub fn register(engine: &mut Engine, ctx: &Arc<Ctx>) {
     });
     let c = ctx.clone();
     engine.register_fn(
+        "inventory_hosts",
+        move |nctx: NativeCallContext, pattern: &str| -> RhaiResult<HostList> {
+            // No warning for terms that match nothing: the runbook selected these hosts
+            // with `hosts`/`need_hosts` already, which warned.
+            let sel = c
+                .inventory
+                .select(pattern)
+                .map_err(|e| at(&nctx, e.to_string()))?;
+            Ok(HostList(
+                sel.hosts.into_iter().map(|i| c.hosts[i].clone()).collect(),
+            ))
+        },
+    );
+    let c = ctx.clone();
+    engine.register_fn(
         "need_hosts",
         move |nctx: NativeCallContext, pattern: &str| -> RhaiResult<HostList> {
             // Nothing selected: the error below says it all, without a warning per term.
