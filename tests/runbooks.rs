@@ -134,6 +134,101 @@ fn etcd_runbook_builds_a_healthy_three_member_cluster_and_rerun_changes_nothing(
     );
     assert_eq!(again.status.code(), Some(0), "{}", stdout(&again));
     assert_eq!(changed_in_recap(&again), 0, "{}", stdout(&again));
+
+    // A fourth member joins the running cluster: added from a member, started with state
+    // `existing`; the members keep the initial settings etcd first read.
+    lab.ssh(
+        "rbh4",
+        "systemctl stop etcd; rm -rf /var/lib/etcd/default; rm -f /etc/default/etcd",
+    );
+    let inv4 = lab.inventory_with("", "[etcd]\nrbh[1:4]\n", dir.path());
+    let out = run_book(&lab, &inv4, "etcd.rhai", &["-e", "health_delay=1"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let ctl = "ETCDCTL_API=3 etcdctl --endpoints=http://10.77.0.14:2379";
+    let names: Value =
+        serde_json::from_str(&lab.ssh("rbh4", &format!("{ctl} member list -w json"))).unwrap();
+    let mut names: Vec<&str> = names["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["rbh1", "rbh2", "rbh3", "rbh4"]);
+    assert_eq!(
+        lab.ssh("rbh4", &format!("{ctl} get --print-value-only /rb/test"))
+            .trim(),
+        "cluster-ok"
+    );
+    let conf4 = lab.ssh("rbh4", "cat /etc/default/etcd");
+    assert!(
+        conf4.contains("ETCD_INITIAL_CLUSTER_STATE=\"existing\""),
+        "{conf4}"
+    );
+    assert!(conf4.contains("ETCD_INITIAL_CLUSTER=\"rbh1=http://10.77.0.11:2380,rbh2=http://10.77.0.12:2380,rbh3=http://10.77.0.13:2380,rbh4=http://10.77.0.14:2380\""), "{conf4}");
+    let conf1 = lab.ssh("rbh1", "cat /etc/default/etcd");
+    assert!(
+        conf1.contains("ETCD_INITIAL_CLUSTER_STATE=\"new\""),
+        "{conf1}"
+    );
+    let again = run_book(
+        &lab,
+        &inv4,
+        "etcd.rhai",
+        &["-e", "health_delay=1", "--json"],
+        &[],
+    );
+    assert_eq!(again.status.code(), Some(0), "{}", stdout(&again));
+    assert_eq!(changed_in_recap(&again), 0, "{}", stdout(&again));
+
+    // A host with data of another cluster is refused before anything is written to it.
+    lab.ssh(
+        "rbh5",
+        "systemctl stop etcd; rm -f /etc/default/etcd; mkdir -p /var/lib/etcd/default/member",
+    );
+    let inv5 = lab.inventory_with("", "[etcd]\nrbh[1:5]\n", dir.path());
+    let out = run_book(&lab, &inv5, "etcd.rhai", &["-e", "health_delay=1"], &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("rbh5 has etcd data in /var/lib/etcd/default but is not a member of the running cluster"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        lab.ssh("rbh5", "ls /etc/default/etcd 2>&1 >/dev/null | wc -l")
+            .trim(),
+        "1"
+    );
+    // ... and the cluster is left as it was: rbh5 was not added.
+    let list = lab.ssh(
+        "rbh1",
+        "ETCDCTL_API=3 etcdctl --endpoints=http://10.77.0.11:2379 member list",
+    );
+    assert_eq!(list.lines().count(), 4, "{list}");
+    assert!(!list.contains("10.77.0.15"), "{list}");
+    lab.ssh("rbh5", "rm -rf /var/lib/etcd/default");
+
+    // Back to the three members the other tests use.
+    let list: Value = serde_json::from_str(&lab.ssh(
+        "rbh1",
+        "ETCDCTL_API=3 etcdctl --endpoints=http://10.77.0.11:2379 member list -w json",
+    ))
+    .unwrap();
+    for m in list["members"].as_array().unwrap() {
+        if m["name"] == "rbh4" || m["peerURLs"][0] == "http://10.77.0.14:2380" {
+            let id = format!("{:x}", m["ID"].as_u64().unwrap());
+            lab.ssh(
+                "rbh1",
+                &format!(
+                    "ETCDCTL_API=3 etcdctl --endpoints=http://10.77.0.11:2379 member remove {id}"
+                ),
+            );
+        }
+    }
+    lab.ssh(
+        "rbh4",
+        "systemctl stop etcd; rm -rf /var/lib/etcd/default; rm -f /etc/default/etcd",
+    );
 }
 
 fn nodes_doc(nodes: &[(&str, &str, &str)]) -> Value {
@@ -596,15 +691,16 @@ fn workers_runbook_installs_renders_starts_and_rerun_changes_nothing() {
     reset_workers(&lab, &workers);
     let fx = k8s_fixture(&workers);
     let dir = tempfile::tempdir().unwrap();
-    // rbh6 says in the inventory that its Kubernetes interface is rbk0, not eth0: the runbook
-    // must read that per host (h.setting) and give rbh6's kubelet rbk0's address.
+    // rbh6 says in the inventory that its Kubernetes interface is rbk0, not the group's eth0
+    // (the default is the seed's wg0): the runbook must read that per host (h.setting),
+    // host over group, and give rbh6's kubelet rbk0's address.
     lab.ssh(
         "rbh6",
         "ip link del rbk0 2>/dev/null; ip link add rbk0 type bridge && ip addr add 10.201.6.1/24 dev rbk0 && ip link set rbk0 up",
     );
     let inv = lab.inventory_with(
         "",
-        "[workers]\nrbh5\nrbh6 k8s_interface=rbk0\nrbh7\n",
+        "[workers]\nrbh5\nrbh6 k8s_interface=rbk0\nrbh7\n\n[workers:vars]\nk8s_interface=eth0\n",
         dir.path(),
     );
     let mut args: Vec<&str> = fx.args.iter().map(String::as_str).collect();
@@ -716,7 +812,11 @@ fn a_rolling_run_stops_at_the_first_unhealthy_worker() {
     );
     let fx = k8s_fixture(&workers);
     let dir = tempfile::tempdir().unwrap();
-    let inv = lab.inventory_with("", "[workers]\nrbh5\nrbh6\nrbh7\n", dir.path());
+    let inv = lab.inventory_with(
+        "",
+        "[workers]\nrbh5\nrbh6\nrbh7\n\n[workers:vars]\nk8s_interface=eth0\n",
+        dir.path(),
+    );
     let mut args: Vec<&str> = fx.args.iter().map(String::as_str).collect();
     args.extend(["-e", "health_retries=2"]);
     let out = run_book(&lab, &inv, "workers.rhai", &args, &[]);
