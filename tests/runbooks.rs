@@ -557,7 +557,13 @@ fn flannel_runbook_leases_subnets_builds_vxlan_and_cleans_stale_leases() {
 
 /// Reset the workers' Kubernetes state, as if freshly provisioned.
 fn reset_workers(lab: &Lab, hosts: &[&str]) {
+    // containerd's config as the package ships it (this machine's), cgroupfs driver.
+    let packaged = std::fs::read_to_string("/etc/containerd/config.toml").unwrap_or_default();
     for h in hosts {
+        lab.ssh(
+            h,
+            &format!("mkdir -p /etc/containerd && cat > /etc/containerd/config.toml <<'RBEOF'\n{packaged}RBEOF"),
+        );
         lab.ssh(
             h,
             "for s in kubelet kube-proxy containerd; do systemctl stop $s; systemctl disable $s; done 2>/dev/null; \
@@ -572,8 +578,35 @@ struct K8sFixture {
     server: std::process::Child,
     url: String,
     mirror: std::path::PathBuf,
+    /// The API server stand-in the workers' kubelets register with, and its kubeconfig for
+    /// kubectl on the controller (KUBECONFIG).
+    stub: KubeStub,
+    kubeconfig: std::path::PathBuf,
     _dir: tempfile::TempDir,
     args: Vec<String>,
+}
+
+impl K8sFixture {
+    fn env(&self) -> [(&str, &str); 1] {
+        [("KUBECONFIG", self.kubeconfig.to_str().unwrap())]
+    }
+
+    /// The nodes kubectl lists: (name, InternalIP, Ready status).
+    fn nodes(&self) -> Vec<(String, String, String)> {
+        let out = self.stub.kubectl(&[
+            "get",
+            "nodes",
+            "-o",
+            r#"jsonpath={range .items[*]}{.metadata.name} {.status.addresses[?(@.type=="InternalIP")].address} {.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}"#,
+        ]);
+        stdout(&out)
+            .lines()
+            .map(|l| {
+                let f: Vec<&str> = l.split(' ').collect();
+                (f[0].to_string(), f[1].to_string(), f[2].to_string())
+            })
+            .collect()
+    }
 }
 
 impl Drop for K8sFixture {
@@ -606,6 +639,11 @@ fn k8s_fixture(workers: &[&str]) -> K8sFixture {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
+    let nodes = dir.path().join("nodes.json");
+    std::fs::write(&nodes, "{\"items\": []}").unwrap();
+    let stub = KubeStub::start_on(&nodes, "10.77.0.1");
+    let kubeconfig = dir.path().join("kubeconfig");
+    std::fs::write(&kubeconfig, stub.kubeconfig()).unwrap();
     let pki = dir.path().join("certs");
     let configs = dir.path().join("configs");
     std::fs::create_dir_all(&pki).unwrap();
@@ -624,7 +662,7 @@ fn k8s_fixture(workers: &[&str]) -> K8sFixture {
         .unwrap();
         std::fs::write(
             configs.join(format!("{w}.kubeconfig")),
-            format!("kubeconfig of {w}\n"),
+            format!("# kubeconfig of {w}\n{}", stub.kubeconfig()),
         )
         .unwrap();
     }
@@ -654,6 +692,8 @@ fn k8s_fixture(workers: &[&str]) -> K8sFixture {
         server,
         url,
         mirror,
+        stub,
+        kubeconfig,
         _dir: dir,
         args,
     }
@@ -707,7 +747,7 @@ fn workers_runbook_installs_renders_starts_and_rerun_changes_nothing() {
     // --check on fresh workers: every step reported, nothing installed or written.
     let mut check_args = args.clone();
     check_args.push("--check");
-    let check = run_book(&lab, &inv, "workers.rhai", &check_args, &[]);
+    let check = run_book(&lab, &inv, "workers.rhai", &check_args, &fx.env());
     assert_eq!(check.status.code(), Some(0), "{}", stderr(&check));
     assert!(
         stderr(&check).contains("rbh6 › units › /etc/systemd/system/kubelet.service: changed"),
@@ -717,7 +757,7 @@ fn workers_runbook_installs_renders_starts_and_rerun_changes_nothing() {
     for h in workers {
         assert_eq!(lab.ssh(h, "ls /usr/local/bin/kubelet /var/lib/kubelet /etc/systemd/system/kubelet.service 2>/dev/null"), "", "{h}");
     }
-    let out = run_book(&lab, &inv, "workers.rhai", &args, &[]);
+    let out = run_book(&lab, &inv, "workers.rhai", &args, &fx.env());
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     // Both daemons' healthz were polled on each worker (prefetch-2020; kube-proxy on 10256).
     for h in workers {
@@ -739,6 +779,36 @@ fn workers_runbook_installs_renders_starts_and_rerun_changes_nothing() {
         "the first workers run reports its changes: {}",
         stderr(&out)
     );
+    // Each node registered itself with the API server and is Ready, with its node IP
+    // (rbh6's from rbk0); the runbook waited for that through kubectl.
+    let as_strings = |v: &[(&str, &str, &str)]| -> Vec<(String, String, String)> {
+        v.iter()
+            .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+            .collect()
+    };
+    assert_eq!(
+        fx.nodes(),
+        as_strings(&[
+            ("rbh5", "10.77.0.15", "True"),
+            ("rbh6", "10.201.6.1", "True"),
+            ("rbh7", "10.77.0.17", "True")
+        ])
+    );
+    for h in workers {
+        assert!(
+            stderr(&out).contains(&format!(
+                "{h} › wait for node Ready › kubectl get node {h} -o json: ok"
+            )),
+            "{h}: {}",
+            stderr(&out)
+        );
+        let containerd = lab.ssh(h, "cat /etc/containerd/config.toml");
+        assert!(
+            containerd.contains("        SystemdCgroup = true\n")
+                && containerd.contains("      bin_dir = \"/usr/lib/cni\"\n"),
+            "{h}: {containerd}"
+        );
+    }
     let kubectl_sha =
         std::fs::read_to_string(fx.mirror.join("v1.28.5/bin/linux/amd64/kubectl.sha256")).unwrap();
     for (i, h) in workers.iter().enumerate() {
@@ -769,7 +839,7 @@ fn workers_runbook_installs_renders_starts_and_rerun_changes_nothing() {
         );
         assert_eq!(
             lab.ssh(h, "cat /var/lib/kubelet/kubeconfig"),
-            format!("kubeconfig of {h}\n")
+            format!("# kubeconfig of {h}\n{}", fx.stub.kubeconfig())
         );
         assert_eq!(
             lab.ssh(h, "stat -c %a /var/lib/kubernetes/cert-*-key.pem")
@@ -792,10 +862,29 @@ fn workers_runbook_installs_renders_starts_and_rerun_changes_nothing() {
         );
     }
     args.push("--json");
-    let again = run_book(&lab, &inv, "workers.rhai", &args, &[]);
+    let again = run_book(&lab, &inv, "workers.rhai", &args, &fx.env());
     assert_eq!(again.status.code(), Some(0), "{}", stdout(&again));
     assert_eq!(changed_in_recap(&again), 0, "{}", stdout(&again));
     assert!(fx.url.starts_with("http://10.77.0.1:"));
+    // The kubelet stand-in refuses at start-up what the real kubelet refuses: an unknown
+    // field, a missing certificate, a cgroup driver containerd does not use.
+    let kubelet = |setup: &str| {
+        lab.ssh(
+            "rbh5",
+            &format!("cp /var/lib/kubelet/kubelet-config.yaml /tmp/k.yaml; {setup}; timeout 5 /usr/local/bin/kubelet --config=/tmp/k.yaml --kubeconfig=/var/lib/kubelet/kubeconfig --node-ip=10.77.0.15 2>&1; echo rc=$?"),
+        )
+    };
+    let out = kubelet("echo 'cgroupDrivr: systemd' >> /tmp/k.yaml");
+    assert!(
+        out.contains("strict decoding error: unknown field \"cgroupDrivr\"")
+            && out.ends_with("rc=1\n"),
+        "{out}"
+    );
+    let out = kubelet("sed -i 's/cert-rbh5.pem/cert-rbh9.pem/' /tmp/k.yaml");
+    assert!(out.contains("unable to load server certificate: open /var/lib/kubernetes/cert-rbh9.pem: no such file or directory") && out.ends_with("rc=1\n"), "{out}");
+    let out =
+        kubelet("sed -i 's/cgroupDriver: \"systemd\"/cgroupDriver: \"cgroupfs\"/' /tmp/k.yaml");
+    assert!(out.contains("kubelet cgroup driver: \"cgroupfs\" is different from the container runtime's cgroup driver: \"systemd\"") && out.ends_with("rc=1\n"), "{out}");
     lab.ssh("rbh6", "ip link del rbk0");
     reset_workers(&lab, &workers);
 }
@@ -819,7 +908,7 @@ fn a_rolling_run_stops_at_the_first_unhealthy_worker() {
     );
     let mut args: Vec<&str> = fx.args.iter().map(String::as_str).collect();
     args.extend(["-e", "health_retries=2"]);
-    let out = run_book(&lab, &inv, "workers.rhai", &args, &[]);
+    let out = run_book(&lab, &inv, "workers.rhai", &args, &fx.env());
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let err = stderr(&out);
     assert!(
@@ -839,6 +928,31 @@ fn a_rolling_run_stops_at_the_first_unhealthy_worker() {
         lab.ssh("rbh7", "ls /usr/local/bin/kubelet /etc/systemd/system/kubelet.service /var/lib/kubelet 2>/dev/null"),
         "",
         "the worker after the unhealthy one is untouched"
+    );
+    reset_workers(&lab, &workers);
+
+    // rbh6's kubelet is healthy but its node never becomes Ready: the run stops there too.
+    lab.ssh(
+        "rbh6",
+        "mkdir -p /etc/rb-lab && touch /etc/rb-lab/kubelet-notready",
+    );
+    let out = run_book(&lab, &inv, "workers.rhai", &args, &fx.env());
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("rbh6 › FAILED: wait for node Ready"), "{err}");
+    assert!(
+        err.contains("rbh6 › wait for kubelet healthz › curl"),
+        "{err}"
+    );
+    assert_eq!(
+        lab.ssh("rbh7", "ls /usr/local/bin/kubelet 2>/dev/null"),
+        "",
+        "the worker after the one that is not Ready is untouched"
+    );
+    let nodes = fx.nodes();
+    assert!(
+        nodes.contains(&("rbh6".into(), "10.77.0.16".into(), "False".into())),
+        "{nodes:?}"
     );
     reset_workers(&lab, &workers);
 }

@@ -77,13 +77,20 @@ pub fn event_kinds(events: &[serde_json::Value]) -> Vec<&str> {
 pub struct KubeStub {
     child: Child,
     pub port: u16,
+    addr: String,
 }
 
 impl KubeStub {
     pub fn start(nodes: &Path) -> KubeStub {
+        Self::start_on(nodes, "127.0.0.1")
+    }
+
+    /// Listening on `addr` (the lab bridge 10.77.0.1: kubelets on the lab hosts register).
+    pub fn start_on(nodes: &Path, addr: &str) -> KubeStub {
         let mut child = Command::new("python3")
             .arg(root().join("lab/kube-api-stub.py"))
             .arg(nodes)
+            .args(["0", addr])
             .stdout(Stdio::piped())
             .spawn()
             .expect("python3 runs the kube API stub");
@@ -92,11 +99,23 @@ impl KubeStub {
             .read_line(&mut line)
             .unwrap();
         let port = line.trim().parse().expect("the stub prints its port");
-        KubeStub { child, port }
+        KubeStub {
+            child,
+            port,
+            addr: addr.to_string(),
+        }
     }
 
     pub fn server(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+        format!("http://{}:{}", self.addr, self.port)
+    }
+
+    /// A kubeconfig that points at the stub.
+    pub fn kubeconfig(&self) -> String {
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: lab\n  cluster:\n    server: {}\ncontexts:\n- name: lab\n  context:\n    cluster: lab\n    user: lab\ncurrent-context: lab\nusers:\n- name: lab\n  user: {{}}\n",
+            self.server()
+        )
     }
 
     /// `kubectl --server=STUB ARGS...`
