@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Build a download mirror of Kubernetes worker binaries laid out like dl.k8s.io
-# (vRELEASE/bin/linux/amd64/NAME and NAME.sha256), for the lab. kubelet and kube-proxy are
-# the stand-in lab/stand-ins/kubelet (Debian packages neither); kubectl is the real one.
+# Build a download mirror for the lab: Kubernetes worker binaries laid out like dl.k8s.io
+# (vRELEASE/bin/linux/amd64/NAME and NAME.sha256) — kubelet and kube-proxy are the stand-in
+# lab/stand-ins/kubelet (Debian packages neither), kubectl is the real one — and flanneld
+# laid out like flannel's GitHub releases (flannel-io/flannel/releases/download/vVERSION/
+# flanneld-amd64 and .sha256), the stand-in lab/stand-ins/flanneld.
 #
 #   lab/mirror.sh DIR [RELEASE]      then serve DIR over HTTP on the lab bridge (10.77.0.1)
 set -euo pipefail
@@ -16,3 +18,7 @@ install -m 0755 "$(readlink -f "$(command -v kubectl)")" "$out/kubectl"
 for b in kubelet kube-proxy kubectl; do
     sha256sum "$out/$b" | cut -d' ' -f1 > "$out/$b.sha256"
 done
+flannel=$dir/flannel-io/flannel/releases/download/v${FLANNEL_VERSION:-0.25.1}
+mkdir -p "$flannel"
+install -m 0755 "$here/stand-ins/flanneld" "$flannel/flanneld-amd64"
+sha256sum "$flannel/flanneld-amd64" | cut -d' ' -f1 > "$flannel/flanneld-amd64.sha256"

@@ -18,10 +18,9 @@ ip netns exec "$h" unshare --mount --uts --propagation private bash -euc '
     done
     # Stand-ins for what a real host has and a namespace cannot (docs/hosts.md, "The lab"),
     # installed before /tmp and /run are replaced: the checkout may live under either.
+    # (flanneld is not here: the flannel runbook downloads it, from the lab mirror.)
     mkdir -p /usr/local/sbin
     install -m 0755 "$stand_ins/systemctl" /usr/local/sbin/systemctl
-    mkdir -p /usr/local/bin
-    install -m 0755 "$stand_ins/flanneld" /usr/local/bin/flanneld
     mount -t tmpfs -o mode=755 "rblab-$h-run" /run
     mount -t tmpfs -o mode=1777 "rblab-$h-tmp" /tmp
     mount --bind "$lab/empty_bashrc" /root/.bashrc

@@ -416,15 +416,18 @@ fn flannel_runbook_leases_subnets_builds_vxlan_and_cleans_stale_leases() {
     ];
     let etcdctl = "ETCDCTL_API=3 etcdctl --endpoints=http://10.77.0.11:2379";
     for (h, _) in WORKERS {
-        lab.ssh(h, "systemctl stop flanneld; ip link del flannel.1 2>/dev/null; rm -f /etc/default/flanneld /etc/systemd/system/flanneld.service");
+        lab.ssh(h, "systemctl stop flanneld; ip link del flannel.1 2>/dev/null; rm -f /etc/default/flanneld /etc/systemd/system/flanneld.service /usr/local/bin/flanneld");
     }
     let dir = tempfile::tempdir().unwrap();
+    // flanneld comes from the mirror, laid out like flannel's GitHub releases.
+    let (mut mirror, port) = serve_mirror(&dir.path().join("flannel-mirror"));
+    let url = format!("flanneld_url=http://10.77.0.1:{port}/flannel-io/flannel/releases/download/v0.25.1/flanneld-amd64");
     let inv = dir.path().join("flannel.ini");
     std::fs::write(
         &inv,
-        "[etcd]\nrbh1 ansible_host=10.77.0.11\nrbh2 ansible_host=10.77.0.12\nrbh3 ansible_host=10.77.0.13\n\n\
+        format!("[etcd]\nrbh1 ansible_host=10.77.0.11\nrbh2 ansible_host=10.77.0.12\nrbh3 ansible_host=10.77.0.13\n\n\
          [workers]\nrbh8 ansible_host=10.77.0.18\nrbh9\nrbh10 ansible_host=10.77.0.20\n\n\
-         [workers:vars]\nflannel_iface=eth0\n\n[all:vars]\nansible_user=root\n",
+         [workers:vars]\nflannel_iface=eth0\n{url}\n\n[all:vars]\nansible_user=root\n"),
     )
     .unwrap();
     // The etcd cluster the leases live in (the etcd runbook; a no-op if it is already up).
@@ -478,6 +481,19 @@ fn flannel_runbook_leases_subnets_builds_vxlan_and_cleans_stale_leases() {
         "{}",
         stderr(&out)
     );
+    // flanneld was installed from the mirror, its sha256 checked.
+    let want =
+        std::fs::read_to_string(dir.path().join(
+            "flannel-mirror/flannel-io/flannel/releases/download/v0.25.1/flanneld-amd64.sha256",
+        ))
+        .unwrap();
+    for (h, _) in WORKERS {
+        assert_eq!(
+            lab.ssh(h, "sha256sum /usr/local/bin/flanneld | cut -d' ' -f1"),
+            want,
+            "{h}"
+        );
+    }
     // rbh9's lease survives although the inventory knows it by name only.
     assert_eq!(
         lease_owners(&lab, etcdctl),
@@ -561,6 +577,8 @@ fn flannel_runbook_leases_subnets_builds_vxlan_and_cleans_stale_leases() {
     );
     let quiet = run_book(&lab, &inv, "flannel.rhai", &["--json"], &[]);
     assert_eq!(changed_in_recap(&quiet), 0, "{}", stdout(&quiet));
+    let _ = mirror.kill();
+    let _ = mirror.wait();
     for (h, _) in WORKERS {
         lab.ssh(
             h,
@@ -585,6 +603,44 @@ fn reset_workers(lab: &Lab, hosts: &[&str]) {
              /var/lib/kubernetes /etc/systemd/system/kubelet.service /etc/systemd/system/kube-proxy.service /etc/rb-lab",
         );
     }
+}
+
+/// lab/mirror.sh's download mirror built in `dir` and served over HTTP on the lab bridge:
+/// the server (killed by the caller) and its port.
+fn serve_mirror(dir: &std::path::Path) -> (std::process::Child, u32) {
+    assert!(std::process::Command::new(root().join("lab/mirror.sh"))
+        .arg(dir)
+        .status()
+        .unwrap()
+        .success());
+    let port = 18400
+        + std::process::id() % 500
+        + if dir.ends_with("flannel-mirror") {
+            500
+        } else {
+            0
+        };
+    let server = std::process::Command::new("python3")
+        .args([
+            "-m",
+            "http.server",
+            &port.to_string(),
+            "--bind",
+            "10.77.0.1",
+            "--directory",
+        ])
+        .arg(dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    for _ in 0..50 {
+        if std::net::TcpStream::connect(("10.77.0.1", port as u16)).is_ok() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    (server, port)
 }
 
 /// The mirror (lab/mirror.sh) served on the lab bridge, the controller's PKI and kubeconfigs.
@@ -633,26 +689,7 @@ impl Drop for K8sFixture {
 fn k8s_fixture(workers: &[&str]) -> K8sFixture {
     let dir = tempfile::tempdir().unwrap();
     let mirror = dir.path().join("mirror");
-    assert!(std::process::Command::new(root().join("lab/mirror.sh"))
-        .arg(&mirror)
-        .status()
-        .unwrap()
-        .success());
-    let port = 18400 + std::process::id() % 500;
-    let server = std::process::Command::new("python3")
-        .args([
-            "-m",
-            "http.server",
-            &port.to_string(),
-            "--bind",
-            "10.77.0.1",
-            "--directory",
-        ])
-        .arg(&mirror)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let (server, port) = serve_mirror(&mirror);
     let nodes = dir.path().join("nodes.json");
     std::fs::write(&nodes, "{\"items\": []}").unwrap();
     let stub = KubeStub::start_on(&nodes, "10.77.0.1");
@@ -686,12 +723,6 @@ fn k8s_fixture(workers: &[&str]) -> K8sFixture {
     )
     .unwrap();
     let url = format!("http://10.77.0.1:{port}/v1.28.5/bin/linux/amd64");
-    for _ in 0..50 {
-        if std::net::TcpStream::connect(("10.77.0.1", port as u16)).is_ok() {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
     let args = vec![
         "-e".to_string(),
         format!("k8s_download_url={url}"),
