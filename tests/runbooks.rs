@@ -600,7 +600,14 @@ fn reset_workers(lab: &Lab, hosts: &[&str]) {
             h,
             "for s in kubelet kube-proxy containerd; do systemctl stop $s; systemctl disable $s; done 2>/dev/null; \
              rm -rf /usr/local/bin/kubelet /usr/local/bin/kube-proxy /usr/local/bin/kubectl /var/lib/kubelet /var/lib/kube-proxy \
-             /var/lib/kubernetes /etc/systemd/system/kubelet.service /etc/systemd/system/kube-proxy.service /etc/rb-lab",
+             /var/lib/kubernetes /etc/systemd/system/kubelet.service /etc/systemd/system/kube-proxy.service /etc/rb-lab \
+             /etc/cni/net.d/10-flannel.conflist",
+        );
+        // What flanneld writes when it has leased the node a subnet (the CNI step reads it).
+        let n: u32 = h.trim_start_matches("rbh").parse().unwrap();
+        lab.ssh(
+            h,
+            &format!("mkdir -p /run/flannel && printf 'FLANNEL_NETWORK=10.240.0.0/16\\nFLANNEL_SUBNET=10.240.{n}.1/24\\nFLANNEL_MTU=1450\\nFLANNEL_IPMASQ=false\\n' > /run/flannel/subnet.env"),
         );
     }
 }
@@ -789,6 +796,24 @@ fn workers_runbook_installs_renders_starts_and_rerun_changes_nothing() {
         dir.path(),
     );
     let mut args: Vec<&str> = fx.args.iter().map(String::as_str).collect();
+    // Without the subnet flanneld leases, the CNI step says what to do first.
+    lab.ssh(
+        "rbh5",
+        "mv /run/flannel/subnet.env /run/flannel/subnet.env.away",
+    );
+    let mut check_args = args.clone();
+    check_args.push("--check");
+    let out = run_book(&lab, &inv, "workers.rhai", &check_args, &fx.env());
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("flanneld has leased rbh5 no subnet (/run/flannel/subnet.env): run runbooks/flannel.rhai on it first, or set cni_network=none"),
+        "{}",
+        stderr(&out)
+    );
+    lab.ssh(
+        "rbh5",
+        "mv /run/flannel/subnet.env.away /run/flannel/subnet.env",
+    );
     // --check on fresh workers: every step reported, nothing installed or written.
     let mut check_args = args.clone();
     check_args.push("--check");
@@ -846,6 +871,27 @@ fn workers_runbook_installs_renders_starts_and_rerun_changes_nothing() {
             )),
             "{h}: {}",
             stderr(&out)
+        );
+        // The pod network: a bridge on the node's flannel subnet.
+        let cni: Value =
+            serde_json::from_str(&lab.ssh(h, "cat /etc/cni/net.d/10-flannel.conflist")).unwrap();
+        let n: u32 = h.trim_start_matches("rbh").parse().unwrap();
+        assert_eq!(cni["plugins"][0]["type"], "bridge", "{h}: {cni}");
+        assert_eq!(
+            cni["plugins"][0]["ipam"]["subnet"],
+            format!("10.240.{n}.0/24"),
+            "{h}: {cni}"
+        );
+        assert_eq!(
+            cni["plugins"][0]["ipam"]["routes"][0]["dst"],
+            "10.240.0.0/16"
+        );
+        assert_eq!(
+            (
+                cni["plugins"][0]["mtu"].as_u64(),
+                cni["plugins"][0]["ipMasq"].as_bool()
+            ),
+            (Some(1450), Some(true))
         );
         let containerd = lab.ssh(h, "cat /etc/containerd/config.toml");
         assert!(
