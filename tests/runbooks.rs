@@ -59,6 +59,8 @@ fn changed_in_recap(out: &Output) -> u64 {
 #[test]
 fn etcd_runbook_builds_a_healthy_three_member_cluster_and_rerun_changes_nothing() {
     let (lab, _g) = lab!();
+    let reset4 = "systemctl stop etcd; rm -rf /var/lib/etcd/default; rm -f /etc/default/etcd /etc/systemd/system/etcd.service /usr/local/bin/etcd /usr/local/bin/etcdctl; systemctl daemon-reload";
+    lab.ssh("rbh4", reset4);
     for (h, _) in ETCD {
         lab.ssh(
             h,
@@ -150,12 +152,29 @@ fn etcd_runbook_builds_a_healthy_three_member_cluster_and_rerun_changes_nothing(
     );
 
     // A fourth member joins the running cluster: added from a member, started with state
-    // `existing`; the members keep the initial settings etcd first read.
-    lab.ssh(
-        "rbh4",
-        "systemctl stop etcd; rm -rf /var/lib/etcd/default; rm -f /etc/default/etcd",
+    // `existing`; the members keep the initial settings etcd first read. rbh4 installs etcd
+    // from the release tarball (a mirror laid out like etcd's GitHub releases, with this
+    // machine's real etcd), checked against the release's SHA256SUMS, with its own unit.
+    lab.ssh("rbh4", reset4);
+    let (mut mirror, port) = serve_mirror(&dir.path().join("etcd-mirror"));
+    let version = String::from_utf8(
+        std::process::Command::new("etcd")
+            .arg("--version")
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap()
+    .lines()
+    .next()
+    .unwrap()
+    .trim_start_matches("etcd Version: ")
+    .to_string();
+    let inv4 = lab.inventory_with(
+        "",
+        &format!("[etcd]\nrbh[1:3]\nrbh4 etcd_install=release etcd_download_url=http://10.77.0.1:{port}/etcd-io/etcd/releases/download/v{version}/etcd-v{version}-linux-amd64.tar.gz etcd_version=v{version}\n"),
+        dir.path(),
     );
-    let inv4 = lab.inventory_with("", "[etcd]\nrbh[1:4]\n", dir.path());
     let out = run_book(&lab, &inv4, "etcd.rhai", &["-e", "health_delay=1"], &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let ctl = "ETCDCTL_API=3 etcdctl --endpoints=http://10.77.0.14:2379";
@@ -180,6 +199,15 @@ fn etcd_runbook_builds_a_healthy_three_member_cluster_and_rerun_changes_nothing(
         "{conf4}"
     );
     assert!(conf4.contains("ETCD_INITIAL_CLUSTER=\"rbh1=http://10.77.0.11:2380,rbh2=http://10.77.0.12:2380,rbh3=http://10.77.0.13:2380,rbh4=http://10.77.0.14:2380\""), "{conf4}");
+    assert_eq!(
+        lab.ssh(
+            "rbh4",
+            "tr '\\0' ' ' < /proc/$(systemctl show -p MainPID --value etcd)/cmdline"
+        )
+        .trim(),
+        "/usr/local/bin/etcd",
+        "rbh4 runs the release's etcd"
+    );
     let conf1 = lab.ssh("rbh1", "cat /etc/default/etcd");
     assert!(
         conf1.contains("ETCD_INITIAL_CLUSTER_STATE=\"new\""),
@@ -239,10 +267,9 @@ fn etcd_runbook_builds_a_healthy_three_member_cluster_and_rerun_changes_nothing(
             );
         }
     }
-    lab.ssh(
-        "rbh4",
-        "systemctl stop etcd; rm -rf /var/lib/etcd/default; rm -f /etc/default/etcd",
-    );
+    lab.ssh("rbh4", reset4);
+    let _ = mirror.kill();
+    let _ = mirror.wait();
 }
 
 fn nodes_doc(nodes: &[(&str, &str, &str)]) -> Value {
@@ -620,13 +647,12 @@ fn serve_mirror(dir: &std::path::Path) -> (std::process::Child, u32) {
         .status()
         .unwrap()
         .success());
-    let port = 18400
-        + std::process::id() % 500
-        + if dir.ends_with("flannel-mirror") {
-            500
-        } else {
-            0
-        };
+    // A free port on the bridge (asked of the kernel, then given to the server).
+    let port = std::net::TcpListener::bind(("10.77.0.1", 0))
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port() as u32;
     let server = std::process::Command::new("python3")
         .args([
             "-m",
