@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Bring up the lab: N real hosts on this machine, each a network namespace with its own
 # address on a private bridge, its own mount namespace (copy-on-write /etc, /var/lib, /opt,
-# /usr/local, /root; fresh /run and /tmp), its own hostname, and its own sshd (key-only).
+# /usr, /usr/local, /root; fresh /run and /tmp), its own hostname, and its own sshd (key-only);
+# the N test hosts start without the packages the runbooks install (see start-host.sh).
 #
 #   lab/up.sh [N [M]]    (default 10; idempotent: an existing lab is torn down first)
 #
@@ -30,6 +31,22 @@ cp "$LAB/id_ed25519.pub" "$LAB/authorized_keys"
 : > "$LAB/known_hosts"
 # A shell start-up file that does nothing: root's real ~/.bashrc may be slow (pyenv init).
 : > "$LAB/empty_bashrc"
+
+# The lab's package repository: the real Debian packages of what the runbooks install, for
+# the bare hosts' apt (they cannot reach a mirror). Downloaded once; without it (no network
+# and none cached) the hosts keep the machine's packages, and a warning says so.
+BARE_PACKAGES="etcd-server containerd runc conntrack containernetworking-plugins"
+if [ ! -f "$LAB/debs/Packages" ] || [ "$(cat "$LAB/debs/packages" 2>/dev/null)" != "$BARE_PACKAGES" ]; then
+    rm -rf "$LAB/debs" && mkdir -p "$LAB/debs"
+    if (cd "$LAB/debs" && apt-get download -q $BARE_PACKAGES >/dev/null 2>&1) && command -v dpkg-scanpackages >/dev/null; then
+        (cd "$LAB/debs" && dpkg-scanpackages -m . 2>/dev/null > Packages)
+        echo "$BARE_PACKAGES" > "$LAB/debs/packages"
+        chmod -R a+rX "$LAB/debs"
+    else
+        rm -rf "$LAB/debs"
+        echo "lab/up.sh: warning: cannot build the lab's package repository (apt-get download, dpkg-scanpackages from dpkg-dev): hosts keep the machine's packages" >&2
+    fi
+fi
 
 ip link add rblab0 type bridge 2>/dev/null || true
 ip addr replace 10.77.0.1/24 dev rblab0
@@ -71,7 +88,7 @@ for i in $(seq 1 "$M"); do
     addr=10.77.0.$((10 + i))
     d=$LAB/hosts/$h
     mkdir -p "$d"
-    for m in etc var-lib opt usr-local root; do mkdir -p "$d/upper/$m" "$d/work/$m"; done
+    for m in etc var-lib opt usr usr-local root; do mkdir -p "$d/upper/$m" "$d/work/$m"; done
     [ -f "$d/ssh_host_ed25519_key" ] || ssh-keygen -q -t ed25519 -N '' -C "$h" -f "$d/ssh_host_ed25519_key"
     cat > "$d/sshd_config" <<CFG
 ListenAddress $addr
@@ -99,7 +116,9 @@ CFG
     ip -n "$h" addr add "$addr/24" dev eth0
     ip -n "$h" link set eth0 up
 
-    "$HERE/start-host.sh" "$h"
+    # The N test hosts start bare (without the packages the runbooks install); the scale
+    # hosts keep the machine's.
+    RB_LAB_BARE=$([ "$i" -le "$N" ] && echo 1 || echo 0) "$HERE/start-host.sh" "$h"
 
     echo "$addr $(cut -d' ' -f1,2 "$d/ssh_host_ed25519_key.pub")" >> "$LAB/known_hosts"
     printf 'Host %s\n    HostName %s\n\n' "$h" "$addr" >> "$LAB/ssh_config"

@@ -61,10 +61,14 @@ fn etcd_runbook_builds_a_healthy_three_member_cluster_and_rerun_changes_nothing(
     let (lab, _g) = lab!();
     let reset4 = "systemctl stop etcd; rm -rf /var/lib/etcd/default; rm -f /etc/default/etcd /etc/systemd/system/etcd.service /usr/local/bin/etcd /usr/local/bin/etcdctl; systemctl daemon-reload";
     lab.ssh("rbh4", reset4);
+    // Bare members: not even the package (the lab's hosts start without it; purged again
+    // here, so the test installs it every time). Debian's purge keeps the etcd user, and a
+    // reinstall that finds it leaves /var/lib/etcd root's: the runbook gives it back to etcd
+    // (on a second run of this test that path is taken).
     for (h, _) in ETCD {
         lab.ssh(
             h,
-            "systemctl stop etcd; rm -rf /var/lib/etcd/default; rm -f /etc/default/etcd",
+            "systemctl stop etcd; DEBIAN_FRONTEND=noninteractive dpkg --purge etcd-server >/dev/null 2>&1; rm -rf /var/lib/etcd /etc/default/etcd",
         );
     }
     let dir = tempfile::tempdir().unwrap();
@@ -96,6 +100,20 @@ fn etcd_runbook_builds_a_healthy_three_member_cluster_and_rerun_changes_nothing(
         "the first etcd run reports its changes: {}",
         stderr(&out)
     );
+    // The package was really installed by the runbook, on each member.
+    for (h, _) in ETCD {
+        assert!(
+            stderr(&out).contains(&format!(
+                "{h} › install etcd › apt-get install -y -q etcd-server: changed"
+            )),
+            "{h}: {}",
+            stderr(&out)
+        );
+        assert_eq!(
+            lab.ssh(h, "dpkg-query -W -f='${Status}' etcd-server"),
+            "install ok installed"
+        );
+    }
     for (h, addr) in ETCD {
         let health = lab.ssh(
             h,
@@ -626,6 +644,7 @@ fn reset_workers(lab: &Lab, hosts: &[&str]) {
         lab.ssh(
             h,
             "for s in kubelet kube-proxy containerd; do systemctl stop $s; systemctl disable $s; done 2>/dev/null; \
+             DEBIAN_FRONTEND=noninteractive dpkg --purge containerd runc conntrack containernetworking-plugins >/dev/null 2>&1; \
              rm -rf /usr/local/bin/kubelet /usr/local/bin/kube-proxy /usr/local/bin/kubectl /var/lib/kubelet /var/lib/kube-proxy \
              /var/lib/kubernetes /etc/systemd/system/kubelet.service /etc/systemd/system/kube-proxy.service /etc/rb-lab \
              /etc/cni/net.d/10-flannel.conflist",
@@ -875,6 +894,19 @@ fn workers_runbook_installs_renders_starts_and_rerun_changes_nothing() {
         "the first workers run reports its changes: {}",
         stderr(&out)
     );
+    // The packages were installed by the runbook (the hosts started without them).
+    for h in workers {
+        assert_eq!(
+            lab.ssh(h, "dpkg-query -W -f='${Status} ' containerd runc conntrack containernetworking-plugins"),
+            "install ok installed install ok installed install ok installed install ok installed ",
+            "{h}"
+        );
+        assert!(
+            stderr(&out).contains(&format!("{h} › packages › apt-get install -y -q containerd runc conntrack containernetworking-plugins: changed")),
+            "{h}: {}",
+            stderr(&out)
+        );
+    }
     // Each node registered itself with the API server and is Ready, with its node IP
     // (rbh6's from rbk0); the runbook waited for that through kubectl.
     let as_strings = |v: &[(&str, &str, &str)]| -> Vec<(String, String, String)> {
