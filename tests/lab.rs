@@ -1109,21 +1109,20 @@ fn become_runs_commands_and_file_operations_as_root_with_a_sudo_password() {
     );
     // --become-password-file gives rbh4 the password; a wrong one is refused with who and where.
     let pw = dir.path().join("pw");
-    std::fs::write(&pw, "rbop-lab-sudo\n").unwrap();
-    let out = lab
-        .rb_with(
-            &inv,
-            &[
-                "exec",
-                "rbh4",
-                "id -un",
-                "-b",
-                "--become-password-file",
-                pw.to_str().unwrap(),
-            ],
-        )
-        .output()
-        .unwrap();
+    let with_password = |password: &str| {
+        std::fs::write(&pw, format!("{password}\n")).unwrap();
+        let file = pw.to_str().unwrap();
+        let args = [
+            "exec",
+            "rbh4",
+            "id -un",
+            "-b",
+            "--become-password-file",
+            file,
+        ];
+        lab.rb_with(&inv, &args).output().unwrap()
+    };
+    let out = with_password("rbop-lab-sudo");
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -1136,21 +1135,7 @@ fn become_runs_commands_and_file_operations_as_root_with_a_sudo_password() {
         "{}",
         stdout(&out)
     );
-    std::fs::write(&pw, "not-the-one\n").unwrap();
-    let out = lab
-        .rb_with(
-            &inv,
-            &[
-                "exec",
-                "rbh4",
-                "id -un",
-                "-b",
-                "--become-password-file",
-                pw.to_str().unwrap(),
-            ],
-        )
-        .output()
-        .unwrap();
+    let out = with_password("not-the-one");
     assert_eq!(out.status.code(), Some(1));
     assert!(
         stdout(&out).contains("sudo did not accept the become password of rbop on rbh4"),
@@ -1230,4 +1215,16 @@ fn vvv_shows_ssh_debug_output() {
         .output()
         .unwrap();
     assert!(!stderr(&out).contains("debug1"), "{}", stderr(&out));
+}
+
+/// The lab's hosts have their own package state: a package installed on the controller is
+/// absent on a bare host, and the stdlib asks the host, not the controller.
+#[test]
+fn stdlib_package_checks_ask_the_host_not_the_controller() {
+    let (lab, _g) = lab!();
+    let out = lab.run(
+        "import \"stdlib/pkg\" as pkg;\nprint([pkg::installed(host(\"rbh9\"), \"etcd-server\"), pkg::installed(local, \"etcd-server\")]);\n",
+        &[],
+    );
+    assert_eq!(stdout(&out), "[false, true]\n", "{}", stderr(&out));
 }

@@ -166,29 +166,29 @@ mod tests {
             .unwrap();
         let me = String::from_utf8_lossy(&out.stdout).into_owned();
         assert!(me.ends_with("\nkept\nin\n"), "{me}");
+        let as_nobody = |out: ExecOutput| {
+            assert_eq!(
+                (String::from_utf8_lossy(&out.stdout).as_ref(), out.rc),
+                ("nobody\nkept\nin\n", 0),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
         req.become_ = become_("nobody", None);
-        let out = LocalTransport
-            .exec(&req, &CancellationToken::new())
-            .await
-            .unwrap();
-        assert_eq!(
-            (String::from_utf8_lossy(&out.stdout).as_ref(), out.rc),
-            ("nobody\nkept\nin\n", 0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+        as_nobody(
+            LocalTransport
+                .exec(&req, &CancellationToken::new())
+                .await
+                .unwrap(),
         );
         // With a password, sudo reads it and the command reads only its own stdin (root
         // needs no password, so sudo -v takes the line and checks nothing).
         req.become_ = become_("nobody", Some("the-password"));
-        let out = LocalTransport
-            .exec(&req, &CancellationToken::new())
-            .await
-            .unwrap();
-        assert_eq!(
-            (String::from_utf8_lossy(&out.stdout).as_ref(), out.rc),
-            ("nobody\nkept\nin\n", 0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+        as_nobody(
+            LocalTransport
+                .exec(&req, &CancellationToken::new())
+                .await
+                .unwrap(),
         );
         // Without stdin of its own, the command reads nothing after the password.
         req.stdin = None;
