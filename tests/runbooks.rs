@@ -425,6 +425,51 @@ fn routing_runbook_makes_pod_routes_exactly_right() {
     assert_eq!(changed_in_recap(&again), 0, "{}", stdout(&again));
 }
 
+/// The etcd runbook as an operator without root login runs it: `rbop`, who needs sudo with
+/// a password, with `ansible_become` and the password in the inventory. Everything it
+/// writes is root's, and a second run changes nothing.
+#[test]
+fn etcd_runbook_runs_as_a_sudo_user_with_become() {
+    let (lab, _g) = lab!();
+    for (h, _) in ETCD {
+        lab.ssh(
+            h,
+            "systemctl stop etcd; rm -rf /var/lib/etcd/default /etc/default/etcd",
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let inv = dir.path().join("rbop.ini");
+    std::fs::write(
+        &inv,
+        "[etcd]\nrbh1 ansible_host=10.77.0.11\nrbh2 ansible_host=10.77.0.12\nrbh3 ansible_host=10.77.0.13\n\n\
+         [all:vars]\nansible_user=rbop\nansible_become=true\nansible_become_password=rbop-lab-sudo\n",
+    )
+    .unwrap();
+    let out = run_book(&lab, &inv, "etcd.rhai", &["-e", "health_delay=1"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("rbop-lab-sudo") && !stdout(&out).contains("rbop-lab-sudo"));
+    for (h, addr) in ETCD {
+        assert_eq!(
+            lab.ssh(h, "stat -c '%U %a' /etc/default/etcd").trim(),
+            "root 644"
+        );
+        let members = lab.ssh(
+            h,
+            &format!("ETCDCTL_API=3 etcdctl --endpoints=http://{addr}:2379 member list"),
+        );
+        assert_eq!(members.lines().count(), 3, "{h}: {members}");
+    }
+    let again = run_book(
+        &lab,
+        &inv,
+        "etcd.rhai",
+        &["-e", "health_delay=1", "--json"],
+        &[],
+    );
+    assert_eq!(again.status.code(), Some(0), "{}", stdout(&again));
+    assert_eq!(changed_in_recap(&again), 0, "{}", stdout(&again));
+}
+
 /// The PublicIPs of the subnet leases in etcd, sorted.
 fn lease_owners(lab: &Lab, etcdctl: &str) -> Vec<String> {
     let leases = lab.ssh(
