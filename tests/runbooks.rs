@@ -905,8 +905,6 @@ fn workers_runbook_installs_renders_starts_and_rerun_changes_nothing() {
         "mv /run/flannel/subnet.env.away /run/flannel/subnet.env",
     );
     // --check on fresh workers: every step reported, nothing installed or written.
-    let mut check_args = args.clone();
-    check_args.push("--check");
     let check = run_book(&lab, &inv, "workers.rhai", &check_args, &fx.env());
     assert_eq!(check.status.code(), Some(0), "{}", stderr(&check));
     assert!(
