@@ -38,7 +38,10 @@ cp "$LAB/id_ed25519.pub" "$LAB/authorized_keys"
 BARE_PACKAGES="etcd-server containerd runc conntrack containernetworking-plugins"
 if [ ! -f "$LAB/debs/Packages" ] || [ "$(cat "$LAB/debs/packages" 2>/dev/null)" != "$BARE_PACKAGES" ]; then
     rm -rf "$LAB/debs" && mkdir -p "$LAB/debs"
-    if (cd "$LAB/debs" && apt-get download -q $BARE_PACKAGES >/dev/null 2>&1) && command -v dpkg-scanpackages >/dev/null; then
+    # apt-get download needs package lists; a machine without them gets them first.
+    if (cd "$LAB/debs" && { apt-get download -q $BARE_PACKAGES >/dev/null 2>&1 ||
+            { apt-get update -qq >/dev/null 2>&1 && apt-get download -q $BARE_PACKAGES >/dev/null 2>&1; }; }) &&
+        command -v dpkg-scanpackages >/dev/null; then
         (cd "$LAB/debs" && dpkg-scanpackages -m . 2>/dev/null > Packages)
         echo "$BARE_PACKAGES" > "$LAB/debs/packages"
         chmod -R a+rX "$LAB/debs"
