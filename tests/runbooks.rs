@@ -56,6 +56,21 @@ fn changed_in_recap(out: &Output) -> u64 {
         .sum()
 }
 
+/// Run `book` again (with `--json`): it succeeds and its recap counts no change.
+fn rerun_changes_nothing(
+    lab: &Lab,
+    inv: &std::path::Path,
+    book: &str,
+    args: &[&str],
+    env: &[(&str, &str)],
+) {
+    let mut args = args.to_vec();
+    args.push("--json");
+    let again = run_book(lab, inv, book, &args, env);
+    assert_eq!(again.status.code(), Some(0), "{}", stdout(&again));
+    assert_eq!(changed_in_recap(&again), 0, "{}", stdout(&again));
+}
+
 #[test]
 fn etcd_runbook_builds_a_healthy_three_member_cluster_and_rerun_changes_nothing() {
     let (lab, _g) = lab!();
@@ -145,15 +160,7 @@ fn etcd_runbook_builds_a_healthy_three_member_cluster_and_rerun_changes_nothing(
     );
     assert_eq!(lab.ssh("rbh3", "ETCDCTL_API=3 etcdctl --endpoints=http://10.77.0.13:2379 get --print-value-only /rb/test").trim(), "cluster-ok");
 
-    let again = run_book(
-        &lab,
-        &inv,
-        "etcd.rhai",
-        &["-e", "health_delay=1", "--json"],
-        &[],
-    );
-    assert_eq!(again.status.code(), Some(0), "{}", stdout(&again));
-    assert_eq!(changed_in_recap(&again), 0, "{}", stdout(&again));
+    rerun_changes_nothing(&lab, &inv, "etcd.rhai", &["-e", "health_delay=1"], &[]);
     // With --tags naming no task the facts tasks still run (tagged `always`) and nothing
     // else does: no error from a value a skipped task did not produce.
     let tagged = run_book(&lab, &inv, "etcd.rhai", &["--tags", "no-such-tag"], &[]);
@@ -231,15 +238,7 @@ fn etcd_runbook_builds_a_healthy_three_member_cluster_and_rerun_changes_nothing(
         conf1.contains("ETCD_INITIAL_CLUSTER_STATE=\"new\""),
         "{conf1}"
     );
-    let again = run_book(
-        &lab,
-        &inv4,
-        "etcd.rhai",
-        &["-e", "health_delay=1", "--json"],
-        &[],
-    );
-    assert_eq!(again.status.code(), Some(0), "{}", stdout(&again));
-    assert_eq!(changed_in_recap(&again), 0, "{}", stdout(&again));
+    rerun_changes_nothing(&lab, &inv4, "etcd.rhai", &["-e", "health_delay=1"], &[]);
 
     // A host with data of another cluster is refused before anything is written to it.
     lab.ssh(
@@ -420,9 +419,7 @@ fn routing_runbook_makes_pod_routes_exactly_right() {
         }
     }
 
-    let again = run_book(&lab, &inv, "routing.rhai", &["--json"], &env);
-    assert_eq!(again.status.code(), Some(0), "{}", stdout(&again));
-    assert_eq!(changed_in_recap(&again), 0, "{}", stdout(&again));
+    rerun_changes_nothing(&lab, &inv, "routing.rhai", &[], &env);
 }
 
 /// The etcd runbook as an operator without root login runs it: `rbop`, who needs sudo with
@@ -459,15 +456,7 @@ fn etcd_runbook_runs_as_a_sudo_user_with_become() {
         );
         assert_eq!(members.lines().count(), 3, "{h}: {members}");
     }
-    let again = run_book(
-        &lab,
-        &inv,
-        "etcd.rhai",
-        &["-e", "health_delay=1", "--json"],
-        &[],
-    );
-    assert_eq!(again.status.code(), Some(0), "{}", stdout(&again));
-    assert_eq!(changed_in_recap(&again), 0, "{}", stdout(&again));
+    rerun_changes_nothing(&lab, &inv, "etcd.rhai", &["-e", "health_delay=1"], &[]);
 }
 
 /// The PublicIPs of the subnet leases in etcd, sorted.
@@ -665,8 +654,7 @@ fn flannel_runbook_leases_subnets_builds_vxlan_and_cleans_stale_leases() {
         lease_owners(&lab, etcdctl),
         ["10.77.0.18", "10.77.0.19", "10.77.0.20", "10.77.0.98"]
     );
-    let quiet = run_book(&lab, &inv, "flannel.rhai", &["--json"], &[]);
-    assert_eq!(changed_in_recap(&quiet), 0, "{}", stdout(&quiet));
+    rerun_changes_nothing(&lab, &inv, "flannel.rhai", &[], &[]);
     let _ = mirror.kill();
     let _ = mirror.wait();
     for (h, _) in WORKERS {
@@ -885,7 +873,7 @@ fn workers_runbook_installs_renders_starts_and_rerun_changes_nothing() {
         "[workers]\nrbh5\nrbh6 k8s_interface=rbk0\nrbh7\n\n[workers:vars]\nk8s_interface=eth0\n",
         dir.path(),
     );
-    let mut args: Vec<&str> = fx.args.iter().map(String::as_str).collect();
+    let args: Vec<&str> = fx.args.iter().map(String::as_str).collect();
     // Without the subnet flanneld leases, the CNI step says what to do first.
     lab.ssh(
         "rbh5",
@@ -1053,10 +1041,7 @@ fn workers_runbook_installs_renders_starts_and_rerun_changes_nothing() {
             "enabled\nenabled"
         );
     }
-    args.push("--json");
-    let again = run_book(&lab, &inv, "workers.rhai", &args, &fx.env());
-    assert_eq!(again.status.code(), Some(0), "{}", stdout(&again));
-    assert_eq!(changed_in_recap(&again), 0, "{}", stdout(&again));
+    rerun_changes_nothing(&lab, &inv, "workers.rhai", &args, &fx.env());
     assert!(fx.url.starts_with("http://10.77.0.1:"));
     // The kubelet stand-in refuses at start-up what the real kubelet refuses: an unknown
     // field, a missing certificate, a cgroup driver containerd does not use.
