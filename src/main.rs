@@ -442,8 +442,14 @@ fn with_vars(mut b: RuntimeBuilder, args: &VarArgs) -> Result<RuntimeBuilder, Di
     for f in &args.vars {
         let yaml = f.extension().is_some_and(|e| e == "yml" || e == "yaml");
         if yaml {
-            let m = rb::inventory::parse_extra_vars(&format!("@{}", f.display()))
-                .map_err(|e| usage(format!("--vars {}: {e}", f.display())))?;
+            // The file's own words, named as the --vars it came from (not as an -e @file).
+            let m = rb::inventory::parse_extra_vars(&format!("@{}", f.display())).map_err(|e| {
+                let why = match e {
+                    rb::inventory::Error::ExtraVars { message, .. } => message,
+                    other => other.to_string(),
+                };
+                usage(format!("--vars {}: {why}", f.display()))
+            })?;
             b = b
                 .vars_json(&serde_json::Value::Object(m))
                 .map_err(|d| usage(format!("{}: {}", f.display(), d.message)))?;

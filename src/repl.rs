@@ -168,6 +168,9 @@ pub fn format_value(v: &Dynamic, hosts: &dyn Fn(&str) -> bool) -> String {
             serde_json::to_string_pretty(&json).unwrap_or_default()
         );
     }
+    if v.is::<rb::report::Secret>() {
+        return format!("{}\n", rb::report::REDACTED);
+    }
     format!("{v}\n")
 }
 
@@ -299,23 +302,21 @@ impl Repl {
             }
             ":vars" => {
                 let vars = rb::to_json_value(&self.rt.context().vars);
-                let _ = writeln!(
-                    out,
-                    "vars = {}",
+                let mut text = format!(
+                    "vars = {}\n",
                     serde_json::to_string_pretty(&vars).unwrap_or_default()
                 );
                 for (name, _, value) in self.scope.iter() {
-                    let _ = writeln!(
-                        out,
-                        "{name} = {}",
-                        format_value(&value, &|_| false).trim_end()
-                    );
+                    let shown = format_value(&value, &|_| false);
+                    text.push_str(&format!("{name} = {}\n", shown.trim_end()));
                 }
+                let _ = write!(out, "{}", self.rt.context().secrets().redact(&text));
             }
             ":load" => match std::fs::read_to_string(arg) {
                 Ok(text) => match self.eval(arg, &text) {
                     Ok(v) => {
-                        let _ = write!(out, "{}", format_value(&v, &|h| self.is_host(h)));
+                        let shown = format_value(&v, &|h| self.is_host(h));
+                        let _ = write!(out, "{}", self.rt.context().secrets().redact(&shown));
                     }
                     Err(d) => {
                         eprintln!("error: {d}");
@@ -388,28 +389,33 @@ impl Repl {
                     if line.trim().is_empty() {
                         continue;
                     }
-                    // A line that makes a secret would keep it on disk: it is not saved.
-                    let keep = !line.contains("secret(");
+                    let secrets = self.rt.context().secrets().clone();
+                    let before = secrets.added();
+                    let quit = if line.trim_start().starts_with(':') {
+                        self.command(&line, &mut out).is_none()
+                    } else {
+                        let r = self.eval("<entry>", &line);
+                        // The recap first: it ends the entry's spinners, which would otherwise
+                        // draw over the result and the next prompt.
+                        self.rt.recap_entry();
+                        self.show(r, &mut out);
+                        false
+                    };
+                    // History is written after the entry ran: a line that made a secret
+                    // (however it was spelt) or holds a known one is never kept on disk.
+                    let keep = secrets.added() == before && secrets.redact(&line) == line;
                     if keep {
                         let _ = ed.add_history_entry(line.as_str());
-                    }
-                    if let (true, Some(h)) = (keep, &history) {
-                        if let Some(dir) = h.parent() {
-                            let _ = std::fs::create_dir_all(dir);
+                        if let Some(h) = &history {
+                            if let Some(dir) = h.parent() {
+                                let _ = std::fs::create_dir_all(dir);
+                            }
+                            let _ = ed.save_history(h);
                         }
-                        let _ = ed.save_history(h);
                     }
-                    if line.trim_start().starts_with(':') {
-                        if self.command(&line, &mut out).is_none() {
-                            break;
-                        }
-                        continue;
+                    if quit {
+                        break;
                     }
-                    let r = self.eval("<entry>", &line);
-                    // The recap first: it ends the entry's spinners, which would otherwise
-                    // draw over the result and the next prompt.
-                    self.rt.recap_entry();
-                    self.show(r, &mut out);
                 }
                 // Ctrl-C at the prompt clears the line.
                 Err(ReadlineError::Interrupted) => continue,

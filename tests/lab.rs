@@ -1093,7 +1093,7 @@ fn become_runs_commands_and_file_operations_as_root_with_a_sudo_password() {
     assert!(all.contains("from stdin\\nenv kept"), "{all}");
     assert!(all.contains("[true, false, true]"), "{all}");
     assert!(
-        all.contains(r#"\"ansible_become_password\": ********"#),
+        all.contains(r#"\"ansible_become_password\": \"********\""#),
         "{all}"
     );
     assert!(

@@ -233,6 +233,11 @@ fn history_survives_a_restart_and_ctrl_r_searches_it() {
     // redacted when shown.
     t.line("let pw = secret(\"hist0ry-s3cret\"); pw.reveal()");
     t.wait_for("\n********", Duration::from_secs(15));
+    // However the secret is made, and a later line that holds one.
+    t.line("let q = secret (\"spaced-s3cret\")");
+    t.line("let r = Fn(\"secret\").call(\"called-s3cret\")");
+    t.line("\"called-s3cret\".len()");
+    t.wait_for("\n13", Duration::from_secs(15));
     t.line(":quit");
     std::thread::sleep(Duration::from_millis(300));
     let state = t.into_state();
@@ -241,7 +246,9 @@ fn history_survives_a_restart_and_ctrl_r_searches_it() {
         saved.push_str(&std::fs::read_to_string(e).unwrap_or_default());
     }
     assert!(saved.contains("marker_from_last_time"), "{saved}");
-    assert!(!saved.contains("hist0ry-s3cret"), "{saved}");
+    for leak in ["hist0ry-s3cret", "spaced-s3cret", "called-s3cret"] {
+        assert!(!saved.contains(leak), "{leak}: {saved}");
+    }
     let t = Term::start("history2", &[], Some(state));
     // The last entry was `:quit`; the one before it is the line we look for.
     t.keys(&["Up", "Up"]);
@@ -364,7 +371,7 @@ fn scripted_load_and_vars_and_a_failed_command_sets_the_exit_code() {
     let book = dir.path().join("book.rhai");
     std::fs::write(
         &book,
-        "let loaded = 41;\nfn greet(n) { `hello ${n}` }\nlog(\"loading\");\n",
+        "let loaded = 41;\nfn greet(n) { `hello ${n}` }\nlog(\"loading\");\nlet tok = secret(\"l0ad-s3cret\");\nlet joined = `--tok=${tok}`;\njoined\n",
     )
     .unwrap();
     let run = |input: String| {
@@ -391,7 +398,7 @@ fn scripted_load_and_vars_and_a_failed_command_sets_the_exit_code() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(
         stdout(&out),
-        "loading\n42\nhello ops\nvars = {\n  \"region\": \"eu\"\n}\nloaded = 41\n"
+        "loading\n--tok=********\n42\nhello ops\nvars = {\n  \"region\": \"eu\"\n}\nloaded = 41\ntok = ********\njoined = --tok=********\n"
     );
     let out = run(":load /nonexistent/book.rhai\n:bogus\n1 + 1\n".into());
     assert_eq!(out.status.code(), Some(1));

@@ -55,6 +55,9 @@ pub(crate) fn split_port(token: &str) -> (String, Option<u64>) {
     (token.to_string(), None)
 }
 
+/// The most bytes of host-line variables an inventory may hold, each host's copy counted.
+pub const MAX_HOST_VAR_BYTES: usize = 64 << 20;
+
 /// The hosts a host token stands for, and its port (shared with the YAML plugin).
 pub(crate) fn expand_host(
     inv: &Inventory,
@@ -191,6 +194,19 @@ pub fn parse(inv: &mut Inventory, file: &str, text: &str) -> Result<(), Error> {
                     return Err(at(
                         "`---` is not a host: this looks like a YAML file; name it .yml".into(),
                     ));
+                }
+                // A range gives each host its own copy of the line's variables: a 40 KB
+                // line over 50,000 hosts would be 2 GB.
+                let line_bytes: usize = rest.iter().map(|t| t.len()).sum();
+                inv.host_var_bytes = inv
+                    .host_var_bytes
+                    .saturating_add(line_bytes.saturating_mul(names.len()));
+                if inv.host_var_bytes > MAX_HOST_VAR_BYTES {
+                    return Err(at(format!(
+                        "host variables pass {} MiB in all ({} hosts get this line's {line_bytes} bytes each); put shared variables in [group:vars] or group_vars/",
+                        MAX_HOST_VAR_BYTES >> 20,
+                        names.len()
+                    )));
                 }
                 let mut vars = Vec::new();
                 for t in rest {

@@ -123,6 +123,9 @@ pub struct Inventory {
     /// folder), which is always added last.
     pub(crate) vars_dirs: Vec<PathBuf>,
     pub(crate) files: vars_files::Cache,
+    /// Bytes of host variables written on host lines so far, counted once per host a
+    /// line's range gives them to (see [`ini::MAX_HOST_VAR_BYTES`]).
+    pub(crate) host_var_bytes: usize,
 }
 
 /// The orders of Ansible's `order:` keyword.

@@ -56,17 +56,37 @@ enum Frame {
     Map(usize, Vec<(String, Node)>, Option<Node>, usize, Vec<String>),
 }
 
+/// The most nodes (scalars, sequences, maps) aliases may copy into one document. Each
+/// alias is a full copy here (PyYAML shares one object instead), so nested aliases grow
+/// exponentially: a 388-byte "billion laughs" would need gigabytes.
+pub const MAX_ALIAS_NODES: usize = 1_000_000;
+
 struct Builder {
     stack: Vec<Frame>,
     docs: Vec<Node>,
-    anchors: HashMap<usize, Node>,
+    /// Each anchored node with its size in nodes.
+    anchors: HashMap<usize, (Node, usize)>,
+    /// Nodes copied by aliases so far.
+    aliased: usize,
     error: Option<YamlError>,
+}
+
+/// How many nodes `n` holds, itself included; a long text counts one more per 64 bytes
+/// (so a budget of a million is also about 64 MB of copied text).
+fn size(n: &Node) -> usize {
+    match &n.kind {
+        Kind::Scalar(Value::String(t)) => 1 + t.len() / 64,
+        Kind::Scalar(_) => 1,
+        Kind::Seq(items) => 1 + items.iter().map(size).sum::<usize>(),
+        Kind::Map(pairs) => 1 + pairs.iter().map(|(_, v)| 1 + size(v)).sum::<usize>(),
+    }
 }
 
 impl Builder {
     fn push(&mut self, node: Node, anchor: usize) {
         if anchor > 0 {
-            self.anchors.insert(anchor, node.clone());
+            let n = size(&node);
+            self.anchors.insert(anchor, (node.clone(), n));
         }
         match self.stack.last_mut() {
             None => self.docs.push(node),
@@ -174,8 +194,21 @@ impl MarkedEventReceiver for Builder {
                     anchor,
                 );
             }
-            Event::Alias(id) => match self.anchors.get(&id).cloned() {
-                Some(n) => self.push(n, 0),
+            Event::Alias(id) => match self.anchors.get(&id) {
+                Some((_, n)) if self.aliased.saturating_add(*n) > MAX_ALIAS_NODES => {
+                    self.error = Some(YamlError {
+                        line,
+                        col: mark.col(),
+                        message: format!(
+                            "aliases expand to more than {MAX_ALIAS_NODES} values (an alias bomb?); rb copies each alias"
+                        ),
+                    })
+                }
+                Some((node, n)) => {
+                    self.aliased += n;
+                    let node = node.clone();
+                    self.push(node, 0)
+                }
                 None => {
                     self.error = Some(YamlError {
                         line,
@@ -223,6 +256,7 @@ pub fn parse(text: &str) -> Result<Option<Node>, YamlError> {
         stack: Vec::new(),
         docs: Vec::new(),
         anchors: HashMap::new(),
+        aliased: 0,
         error: None,
     };
     let mut p = Parser::new_from_str(text);
@@ -400,6 +434,26 @@ mod tests {
 
     /// 201 nested collections are read; the 202nd is refused (hostile input must not
     /// exhaust the stack later).
+    /// A "billion laughs": each level doubles ten times; stopped at the budget with the
+    /// line, long before memory runs out.
+    #[test]
+    fn alias_bombs_stop_at_the_budget() {
+        let mut doc = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+        for (i, c) in "bcdefghij".chars().enumerate() {
+            let prev = (b'a' + i as u8) as char;
+            doc.push_str(&format!(
+                "{c}: &{c} [{}]\n",
+                vec![format!("*{prev}"); 10].join(", ")
+            ));
+        }
+        let e = parse(&doc).unwrap_err();
+        assert!(e.message.contains("alias bomb"), "{}", e.message);
+        assert!((5..=10).contains(&e.line), "{}", e.line);
+        // Ordinary reuse is fine.
+        let ok = parse("base: &b {k: 1}\nx: *b\ny: *b\n").unwrap().unwrap();
+        assert_eq!(ok.to_value()["y"]["k"], 1);
+    }
+
     #[test]
     fn nesting_limit() {
         let deep = |n: usize| format!("{}1{}", "[".repeat(n), "]".repeat(n));

@@ -106,6 +106,14 @@ fn check_nesting(text: &str) -> Result<(), Error> {
     Ok(())
 }
 
+/// `s` as Go's `json.Marshal` writes a string, quotes included: HTML-safe (`<` is
+/// `\u003c`, `&` is `\u0026`, U+2028 is `\u2028`), as kubectl prints maps and lists.
+pub fn go_json_string(s: &str) -> String {
+    let mut out = String::new();
+    gofmt::json_string(s, &mut out);
+    out
+}
+
 /// Parse `template` and apply it to `doc`.
 pub fn render(template: &str, doc: &Value) -> Result<String, Error> {
     Template::parse(template)?.render(doc)

@@ -201,6 +201,15 @@ fn leaf_message(err: &EvalAltResult) -> String {
         EvalAltResult::ErrorModuleNotFound(name, _) => format!("module not found: {name}"),
         EvalAltResult::ErrorTerminated(_, _) => "interrupted".into(),
         EvalAltResult::ErrorTooManyOperations(_) => "the runbook went past its operation limit (a loop that never ends?); if the work is meant to be that long, raise --max-operations (0: no limit)".into(),
+        EvalAltResult::ErrorDataTooLarge(what, _) => {
+            let limit = crate::engine::limits();
+            format!(
+                "{what} went past rb's limit (strings {} MiB, arrays {} items, maps {} entries, counted with what they hold): a value that keeps growing?",
+                limit.0 >> 20,
+                limit.1,
+                limit.2
+            )
+        }
         EvalAltResult::ErrorParsing(t, _) => format!("syntax error: {t}"),
         other => without_position(&other.to_string()),
     }

@@ -299,7 +299,7 @@ impl RuntimeBuilder {
                 (rt.handle().clone(), Some(rt))
             }
         };
-        let mut emitter = Emitter::new(Secrets::default());
+        let mut emitter = Emitter::new(Secrets::with_encoders(api::secret_encoders()));
         for s in self.sinks {
             emitter.add_sink(s);
         }
@@ -707,7 +707,11 @@ fn read_runbook(path: &Path) -> Result<(String, String), Diagnostic> {
 }
 
 /// A source file's text; bytes that are not UTF-8 are an error at their line and column.
-pub(crate) fn utf8_text(name: &str, bytes: Vec<u8>) -> Result<String, Diagnostic> {
+/// A UTF-8 byte order mark (editors on Windows write one) is dropped.
+pub(crate) fn utf8_text(name: &str, mut bytes: Vec<u8>) -> Result<String, Diagnostic> {
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
+    }
     String::from_utf8(bytes).map_err(|e| {
         let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
         let line = good.iter().filter(|&&b| b == b'\n').count() + 1;

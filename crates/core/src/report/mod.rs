@@ -7,7 +7,7 @@ mod secrets;
 
 pub use event::{Event, Level, RecapRow};
 pub use recap::Recap;
-pub use secrets::{Secret, Secrets, REDACTED};
+pub use secrets::{Encoder, Secret, Secrets, MIN_SECRET_CHARS, REDACTED};
 
 use std::sync::Arc;
 

@@ -42,17 +42,26 @@ fn build(req: &ExecRequest) -> Command {
 }
 
 fn kill_group(pid: Option<u32>) {
+    signal_group(pid, libc::SIGKILL);
+}
+
+fn signal_group(pid: Option<u32>, sig: i32) {
     if let Some(pid) = pid {
         // The child leads its own process group (process_group(0)), so -pid reaches all of it.
         unsafe {
-            libc::kill(-(pid as i32), libc::SIGKILL);
+            libc::kill(-(pid as i32), sig);
         }
     }
 }
 
+/// How long a stopped command has between SIGTERM and SIGKILL to run its own clean-up
+/// (rb's file writes remove their temp file in a trap).
+pub(crate) const STOP_GRACE: std::time::Duration = std::time::Duration::from_millis(500);
+
 impl Transport for LocalTransport {
     fn exec<'a>(&'a self, req: &'a ExecRequest, cancel: &'a CancellationToken) -> ExecFuture<'a> {
         Box::pin(async move {
+            req.validate()?;
             let mut child = build(req).spawn().map_err(|e| {
                 let what = match &req.program {
                     Program::Argv(a) => a.first().cloned().unwrap_or_default(),
@@ -118,17 +127,17 @@ impl Transport for LocalTransport {
                     None => std::future::pending().await,
                 }
             };
-            tokio::select! {
-                r = run => r,
-                _ = timeout => {
-                    kill_group(pid);
-                    Err(ExecError::Timeout(req.timeout.unwrap_or_default()))
-                }
-                _ = cancel.cancelled() => {
-                    kill_group(pid);
-                    Err(ExecError::Cancelled)
-                }
-            }
+            let stopped = tokio::select! {
+                r = run => return r,
+                _ = timeout => ExecError::Timeout(req.timeout.unwrap_or_default()),
+                _ = cancel.cancelled() => ExecError::Cancelled,
+            };
+            // SIGTERM first, so traps run (a half-written temp file is removed), then
+            // SIGKILL for whatever is left of the group.
+            signal_group(pid, libc::SIGTERM);
+            let _ = tokio::time::timeout(STOP_GRACE, child.wait()).await;
+            kill_group(pid);
+            Err(stopped)
         })
     }
 }
@@ -150,6 +159,52 @@ mod tests {
             user: user.into(),
             password: password.map(|p| secrets.add(p)),
         })
+    }
+
+    /// A stopped command gets SIGTERM first, so its traps run (rb's file writes remove their
+    /// temp file there), and SIGKILL after the grace if it ignores that.
+    #[tokio::test]
+    async fn stopped_commands_run_their_traps_then_are_killed() {
+        let dir = tempfile::tempdir().unwrap();
+        let t = dir.path().join("tmp");
+        let script = format!(
+            "trap 'rm -f {0}' EXIT; trap 'exit 130' TERM; touch {0}; sleep 30 & wait",
+            t.display()
+        );
+        let started = std::time::Instant::now();
+        let e = run(&script, Some(Duration::from_millis(300)))
+            .await
+            .unwrap_err();
+        assert_eq!(e, ExecError::Timeout(Duration::from_millis(300)));
+        assert!(!t.exists(), "the trap removed the temp file");
+        assert!(started.elapsed() < Duration::from_secs(2));
+        // Ignoring SIGTERM buys the grace, no more.
+        let started = std::time::Instant::now();
+        let e = run(
+            "trap '' TERM; sleep 30 & wait; sleep 30",
+            Some(Duration::from_millis(100)),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(e, ExecError::Timeout(Duration::from_millis(100)));
+        let took = started.elapsed();
+        assert!(
+            took >= STOP_GRACE && took < Duration::from_secs(3),
+            "{took:?}"
+        );
+        // Cancelled the same way.
+        let cancel = CancellationToken::new();
+        let c = cancel.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            c.cancel();
+        });
+        let req = ExecRequest::new(Program::Shell(script));
+        assert_eq!(
+            LocalTransport.exec(&req, &cancel).await.unwrap_err(),
+            ExecError::Cancelled
+        );
+        assert!(!t.exists());
     }
 
     /// become through sudo (the tests run as root, as CI does): the command runs as the

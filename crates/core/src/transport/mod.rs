@@ -99,7 +99,29 @@ fi
 p=; u=$1; shift
 sudo -n -u "$u" -- "$@""#;
 
+/// Whether `name` can name an environment variable: a letter or `_`, then letters, digits
+/// and `_` (POSIX's portable names). Anything else could reach `env` as an option (`-S…`)
+/// or set a different variable (`A=B`), so requests carrying one are refused.
+pub fn is_env_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c == '_' || c.is_ascii_alphabetic())
+        && chars.all(|c| c == '_' || c.is_ascii_alphanumeric())
+}
+
 impl ExecRequest {
+    /// Refuse a request whose environment names a variable badly (see [`is_env_name`]),
+    /// before any transport builds words from it.
+    pub fn validate(&self) -> Result<(), ExecError> {
+        match self.env.iter().find(|(k, _)| !is_env_name(k)) {
+            Some((k, _)) => Err(ExecError::Spawn(format!(
+                "environment variable name {k:?} is not valid: use letters, digits and _, not starting with a digit"
+            ))),
+            None => Ok(()),
+        }
+    }
+
     /// The words in front of the program (and of its `env` assignments) that make it run
     /// as `become_` says; empty when it runs as the login user.
     pub fn become_words(&self) -> Vec<String> {
@@ -242,6 +264,25 @@ mod tests {
             Some(&b"hunter2-pw\n"[..]),
             "the password line, then nothing"
         );
+    }
+
+    /// Names that could be read as an option or as another assignment are refused.
+    #[test]
+    fn environment_names_are_checked() {
+        for ok in ["A", "_x", "PATH_2", "a1"] {
+            assert!(is_env_name(ok), "{ok}");
+        }
+        for bad in ["", "-S", "1A", "A=B", "A B", "A-B", "é", "A\n"] {
+            assert!(!is_env_name(bad), "{bad:?}");
+        }
+        let mut req = ExecRequest::new(Program::Shell("true".into()));
+        req.env = vec![("OK".into(), "-S x".into())];
+        assert_eq!(req.validate(), Ok(()), "values are data, any text");
+        req.env.push(("-Secho pwned".into(), "x".into()));
+        match req.validate() {
+            Err(ExecError::Spawn(m)) => assert!(m.contains("\"-Secho pwned\" is not valid"), "{m}"),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

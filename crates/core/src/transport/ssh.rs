@@ -253,10 +253,14 @@ impl SshTransport {
         *self.session.lock().await = Some(Err(why.to_string()));
     }
 
+    /// Stop the remote command's process group: SIGTERM, so its traps run (rb's file
+    /// writes remove their temp file), then SIGKILL once it is gone or after half a second.
     async fn kill_remote(session: &Session, pid: u32) {
         let _ = session
             .raw_command(format!(
-                "kill -KILL -- -{pid} 2>/dev/null || kill -KILL {pid}"
+                "kill -TERM -- -{pid} 2>/dev/null || kill -TERM {pid} 2>/dev/null; \
+                 for i in 1 2 3 4 5; do kill -0 -- -{pid} 2>/dev/null || exit 0; sleep 0.1; done; \
+                 kill -KILL -- -{pid} 2>/dev/null || kill -KILL {pid}"
             ))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -357,6 +361,7 @@ fn take_pid(stderr: &mut Vec<u8>) -> Option<u32> {
 impl Transport for SshTransport {
     fn exec<'a>(&'a self, req: &'a ExecRequest, cancel: &'a CancellationToken) -> ExecFuture<'a> {
         Box::pin(async move {
+            req.validate()?;
             let session = self.session().await?;
             let mut cmd = session.raw_command(remote_command(req));
             let input = req.stdin_bytes();

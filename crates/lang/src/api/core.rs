@@ -27,11 +27,18 @@ pub fn sleep_cancellable(ctx: &Ctx, d: Duration) -> Result<(), String> {
     }
 }
 
-fn to_text(v: &Dynamic) -> String {
+/// A value as `log`, `warn` and `fail` print it: as `print` does (through the engine's
+/// `to_string`, so arrays, maps and rb's types read as in Rhai, never as Rust type names),
+/// a secret as `********`.
+fn to_text(nctx: &NativeCallContext, v: &Dynamic) -> String {
     if let Some(s) = v.read_lock::<rhai::ImmutableString>() {
         s.to_string()
+    } else if v.is::<Secret>() {
+        crate::report::REDACTED.to_string()
     } else {
-        v.to_string()
+        nctx.call_fn::<rhai::ImmutableString>("to_string", (v.clone(),))
+            .map(|s| s.to_string())
+            .unwrap_or_else(|_| v.to_string())
     }
 }
 
@@ -88,31 +95,75 @@ pub fn register(engine: &mut Engine, ctx: &Arc<Ctx>) {
         .register_fn("==", |a: Host, b: Host| a.name == b.name)
         .register_fn("!=", |a: Host, b: Host| a.name != b.name);
 
+    // A secret joined into text carries its real value, whichever way it is joined (`+`,
+    // `+=`, `${}` — Rhai builds the last two with `to_string`), so commands and files get
+    // what the runbook means; every way out of rb redacts the value, so it prints as
+    // `********` all the same.
     engine
         .register_type_with_name::<Secret>("Secret")
-        .register_fn("to_string", |s: &mut Secret| s.to_string())
-        .register_fn("to_debug", |s: &mut Secret| s.to_string())
+        .register_fn("to_string", |s: &mut Secret| s.reveal().to_string())
+        .register_fn("to_debug", |s: &mut Secret| format!("{:?}", s.reveal()))
         .register_fn("reveal", |s: &mut Secret| s.reveal().to_string())
         .register_fn("+", |a: &str, b: Secret| format!("{a}{}", b.reveal()))
         .register_fn("+", |a: Secret, b: &str| format!("{}{b}", a.reveal()))
+        .register_fn("+", |a: Secret, b: Secret| {
+            format!("{}{}", a.reveal(), b.reveal())
+        })
         .register_fn("len", |s: &mut Secret| s.reveal().chars().count() as i64);
 
     let c = ctx.clone();
-    engine.register_fn("secret", move |v: Dynamic| -> Secret {
-        if let Some(s) = v.read_lock::<Secret>() {
-            return s.clone();
-        }
-        c.secrets().add(&to_text(&v))
-    });
+    engine.register_fn(
+        "secret",
+        move |nctx: NativeCallContext, v: Dynamic| -> RhaiResult<Secret> {
+            if let Some(s) = v.read_lock::<Secret>() {
+                return Ok(s.clone());
+            }
+            let text = if let Some(s) = v.read_lock::<rhai::ImmutableString>() {
+                s.to_string()
+            } else if v.is_int() || v.is_float() || v.is_bool() {
+                v.to_string()
+            } else {
+                return Err(at(
+                    &nctx,
+                    format!(
+                        "secret() needs a string, got {} (is the variable set? `-e name=...` or the inventory)",
+                        crate::errors::type_of(&v)
+                    ),
+                ));
+            };
+            if text.is_empty() {
+                return Err(at(
+                    &nctx,
+                    "secret() of an empty string: is the variable set? (`-e name=...` or the inventory)",
+                ));
+            }
+            if text.chars().count() < crate::report::MIN_SECRET_CHARS {
+                c.log(
+                    Level::Warn,
+                    &format!(
+                        "a secret shorter than {} characters is hidden only where it stands as a word, not inside other words",
+                        crate::report::MIN_SECRET_CHARS
+                    ),
+                );
+            }
+            Ok(c.secrets().add(&text))
+        },
+    );
 
     let c = ctx.clone();
-    engine.register_fn("log", move |v: Dynamic| c.log(Level::Info, &to_text(&v)));
+    engine.register_fn("log", move |nctx: NativeCallContext, v: Dynamic| {
+        c.log(Level::Info, &to_text(&nctx, &v))
+    });
     let c = ctx.clone();
-    engine.register_fn("warn", move |v: Dynamic| c.log(Level::Warn, &to_text(&v)));
+    engine.register_fn("warn", move |nctx: NativeCallContext, v: Dynamic| {
+        c.log(Level::Warn, &to_text(&nctx, &v))
+    });
 
     engine.register_fn(
         "fail",
-        |nctx: NativeCallContext, v: Dynamic| -> RhaiResult<()> { Err(at(&nctx, to_text(&v))) },
+        |nctx: NativeCallContext, v: Dynamic| -> RhaiResult<()> {
+            Err(at(&nctx, to_text(&nctx, &v)))
+        },
     );
 
     // Typed overloads too: Rhai's own `sleep(int)`/`sleep(float)` match an exact type before

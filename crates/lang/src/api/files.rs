@@ -8,22 +8,31 @@ use crate::context::{current_tasks, Ctx};
 use crate::errors::{at, type_of, RhaiResult};
 use crate::host::{privilege, Host};
 use crate::report::Event;
-use crate::transport::{Become, ExecRequest, Program};
+use crate::transport::{Become, ExecError, ExecRequest, Program};
 use rhai::{Dynamic, Engine, Map, NativeCallContext};
 use std::sync::Arc;
 
+/// What is at $1: `link dir|other TARGET` (not followed, with $2 = nofollow), `dir`, `file
+/// MODE OWNER GROUP UID GID` then the content, `special KIND` (a FIFO would block `cat`
+/// forever, /dev/zero never ends), or `absent`.
 const PROBE: &str = r#"p=$1
-if [ "$2" = nofollow ] && [ -L "$p" ]; then printf 'link %s\n' "$(readlink -- "$p")"; exit 0; fi
+if [ "$2" = nofollow ] && [ -L "$p" ]; then
+  k=other; [ -d "$p" ] && k=dir
+  printf 'link %s %s\n' "$k" "$(readlink -- "$p")"; exit 0
+fi
 if [ -d "$p" ]; then echo dir; exit 0; fi
-if [ -e "$p" ]; then stat -c 'file %a %U %G %u %g' -- "$p" && exec cat -- "$p"; fi
+if [ -f "$p" ]; then stat -c 'file %a %U %G %u %g' -- "$p" && exec cat -- "$p"; fi
+if [ -e "$p" ]; then printf 'special %s\n' "$(LC_ALL=C stat -c %F -- "$p")"; exit 0; fi
 # Absent, or hidden from this user (a folder it may not enter): only the first is "absent".
 case $(LC_ALL=C stat -c %n -- "$p" 2>&1) in *"Permission denied"*) echo "permission denied (as $(id -un))" >&2; exit 1;; esac
 echo absent"#;
 
 /// Write stdin to $1 atomically: a temp file beside the target, its size checked against
-/// $5 (what rb sent: a sender that died mid-way leaves the target untouched), owner before
-/// mode (chown clears setuid/setgid), flushed to disk, then renamed over the target. The
-/// temp file goes on any error or signal. Paths and owners never reach a command as options.
+/// $5 (what rb sent: a sender that died mid-way leaves the target untouched), owner and
+/// group before the mode (chown clears setuid/setgid, so the mode, kept or given, goes
+/// last), flushed to disk, then renamed over the target. A symlink there is replaced, so
+/// its target's owner and mode are not taken. The temp file goes on any error or signal.
+/// Paths and owners never reach a command as options.
 const WRITE: &str = r#"set -e
 p=$1; mode=$2; owner=$3; group=$4; size=$5
 d=$(dirname -- "$p")
@@ -34,10 +43,13 @@ trap 'exit 130' INT TERM HUP PIPE
 cat > "$t"
 n=$(wc -c < "$t")
 [ "$n" -eq "$size" ] || { echo "received $n of $size bytes; $p left unchanged" >&2; exit 4; }
-if [ -e "$p" ]; then chown --reference="$p" -- "$t"; chmod --reference="$p" -- "$t"; else chmod 0644 -- "$t"; fi
+old=; [ -e "$p" ] && [ ! -L "$p" ] && old=$p
+[ -z "$old" ] || chown --reference="$old" -- "$t"
 [ -z "$owner" ] || chown -- "$owner" "$t"
 [ -z "$group" ] || chgrp -- "$group" "$t"
-[ -z "$mode" ] || chmod -- "$mode" "$t"
+if [ -n "$mode" ]; then chmod -- "$mode" "$t"
+elif [ -n "$old" ]; then chmod --reference="$old" -- "$t"
+else chmod 0644 -- "$t"; fi
 sync -- "$t" 2>/dev/null || sync
 mv -f -- "$t" "$p"
 trap - EXIT"#;
@@ -52,12 +64,23 @@ fn valid_owner(name: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || "_.-$".contains(c))
 }
 
+/// The most rb reads of one file (`read`, and the current content `put` compares with).
+const READ_LIMIT: usize = 64 << 20;
+/// How long reading one file may take.
+const READ_TIME: std::time::Duration = std::time::Duration::from_secs(300);
+
 /// What is at a path now.
 enum Current {
     Absent,
     Dir,
-    /// A symlink (probed without following), and where it points.
-    Link(String),
+    /// A symlink (probed without following): whether it leads to a directory, and where
+    /// it points.
+    Link {
+        to_dir: bool,
+        target: String,
+    },
+    /// Not a regular file, directory or link: a FIFO, a socket, a device (`stat`'s words).
+    Special(String),
     File {
         mode: String,
         /// Owner and group by name and by number (`root 0`): an owner given as a number
@@ -90,7 +113,34 @@ fn probe(
     as_: &Option<Become>,
 ) -> Result<Current, OpError> {
     let mode = if follow { "follow" } else { "nofollow" };
-    let out = exec_quiet(ctx, host, &script(PROBE, &[path, mode], as_))?;
+    let mut req = script(PROBE, &[path, mode], as_);
+    req.max_output = Some(READ_LIMIT);
+    req.timeout = Some(READ_TIME);
+    let out = match exec_quiet(ctx, host, &req) {
+        Err(OpError {
+            cause: Some(ExecError::TooMuchOutput(_)),
+            ..
+        }) => {
+            return Err(format!(
+                "{path} on {} is larger than {} MiB, the most rb reads of a file; read the part you need with a command (head, tail, grep)",
+                host.name,
+                READ_LIMIT >> 20
+            )
+            .into())
+        }
+        Err(OpError {
+            cause: Some(ExecError::Timeout(_)),
+            ..
+        }) => {
+            return Err(format!(
+                "reading {path} on {} took longer than {}s and was stopped",
+                host.name,
+                READ_TIME.as_secs()
+            )
+            .into())
+        }
+        r => r?,
+    };
     if out.rc != 0 {
         return Err(format!(
             "cannot read {path} on {}: {}",
@@ -109,7 +159,12 @@ fn probe(
     let mut f = first.split(' ');
     Ok(match f.next() {
         Some("dir") => Current::Dir,
-        Some("link") => Current::Link(first["link ".len()..].to_string()),
+        Some("link") => {
+            let to_dir = f.next() == Some("dir");
+            let target = f.collect::<Vec<_>>().join(" ");
+            Current::Link { to_dir, target }
+        }
+        Some("special") => Current::Special(first["special ".len()..].to_string()),
         Some("file") => {
             let mut next = || f.next().unwrap_or("").to_string();
             let (mode, owner, group) = (next(), next(), next());
@@ -213,8 +268,16 @@ fn ensure(
     let link_before;
     let (old, same) = match &current {
         Current::Dir => return Err(format!("{path} on {} is a directory", host.name).into()),
+        Current::Special(kind) => return Err(not_regular(host, path, kind).into()),
+        Current::Link { to_dir: true, target } => {
+            return Err(format!(
+                "{path} on {} is a symlink to the directory {target}; give the path of a file (in it, or remove the link first)",
+                host.name
+            )
+            .into())
+        }
         Current::Absent => (None, false),
-        Current::Link(target) => {
+        Current::Link { target, .. } => {
             link_before = format!("symlink to {target}\n").into_bytes();
             (Some(link_before.as_slice()), false)
         }
@@ -333,7 +396,8 @@ fn line_in_file(
     let old: Vec<u8> = match &current {
         Current::File { content, .. } => content.clone(),
         Current::Dir => return Err(format!("{path} on {} is a directory", host.name).into()),
-        Current::Link(target) => {
+        Current::Special(kind) => return Err(not_regular(host, path, kind).into()),
+        Current::Link { target, .. } => {
             return Err(format!(
                 "{path} on {} is a symlink to {target}; give line_in_file the file itself",
                 host.name
@@ -351,6 +415,28 @@ fn line_in_file(
     };
     let new = edit_lines(&old, &re, line);
     ensure(ctx, host, path, &new, current, &o)
+}
+
+fn not_regular(host: &Host, path: &str, kind: &str) -> String {
+    format!(
+        "{path} on {} is not a regular file ({kind}); rb reads and writes regular files only",
+        host.name
+    )
+}
+
+/// The bytes of the regular file at `path` (links followed), for `read` and `read_bytes`.
+fn read_file(ctx: &Ctx, host: &Host, path: &str) -> Result<Vec<u8>, OpError> {
+    let as_ = host_become(ctx, host)?;
+    match probe(ctx, host, path, true, &as_)? {
+        Current::File { content, .. } => Ok(content),
+        Current::Dir => Err(format!("{path} on {} is a directory", host.name).into()),
+        Current::Absent => Err(format!("{path} does not exist on {}", host.name).into()),
+        Current::Special(kind) => Err(not_regular(host, path, &kind).into()),
+        // Not produced when following links; kept so every case has its words.
+        Current::Link { target, .. } => {
+            Err(format!("{path} on {} is a symlink to {target}", host.name).into())
+        }
+    }
 }
 
 /// Ansible's lineinfile on bytes: the last line matching `re` becomes `line`, else `line` is
@@ -438,17 +524,25 @@ pub fn register(engine: &mut Engine, ctx: &Arc<Ctx>) {
     engine.register_fn(
         "read",
         move |nctx: NativeCallContext, h: &mut Host, path: &str| -> RhaiResult<String> {
-            let as_ = host_become(&c, h).map_err(|e| at(&nctx, e))?;
-            match probe(&c, h, path, true, &as_).map_err(|e| e.raise(&nctx))? {
-                Current::File { content, .. } => Ok(String::from_utf8_lossy(&content).into_owned()),
-                Current::Dir => Err(at(&nctx, format!("{path} on {} is a directory", h.name))),
-                Current::Absent => Err(at(&nctx, format!("{path} does not exist on {}", h.name))),
-                // Not produced when following links; kept so every case has its words.
-                Current::Link(t) => Err(at(
+            let bytes = read_file(&c, h, path).map_err(|e| e.raise(&nctx))?;
+            // Text only: a lossy read put back would change the file's other bytes.
+            String::from_utf8(bytes).map_err(|e| {
+                at(
                     &nctx,
-                    format!("{path} on {} is a symlink to {t}", h.name),
-                )),
-            }
+                    format!(
+                        "{path} on {} is not UTF-8 text (byte {} is not); h.read_bytes(path) gives its exact bytes as a blob, which put writes back unchanged",
+                        h.name,
+                        e.utf8_error().valid_up_to()
+                    ),
+                )
+            })
+        },
+    );
+    let c = ctx.clone();
+    engine.register_fn(
+        "read_bytes",
+        move |nctx: NativeCallContext, h: &mut Host, path: &str| -> RhaiResult<rhai::Blob> {
+            read_file(&c, h, path).map_err(|e| e.raise(&nctx))
         },
     );
     let c = ctx.clone();

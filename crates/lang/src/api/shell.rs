@@ -126,6 +126,11 @@ fn parse_opts(opts: &Map) -> Result<CmdOpts, String> {
                     .read_lock::<Map>()
                     .ok_or_else(|| format!("option `env` must be a map, got {}", type_of(v)))?;
                 for (k, val) in m.iter() {
+                    if !rb_core::transport::is_env_name(k) {
+                        return Err(format!(
+                            "option `env`: {k:?} is not a variable name (letters, digits and _, not starting with a digit)"
+                        ));
+                    }
                     o.env
                         .push((k.to_string(), text_of(val, &format!("env.{k}"))?));
                 }
@@ -261,6 +266,8 @@ fn human_bytes(n: usize) -> String {
 pub struct OpError {
     pub message: String,
     pub fault: Option<Fault>,
+    /// The transport's failure, when it was one (a caller may say it in its own words).
+    pub cause: Option<ExecError>,
 }
 
 impl From<String> for OpError {
@@ -268,6 +275,7 @@ impl From<String> for OpError {
         OpError {
             message,
             fault: None,
+            cause: None,
         }
     }
 }
@@ -302,7 +310,11 @@ pub fn exec_quiet(
                 }
                 _ => Some(fault(ctx, &host.name, false)),
             };
-            OpError { message, fault }
+            OpError {
+                message,
+                fault,
+                cause: Some(e),
+            }
         })
 }
 

@@ -131,6 +131,29 @@ pub(crate) fn py_float(f: f64) -> String {
     inventory::py_float(f)
 }
 
+/// How a secret reads inside the text of Python's `repr` (`{{ [pw] }}`) and of `to_json`
+/// (`\uXXXX`), for the run's redaction.
+pub(crate) fn secret_forms() -> [rb_core::report::Encoder; 2] {
+    fn strip(quoted: String) -> String {
+        let mut c = quoted.chars();
+        c.next();
+        c.next_back();
+        c.as_str().to_string()
+    }
+    [
+        |v| {
+            let mut out = String::new();
+            py_str_repr(v, &mut out);
+            strip(out)
+        },
+        |v| {
+            let mut out = String::new();
+            py_json_string(v, &mut out);
+            strip(out)
+        },
+    ]
+}
+
 /// Python's `repr(str)`: single quotes unless the text has one and no double quote.
 fn py_str_repr(s: &str, out: &mut String) {
     let q = if s.contains('\'') && !s.contains('"') {
@@ -182,30 +205,32 @@ fn join(v: &J, sep: Option<&str>) -> Result<String, Error> {
     Ok(items.join(sep))
 }
 
-/// Python's `json.dumps` (ASCII only, as its default): `to_json` and `to_nice_json`.
-fn py_json(v: &J, indent: Option<usize>, sort_keys: bool, seps: (&str, &str)) -> String {
-    fn string(s: &str, out: &mut String) {
-        out.push('"');
-        for c in s.chars() {
-            match c {
-                '"' => out.push_str("\\\""),
-                '\\' => out.push_str("\\\\"),
-                '\n' => out.push_str("\\n"),
-                '\r' => out.push_str("\\r"),
-                '\t' => out.push_str("\\t"),
-                '\u{8}' => out.push_str("\\b"),
-                '\u{c}' => out.push_str("\\f"),
-                c if c.is_ascii() && (c as u32) >= 0x20 => out.push(c),
-                c => {
-                    let mut buf = [0u16; 2];
-                    for unit in c.encode_utf16(&mut buf) {
-                        out.push_str(&format!("\\u{unit:04x}"));
-                    }
+/// A string as Python's `json.dumps` writes it (ASCII only: `\uXXXX` for the rest).
+fn py_json_string(s: &str, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            c if c.is_ascii() && (c as u32) >= 0x20 => out.push(c),
+            c => {
+                let mut buf = [0u16; 2];
+                for unit in c.encode_utf16(&mut buf) {
+                    out.push_str(&format!("\\u{unit:04x}"));
                 }
             }
         }
-        out.push('"');
     }
+    out.push('"');
+}
+
+/// Python's `json.dumps` (ASCII only, as its default): `to_json` and `to_nice_json`.
+fn py_json(v: &J, indent: Option<usize>, sort_keys: bool, seps: (&str, &str)) -> String {
     fn walk(
         v: &J,
         indent: Option<usize>,
@@ -232,7 +257,7 @@ fn py_json(v: &J, indent: Option<usize>, sort_keys: bool, seps: (&str, &str)) ->
                     _ => &n,
                 });
             }
-            ValueKind::String => string(v.as_str().unwrap_or_default(), out),
+            ValueKind::String => py_json_string(v.as_str().unwrap_or_default(), out),
             ValueKind::Map => {
                 let mut keys: Vec<J> = v.try_iter().into_iter().flatten().collect();
                 if keys.is_empty() {
@@ -248,7 +273,7 @@ fn py_json(v: &J, indent: Option<usize>, sort_keys: bool, seps: (&str, &str)) ->
                         out.push_str(seps.0);
                     }
                     newline(out, level + 1);
-                    string(&py_json_key(k), out);
+                    py_json_string(&py_json_key(k), out);
                     out.push_str(seps.1);
                     walk(
                         &v.get_item(k).unwrap_or_default(),
@@ -279,7 +304,7 @@ fn py_json(v: &J, indent: Option<usize>, sort_keys: bool, seps: (&str, &str)) ->
                 newline(out, level);
                 out.push(']');
             }
-            _ => string(&v.to_string(), out),
+            _ => py_json_string(&v.to_string(), out),
         }
     }
     let mut out = String::new();

@@ -195,28 +195,46 @@ impl Writer<'_> {
     }
 
     fn double(&mut self, s: &str) {
-        self.out.push('"');
-        for c in s.chars() {
-            match c {
-                '"' => self.out.push_str("\\\""),
-                '\\' => self.out.push_str("\\\\"),
-                '\0' => self.out.push_str("\\0"),
-                '\u{7}' => self.out.push_str("\\a"),
-                '\u{8}' => self.out.push_str("\\b"),
-                '\t' => self.out.push_str("\\t"),
-                '\n' => self.out.push_str("\\n"),
-                '\u{b}' => self.out.push_str("\\v"),
-                '\u{c}' => self.out.push_str("\\f"),
-                '\r' => self.out.push_str("\\r"),
-                '\u{1b}' => self.out.push_str("\\e"),
-                c if printable(c) => self.out.push(c),
-                c if (c as u32) <= 0xff => self.out.push_str(&format!("\\x{:02X}", c as u32)),
-                c if (c as u32) <= 0xffff => self.out.push_str(&format!("\\u{:04X}", c as u32)),
-                c => self.out.push_str(&format!("\\U{:08X}", c as u32)),
-            }
-        }
-        self.out.push('"');
+        yaml_double(s, self.out);
     }
+}
+
+/// A double-quoted scalar as PyYAML writes it.
+fn yaml_double(s: &str, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\0' => out.push_str("\\0"),
+            '\u{7}' => out.push_str("\\a"),
+            '\u{8}' => out.push_str("\\b"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\u{b}' => out.push_str("\\v"),
+            '\u{c}' => out.push_str("\\f"),
+            '\r' => out.push_str("\\r"),
+            '\u{1b}' => out.push_str("\\e"),
+            c if printable(c) => out.push(c),
+            c if (c as u32) <= 0xff => out.push_str(&format!("\\x{:02X}", c as u32)),
+            c if (c as u32) <= 0xffff => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push_str(&format!("\\U{:08X}", c as u32)),
+        }
+    }
+    out.push('"');
+}
+
+/// How a secret reads inside PyYAML's double- and single-quoted scalars (`to_nice_yaml`),
+/// for the run's redaction. A long text PyYAML folds across lines is not matched whole.
+pub(crate) fn secret_forms() -> [rb_core::report::Encoder; 2] {
+    [
+        |v| {
+            let mut out = String::new();
+            yaml_double(v, &mut out);
+            out[1..out.len() - 1].to_string()
+        },
+        |v| v.replace('\'', "''"),
+    ]
 }
 
 /// PyYAML's printable set with allow_unicode.

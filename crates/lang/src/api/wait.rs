@@ -151,6 +151,27 @@ fn retry(
     ))
 }
 
+/// Run the blocking `f` (an HTTP request, a TCP connect) on a thread of its own and wait
+/// for it, or stop waiting at once when the run is cancelled: a server that accepts and
+/// never answers must not hold Ctrl-C until the request's own timeout. An abandoned
+/// thread ends at that timeout.
+fn cancellable<T: Send + 'static>(
+    ctx: &Ctx,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, String> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    let cancel = ctx.cancel();
+    ctx.block_on(async move {
+        tokio::select! {
+            r = rx => r.map_err(|_| "the request ended without an answer".to_string()),
+            _ = cancel.cancelled() => Err("interrupted: the run was cancelled".to_string()),
+        }
+    })
+}
+
 fn wait_http(ctx: &Ctx, nctx: &NativeCallContext, url: &str, opts: &Map) -> RhaiResult<Map> {
     let extra = ["status", "timeout", "contains", "insecure"];
     let o = retry_opts(opts, &extra).map_err(|e| at(nctx, e))?;
@@ -185,11 +206,17 @@ fn wait_http(ctx: &Ctx, nctx: &NativeCallContext, url: &str, opts: &Map) -> Rhai
     let attempts = o.retries + 1;
     let mut outcomes = Vec::new();
     for attempt in 1..=attempts {
-        let outcome = match agent.get(url).call() {
-            Err(e) => format!("error: {e}"),
-            Ok(mut resp) => {
+        let (a, u) = (agent.clone(), url.to_string());
+        let answer = cancellable(ctx, move || {
+            a.get(&u).call().map(|mut resp| {
                 let status = resp.status().as_u16() as i64;
-                let body = resp.body_mut().read_to_string().unwrap_or_default();
+                (status, resp.body_mut().read_to_string().unwrap_or_default())
+            })
+        })
+        .map_err(|e| at(nctx, e))?;
+        let outcome = match answer {
+            Err(e) => format!("error: {e}"),
+            Ok((status, body)) => {
                 let body_ok = contains.as_ref().is_none_or(|c| body.contains(c.as_str()));
                 if status == want && body_ok {
                     let mut m = Map::new();
@@ -243,7 +270,8 @@ fn wait_port(ctx: &Ctx, host: &str, port: i64, timeout: Duration) -> Result<(), 
                     let left = deadline
                         .saturating_duration_since(Instant::now())
                         .max(Duration::from_millis(50));
-                    match TcpStream::connect_timeout(&a, left.min(Duration::from_secs(2))) {
+                    let t = left.min(Duration::from_secs(2));
+                    match cancellable(ctx, move || TcpStream::connect_timeout(&a, t))? {
                         Ok(_) => return Ok(()),
                         Err(e) => err = e.to_string(),
                     }
