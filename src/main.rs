@@ -215,6 +215,10 @@ struct Output {
     /// G: KiB, MiB, GiB); its call fails. 0: no limit.
     #[arg(long = "max-output", value_name = "SIZE", default_value = "256M", value_parser = parse_size)]
     max_output: usize,
+    /// The most output the commands running at once may hold together (same units): the
+    /// one that passes it is killed and its call fails. 0: no limit.
+    #[arg(long = "max-output-total", value_name = "SIZE", default_value = "1G", value_parser = parse_size)]
+    max_output_total: usize,
     /// More detail: -v each command's output, -vv task starts and ends too, -vvv ssh's own
     /// debug output while connecting.
     #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count)]
@@ -504,6 +508,7 @@ fn run(args: RunArgs) -> Result<(), Diagnostic> {
     }
     .max_operations(args.max_operations)
     .max_output(args.output.max_output)
+    .max_output_total(args.output.max_output_total)
     .tasks(rb::tasks::TaskFilter::new(
         &args.tags,
         &args.skip_tags,
@@ -556,6 +561,7 @@ fn exec(args: ExecArgs) -> Result<(), Diagnostic> {
         .become_
         .apply(b)?
         .max_output(args.output.max_output)
+        .max_output_total(args.output.max_output_total)
         .build()?;
     on_ctrl_c(&rt, &cancel);
     let rows = rt.exec(&rb::adhoc::AdHoc {

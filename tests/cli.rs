@@ -1031,6 +1031,39 @@ fn a_command_printing_without_end_stops_at_the_output_limit() {
     assert_fails(&out, 2, "`10X`: give bytes, or a number with K, M or G");
 }
 
+/// `--max-output-total` bounds what the commands running at once hold together (a dozen
+/// hosts each printing just under `--max-output` took 2.6 GB); a finished command gives
+/// its share back, so many commands one after another never add up.
+#[test]
+fn running_commands_share_one_output_pool() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = dir.path().join("inv.ini");
+    std::fs::write(&inv, "[w]\nw[1:4] ansible_connection=local\n").unwrap();
+    let flood = "on(hosts(\"w\"), |h| h.sh(\"yes\").rc);\n";
+    let (out, _d) = run_script(
+        flood,
+        &[
+            "-i",
+            inv.to_str().unwrap(),
+            "--max-output",
+            "0",
+            "--max-output-total",
+            "4M",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("the run's running commands held more than 4 MiB of output together")
+            && stderr(&out).contains("raise --max-output-total"),
+        "{}",
+        stderr(&out)
+    );
+    let many = "let n = 0; for i in 0..8 { n += local.sh(\"head -c 1000000 /dev/zero\").stdout.len(); } print(n);\n";
+    let (out, _d) = run_script(many, &["--max-output-total", "4M"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "8000000\n");
+}
+
 /// Values nested past 128 levels are an error where rb prints, compares or writes them as
 /// JSON, not a stack overflow that aborts rb.
 #[test]

@@ -66,6 +66,7 @@ impl Runtime {
                 let started = Instant::now();
                 let mut req = ExecRequest::new(Program::Shell(a.command.clone()));
                 req.max_output = ctx.max_output;
+                req.output_pool = ctx.output_pool.clone();
                 req.timeout = a.timeout;
                 let r =
                     crate::host::privilege::resolve(&ctx.become_defaults, h, &Default::default())

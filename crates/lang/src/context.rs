@@ -51,6 +51,8 @@ pub struct Ctx {
     pub max_operations: u64,
     /// `--max-output`: the most bytes a command may print (`None`: no limit).
     pub max_output: Option<usize>,
+    /// Output held at once by the run's running commands (`--max-output-total`).
+    pub output_pool: Option<std::sync::Arc<crate::transport::OutputPool>>,
     /// Which tasks run (`--tags`, `--skip-tags`, `--start-at-task`).
     pub tasks: crate::tasks::TaskFilter,
     /// `-v` (1), `-vv` (2), `-vvv` (3): 1 and up emit each command's output (`cmd_output`).

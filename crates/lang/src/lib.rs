@@ -69,6 +69,8 @@ pub const DEFAULT_MAX_OPERATIONS: u64 = 1_000_000_000;
 /// The default output limit of one command (stdout and stderr together): 256 MiB, more than
 /// any command whose output a runbook should hold in memory, far below what would exhaust it.
 pub const DEFAULT_MAX_OUTPUT: usize = 256 * 1024 * 1024;
+/// The default most output the commands of a run running at once may hold together.
+pub const DEFAULT_MAX_OUTPUT_TOTAL: usize = 1024 * 1024 * 1024;
 
 /// Configures a [`Runtime`].
 pub struct RuntimeBuilder {
@@ -81,6 +83,7 @@ pub struct RuntimeBuilder {
     forks: Option<usize>,
     max_operations: u64,
     max_output: usize,
+    max_output_total: usize,
     tasks: tasks::TaskFilter,
     become_: host::privilege::BecomeDefaults,
     become_password: Option<String>,
@@ -121,6 +124,7 @@ impl Default for RuntimeBuilder {
             forks: None,
             max_operations: DEFAULT_MAX_OPERATIONS,
             max_output: DEFAULT_MAX_OUTPUT,
+            max_output_total: DEFAULT_MAX_OUTPUT_TOTAL,
             tasks: tasks::TaskFilter::default(),
             become_: Default::default(),
             become_password: None,
@@ -213,6 +217,14 @@ impl RuntimeBuilder {
     /// killed and its call fails (0: no limit). Default [`DEFAULT_MAX_OUTPUT`].
     pub fn max_output(mut self, bytes: usize) -> Self {
         self.max_output = bytes;
+        self
+    }
+
+    /// The most output the run's commands running at once may hold together (0: no
+    /// limit): the one past it is killed and its call fails. Default
+    /// [`DEFAULT_MAX_OUTPUT_TOTAL`].
+    pub fn max_output_total(mut self, bytes: usize) -> Self {
+        self.max_output_total = bytes;
         self
     }
 
@@ -370,6 +382,8 @@ impl RuntimeBuilder {
             forks: self.forks,
             max_operations: self.max_operations,
             max_output: (self.max_output > 0).then_some(self.max_output),
+            output_pool: (self.max_output_total > 0)
+                .then(|| transport::OutputPool::new(self.max_output_total)),
             tasks: self.tasks,
             become_defaults,
             verbosity: self.verbosity,

@@ -54,6 +54,10 @@ fn signal_group(pid: Option<u32>, sig: i32) {
     }
 }
 
+/// How long rb still reads a command's output after it exited while something it left
+/// running in the background keeps its stdout or stderr open.
+pub(crate) const DRAIN: std::time::Duration = std::time::Duration::from_millis(250);
+
 /// How long a stopped command has between SIGTERM and SIGKILL to run its own clean-up
 /// (rb's file writes remove their temp file in a trap).
 pub(crate) const STOP_GRACE: std::time::Duration = std::time::Duration::from_millis(500);
@@ -80,35 +84,50 @@ impl Transport for LocalTransport {
             };
             let mut out = child.stdout.take().expect("stdout is piped");
             let mut err = child.stderr.take().expect("stderr is piped");
-            let budget = OutputBudget::new(req.max_output);
-            let collect = async {
-                let mut o = Vec::new();
-                let mut e = Vec::new();
-                // try_join: a stream over the limit ends the wait at once (the other
-                // would wait for an end that never comes while the command is blocked).
-                tokio::try_join!(
-                    async {
-                        feed.await;
-                        Ok(())
-                    },
-                    budget.read_to_end(&mut out, &mut o),
-                    budget.read_to_end(&mut err, &mut e)
-                )?;
-                Ok((o, e))
-            };
+            let budget = OutputBudget::of(req);
+            let (mut o, mut e) = (Vec::new(), Vec::new());
             let run = async {
-                let (o, e) = collect.await.map_err(|e| {
+                let stream_error = |e: std::io::Error| {
                     if OutputBudget::is_over(&e) {
                         kill_group(pid);
-                        ExecError::TooMuchOutput(req.max_output.unwrap_or_default())
+                        budget.exceeded()
                     } else {
                         ExecError::Spawn(e.to_string())
                     }
-                })?;
-                let status = child
-                    .wait()
-                    .await
-                    .map_err(|e| ExecError::Spawn(e.to_string()))?;
+                };
+                let wait_error = |e: std::io::Error| ExecError::Spawn(e.to_string());
+                let status = {
+                    // try_join: a stream over the limit ends the wait at once (the other
+                    // would wait for an end that never comes while the command is blocked).
+                    let reading = async {
+                        tokio::try_join!(
+                            async {
+                                feed.await;
+                                Ok(())
+                            },
+                            budget.read_to_end(&mut out, &mut o),
+                            budget.read_to_end(&mut err, &mut e)
+                        )
+                        .map(|_| ())
+                    };
+                    tokio::pin!(reading);
+                    tokio::select! {
+                        r = &mut reading => {
+                            r.map_err(stream_error)?;
+                            child.wait().await.map_err(wait_error)?
+                        }
+                        // The command ended but its streams are still open: a child it left
+                        // in the background holds them. Take what arrives in a moment and
+                        // stop waiting, as a terminal would give the prompt back.
+                        s = child.wait() => {
+                            let s = s.map_err(wait_error)?;
+                            if let Ok(r) = tokio::time::timeout(DRAIN, &mut reading).await {
+                                r.map_err(stream_error)?;
+                            }
+                            s
+                        }
+                    }
+                };
                 use std::os::unix::process::ExitStatusExt;
                 let rc = match (status.code(), status.signal()) {
                     (Some(c), _) => c as i64,
@@ -116,8 +135,8 @@ impl Transport for LocalTransport {
                     _ => -1,
                 };
                 Ok(ExecOutput {
-                    stdout: o,
-                    stderr: e,
+                    stdout: std::mem::take(&mut o),
+                    stderr: std::mem::take(&mut e),
                     rc,
                 })
             };
@@ -159,6 +178,30 @@ mod tests {
             user: user.into(),
             password: password.map(|p| secrets.add(p)),
         })
+    }
+
+    /// A command that leaves a child in the background holding its stdout returns when it
+    /// ends (with what it printed), not when the child does; the child keeps running.
+    #[tokio::test]
+    async fn a_background_child_holding_stdout_does_not_hold_the_command() {
+        let started = std::time::Instant::now();
+        let out = run("echo before; sleep 5 & echo after >&2; exit 3", None)
+            .await
+            .unwrap();
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            started.elapsed()
+        );
+        assert_eq!(
+            (out.stdout.as_slice(), out.stderr.as_slice(), out.rc),
+            (&b"before\n"[..], &b"after\n"[..], 3)
+        );
+        // Output that arrives right after the exit is still read.
+        let out = run("(sleep 0.05; echo late) & echo now", None)
+            .await
+            .unwrap();
+        assert_eq!(out.stdout, b"now\nlate\n");
     }
 
     /// A stopped command gets SIGTERM first, so its traps run (rb's file writes remove their

@@ -51,6 +51,8 @@ pub struct ExecRequest {
     /// Stop and kill the command once stdout and stderr together pass this many bytes
     /// (`None`: no limit; rb's own file reads set none).
     pub max_output: Option<usize>,
+    /// The run's pool of output held at once, shared by its commands.
+    pub output_pool: Option<std::sync::Arc<OutputPool>>,
 }
 
 impl ExecRequest {
@@ -64,6 +66,7 @@ impl ExecRequest {
             become_: None,
             shell: "/bin/sh".into(),
             max_output: None,
+            output_pool: None,
         }
     }
 }
@@ -173,22 +176,75 @@ pub enum ExecError {
     Spawn(String),
     /// Its output passed `max_output` bytes; it was killed.
     TooMuchOutput(usize),
+    /// The commands running at once held more output than their shared pool (its limit);
+    /// this one was killed.
+    TooMuchRunOutput(usize),
 }
 
-/// Output read so far by all the streams of one command, against its `max_output`.
+/// The output all the commands of a run hold while they run, against one limit
+/// (`--max-output-total`): `--max-output` bounds one command, but a dozen hosts each
+/// printing just under it would still take gigabytes together. A finished command gives
+/// its share back.
+#[derive(Debug)]
+pub struct OutputPool {
+    used: std::sync::atomic::AtomicUsize,
+    limit: usize,
+}
+
+impl OutputPool {
+    pub fn new(limit: usize) -> std::sync::Arc<OutputPool> {
+        std::sync::Arc::new(OutputPool {
+            used: 0.into(),
+            limit,
+        })
+    }
+
+    /// Bytes held now by running commands.
+    pub fn used(&self) -> usize {
+        self.used.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+/// Output read so far by all the streams of one command, against its `max_output` and
+/// the run's pool.
 pub(crate) struct OutputBudget {
     used: std::sync::atomic::AtomicUsize,
     limit: Option<usize>,
+    pool: Option<std::sync::Arc<OutputPool>>,
+    pool_full: std::sync::atomic::AtomicBool,
 }
 
 /// A stream stopped because the command's output passed its limit.
 pub(crate) const OVER_LIMIT: &str = "rb: output limit reached";
 
 impl OutputBudget {
+    #[cfg(test)]
     pub(crate) fn new(limit: Option<usize>) -> Self {
         OutputBudget {
             used: 0.into(),
             limit,
+            pool: None,
+            pool_full: false.into(),
+        }
+    }
+
+    /// The budget of `req`: its own limit, and the run's pool when it has one.
+    pub(crate) fn of(req: &ExecRequest) -> Self {
+        OutputBudget {
+            used: 0.into(),
+            limit: req.max_output,
+            pool: req.output_pool.clone(),
+            pool_full: false.into(),
+        }
+    }
+
+    /// Which limit stopped the command.
+    pub(crate) fn exceeded(&self) -> ExecError {
+        match &self.pool {
+            Some(p) if self.pool_full.load(std::sync::atomic::Ordering::Relaxed) => {
+                ExecError::TooMuchRunOutput(p.limit)
+            }
+            _ => ExecError::TooMuchOutput(self.limit.unwrap_or_default()),
         }
     }
 
@@ -212,7 +268,14 @@ impl OutputBudget {
 
     /// Count `n` more bytes read; an `OVER_LIMIT` error once past the limit.
     pub(crate) fn charge(&self, n: usize) -> std::io::Result<()> {
-        let used = self.used.fetch_add(n, std::sync::atomic::Ordering::Relaxed) + n;
+        use std::sync::atomic::Ordering::Relaxed;
+        let used = self.used.fetch_add(n, Relaxed) + n;
+        if let Some(p) = &self.pool {
+            if p.used.fetch_add(n, Relaxed) + n > p.limit {
+                self.pool_full.store(true, Relaxed);
+                return Err(std::io::Error::other(OVER_LIMIT));
+            }
+        }
         match self.limit {
             Some(l) if used > l => Err(std::io::Error::other(OVER_LIMIT)),
             _ => Ok(()),
@@ -222,6 +285,16 @@ impl OutputBudget {
     /// Whether this read error is the budget's, not the stream's.
     pub(crate) fn is_over(e: &std::io::Error) -> bool {
         e.get_ref().is_some_and(|x| x.to_string() == OVER_LIMIT)
+    }
+}
+
+impl Drop for OutputBudget {
+    /// A finished command gives its share of the pool back.
+    fn drop(&mut self) {
+        if let Some(p) = &self.pool {
+            let n = self.used.load(std::sync::atomic::Ordering::Relaxed);
+            p.used.fetch_sub(n, std::sync::atomic::Ordering::Relaxed);
+        }
     }
 }
 
@@ -315,5 +388,34 @@ mod tests {
         fresh.charge(2).unwrap();
         fresh.charge(1).unwrap();
         assert!(fresh.charge(1).is_err());
+        assert_eq!(fresh.exceeded(), ExecError::TooMuchOutput(3));
+    }
+
+    /// Commands running at once share the run's pool; one that finishes gives its bytes
+    /// back; the one that tips it over is told so by the pool's limit.
+    #[test]
+    fn the_run_pool_is_shared_and_given_back() {
+        let pool = OutputPool::new(10);
+        let mut req = ExecRequest::new(Program::Shell("true".into()));
+        req.max_output = Some(8);
+        req.output_pool = Some(pool.clone());
+        let a = OutputBudget::of(&req);
+        let b = OutputBudget::of(&req);
+        a.charge(6).unwrap();
+        b.charge(4).unwrap();
+        assert_eq!(pool.used(), 10, "exactly the limit passes");
+        drop(a);
+        assert_eq!(pool.used(), 4);
+        let c = OutputBudget::of(&req);
+        c.charge(6).unwrap();
+        assert!(c.charge(1).is_err());
+        assert_eq!(c.exceeded(), ExecError::TooMuchRunOutput(10));
+        assert_eq!(
+            b.exceeded(),
+            ExecError::TooMuchOutput(8),
+            "b stayed within both"
+        );
+        drop((b, c));
+        assert_eq!(pool.used(), 0);
     }
 }

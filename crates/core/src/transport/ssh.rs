@@ -386,7 +386,7 @@ impl Transport for SshTransport {
             let mut out = child.stdout().take().expect("stdout is piped");
             let mut err = child.stderr().take().expect("stderr is piped");
             let pid = std::sync::Mutex::new(None::<u32>);
-            let budget = OutputBudget::new(req.max_output);
+            let budget = OutputBudget::of(req);
 
             let run = async {
                 let feed = async move {
@@ -461,7 +461,7 @@ impl Transport for SshTransport {
                 if let Some(p) = p {
                     Self::kill_remote(&session, p).await;
                 }
-                return Err(ExecError::TooMuchOutput(req.max_output.unwrap_or_default()));
+                return Err(budget.exceeded());
             };
             let (stdout, stderr) = match read {
                 Ok(r) => r,

@@ -115,6 +115,7 @@ fn probe(
     let mode = if follow { "follow" } else { "nofollow" };
     let mut req = script(PROBE, &[path, mode], as_);
     req.max_output = Some(READ_LIMIT);
+    req.output_pool = ctx.output_pool.clone();
     req.timeout = Some(READ_TIME);
     let out = match exec_quiet(ctx, host, &req) {
         Err(OpError {

@@ -230,6 +230,12 @@ pub fn exec_error(e: &ExecError, host: &str, shown: &str) -> String {
         ExecError::Cancelled => format!("interrupted: command killed on {host}: {shown}"),
         ExecError::Unreachable(why) => format!("unreachable: {host}: {why}"),
         ExecError::Spawn(why) => format!("command could not start on {host}: {why}"),
+        ExecError::TooMuchRunOutput(limit) => format!(
+            "the run's running commands held more than {} of output together; this one on {host} was killed: {shown}\n  \
+             hint: write large output to files on the hosts, run fewer hosts at once (-f), \
+             or raise --max-output-total",
+            human_bytes(*limit)
+        ),
         ExecError::TooMuchOutput(limit) => format!(
             "command printed more than {} on {host} and was killed: {shown}\n  \
              hint: write the output to a file on the host and read the part you need, \
@@ -399,6 +405,7 @@ pub fn run(
 
     let mut req = ExecRequest::new(program);
     req.max_output = ctx.max_output;
+    req.output_pool = ctx.output_pool.clone();
     req.env = o.env;
     req.cwd = o.cwd;
     req.stdin = o.stdin.map(String::into_bytes);
