@@ -1679,3 +1679,86 @@ fn a_bom_is_dropped_and_a_bad_vars_file_is_named_as_given() {
     assert!(err.contains(&format!("--vars {b}: {b}:")), "{err}");
     assert!(!err.contains("-e @"), "{err}");
 }
+
+/// An SSH host nothing listens for (loopback, port 1) is unreachable — not failed — from a
+/// command, a file operation and `rb exec` alike: each path carries the transport's kind.
+#[test]
+fn an_unreachable_host_is_unreachable_from_every_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = dir.path().join("inv.ini");
+    std::fs::write(
+        &inv,
+        "u1 ansible_host=127.0.0.1 ansible_port=1 ansible_user=root\n",
+    )
+    .unwrap();
+    let inv = inv.to_str().unwrap();
+    for body in ["h.sh(\"true\")", "h.read(\"/etc/hostname\")"] {
+        let (out, _d) = run_script(
+            &format!("on(hosts(\"u1\"), |h| {body});\n"),
+            &["-i", inv, "--json"],
+        );
+        assert_eq!(out.status.code(), Some(1), "{body}: {}", stderr(&out));
+        let events = json_events(&stdout(&out));
+        let failed = events.iter().find(|e| e["event"] == "host_failed").unwrap();
+        assert_eq!(failed["unreachable"], true, "{body}: {failed}");
+        let recap = events.iter().find(|e| e["event"] == "recap").unwrap();
+        assert_eq!(recap["hosts"][0]["unreachable"], 1, "{body}: {recap}");
+        assert_eq!(recap["hosts"][0]["failed"], 0, "{body}: {recap}");
+    }
+    let out = rb()
+        .args(["exec", "-i", inv, "u1", "true"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).starts_with("u1 | UNREACHABLE >>\n")
+            && stdout(&out).contains("Connection refused"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+/// The sudo hint goes with become only: a command that prints sudo's words without become
+/// gets the ordinary hint.
+#[test]
+fn the_sudo_hint_needs_become() {
+    let (out, _d) = run_script(
+        "sh(\"echo 'sudo: a password is required' >&2; exit 1\");\n",
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("hint: pass #{check: false} to handle a failure yourself"),
+        "{err}"
+    );
+    assert!(!err.contains("-K"), "{err}");
+}
+
+/// Host lists print as their names in `print`, `${}` and `debug`; `--list-tasks` lists the
+/// literal tags of a task whose options also hold a variable.
+#[test]
+fn host_lists_print_their_names_and_list_tasks_reads_mixed_tags() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = dir.path().join("inv.ini");
+    std::fs::write(&inv, "[w]\nw[1:2] ansible_connection=local\n").unwrap();
+    let (out, _d) = run_script(
+        "print(hosts(\"w\")); debug(hosts(\"w\")); print(`in ${hosts(\"w\")}`);\n",
+        &["-i", inv.to_str().unwrap()],
+    );
+    assert_eq!(
+        stdout(&out),
+        "[w1, w2]\nHostList[w1, w2]\nin [w1, w2]\n",
+        "{}",
+        stderr(&out)
+    );
+    let (out, _d) = run_script(
+        "let extra = \"x\";\ntask(\"mixed\", #{tags: [\"lit\", extra]}, || 1);\n",
+        &["--list-tasks"],
+    );
+    assert!(
+        stdout(&out).ends_with("\n  mixed\tTAGS: [lit]\n"),
+        "{}",
+        stdout(&out)
+    );
+}

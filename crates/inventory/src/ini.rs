@@ -300,7 +300,27 @@ pub fn parse(inv: &mut Inventory, file: &str, text: &str) -> Result<(), Error> {
 
 #[cfg(test)]
 mod tests {
-    use super::{section, split_port};
+    use super::{section, split_port, MAX_HOST_VAR_BYTES};
+
+    /// Each host of a range gets the line's variables: up to the budget exactly is fine,
+    /// one host more is an error at the line.
+    #[test]
+    fn host_line_variables_are_bounded_over_a_range() {
+        let per_host = 64 * 1024;
+        let hosts = MAX_HOST_VAR_BYTES / per_host;
+        let line = |n: usize| format!("h[1:{n}] v={}\n", "x".repeat(per_host - 2));
+        let inv = crate::Inventory::parse_ini("i.ini", &line(hosts)).unwrap();
+        assert_eq!(inv.hosts.len(), hosts + 1, "and the implicit localhost");
+        let e = crate::Inventory::parse_ini("i.ini", &line(hosts + 1)).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("i.ini:1: host variables pass 64 MiB in all (1025 hosts"),
+            "{e}"
+        );
+        // Counted over the whole file, not per line.
+        let two = format!("{}{}", line(hosts), line(1).replace("h[1:1]", "g"));
+        assert!(crate::Inventory::parse_ini("i.ini", &two).is_err());
+    }
 
     /// Host tokens as ansible-core's parse_address splits them (checked with 2.19).
     #[test]

@@ -391,7 +391,7 @@ fn float(t: &str) -> Option<Value> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse;
+    use super::{parse, MAX_ALIAS_NODES};
     use serde_json::json;
 
     fn v(text: &str) -> serde_json::Value {
@@ -452,6 +452,26 @@ mod tests {
         // Ordinary reuse is fine.
         let ok = parse("base: &b {k: 1}\nx: *b\ny: *b\n").unwrap().unwrap();
         assert_eq!(ok.to_value()["y"]["k"], 1);
+    }
+
+    /// What an alias copies is counted exactly: a list is itself and its items (9 + 1), a
+    /// map itself and two values per pair (1 + 2 × 2), and a long text one more value per
+    /// 64 bytes (6,336 bytes: 100). Exactly the budget passes; one alias more is over it.
+    #[test]
+    fn aliases_count_what_they_copy() {
+        let text = "x".repeat(64 * 99);
+        for (anchored, size) in [
+            ("[1, 2, 3, 4, 5, 6, 7, 8, 9]", 10),
+            ("{k: 1, j: 2}", 5),
+            (text.as_str(), 100),
+        ] {
+            let doc = |n: usize| format!("a: &a {anchored}\nl: [{}]\n", vec!["*a"; n].join(", "));
+            let n = MAX_ALIAS_NODES / size;
+            let ok = parse(&doc(n)).unwrap().unwrap();
+            assert_eq!(ok.to_value()["l"].as_array().unwrap().len(), n, "{size}");
+            let e = parse(&doc(n + 1)).unwrap_err();
+            assert!(e.message.contains("alias bomb"), "{size}: {}", e.message);
+        }
     }
 
     #[test]

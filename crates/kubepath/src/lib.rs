@@ -121,7 +121,16 @@ pub fn render(template: &str, doc: &Value) -> Result<String, Error> {
 
 #[cfg(test)]
 mod tests {
-    use super::{render, Error};
+    use super::{go_json_string, render, Error};
+
+    /// One string as kubectl prints it inside a list or map: Go's HTML-safe escapes.
+    #[test]
+    fn go_json_string_is_html_safe() {
+        assert_eq!(
+            go_json_string("a<b>&\u{2028}\"\\\n"),
+            r#""a\u003cb\u003e\u0026\u2028\"\\\n""#
+        );
+    }
 
     #[test]
     fn deep_nesting_is_an_error_not_a_crash() {

@@ -226,6 +226,14 @@ mod tests {
         assert_eq!(s.added(), 3);
     }
 
+    /// Four characters is long enough to be hidden everywhere, inside words too.
+    #[test]
+    fn four_characters_are_hidden_everywhere() {
+        let s = Secrets::default();
+        s.add("abcd");
+        assert_eq!(s.redact("xabcdx"), "x********x");
+    }
+
     /// A secret of 1–3 characters is hidden where it stands alone, never inside a word.
     #[test]
     fn short_secrets_are_hidden_only_as_words() {

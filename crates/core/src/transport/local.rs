@@ -221,10 +221,14 @@ mod tests {
         assert_eq!(e, ExecError::Timeout(Duration::from_millis(300)));
         assert!(!t.exists(), "the trap removed the temp file");
         assert!(started.elapsed() < Duration::from_secs(2));
-        // Ignoring SIGTERM buys the grace, no more.
+        // Ignoring SIGTERM buys the grace, no more: then the whole group is killed.
+        let pidfile = dir.path().join("pid");
         let started = std::time::Instant::now();
         let e = run(
-            "trap '' TERM; sleep 30 & wait; sleep 30",
+            &format!(
+                "trap '' TERM; sleep 30 & echo $! > {}; wait",
+                pidfile.display()
+            ),
             Some(Duration::from_millis(100)),
         )
         .await
@@ -235,6 +239,23 @@ mod tests {
             took >= STOP_GRACE && took < Duration::from_secs(3),
             "{took:?}"
         );
+        let pid: i32 = std::fs::read_to_string(&pidfile)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        // Gone, or dead and waiting to be reaped (a zombie: state Z) by whoever adopted it.
+        let gone = (0..50).any(|_| {
+            std::thread::sleep(Duration::from_millis(20));
+            std::fs::read_to_string(format!("/proc/{pid}/stat")).map_or(true, |st| {
+                st.rsplit(')')
+                    .next()
+                    .unwrap_or("")
+                    .trim_start()
+                    .starts_with('Z')
+            })
+        });
+        assert!(gone, "the sleep that ignored SIGTERM was killed");
         // Cancelled the same way.
         let cancel = CancellationToken::new();
         let c = cancel.clone();
