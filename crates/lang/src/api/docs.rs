@@ -307,7 +307,7 @@ pub const FUNCTIONS: &[FnDoc] = &[
         name: "secret",
         group: "runbook",
         signature: "secret(value) -> Secret; s.reveal() -> string; s.len() -> int",
-        doc: "Mark a value secret: it prints as `********`, and its text is redacted from every log line, event and error message, even after being joined into a command. Commands and `to_json` receive the real value.",
+        doc: "Mark a value secret: it prints as `********`, and its text is redacted from every log line, event and error message, in every escaped form rb writes (shell, JSON, Python and YAML quoting, Go's HTML-safe JSON), even after being joined into a command — with `+`, `+=` or `${}`, which all carry the real value. Commands, files and `to_json` receive the real value. `secret(())` and `secret(\"\")` are errors (a variable that was never set); a secret of 1–3 characters is hidden only where it stands as a word, with a warning.",
         example: r#"let pw = secret("hunter2"); log("password: " + pw); sh(["echo", pw]).out.len()"#,
         output: "password: ********\n7",
     },
