@@ -1762,3 +1762,26 @@ fn host_lists_print_their_names_and_list_tasks_reads_mixed_tags() {
         stdout(&out)
     );
 }
+
+/// `rb repl` from a pipe: an entry left open continues on the next line, joined with a
+/// line break (a `//` comment ends at it), and each result prints on stdout.
+#[test]
+fn piped_repl_entries_continue_across_lines() {
+    use std::io::Write;
+    let mut child = rb()
+        .arg("repl")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"\nlet a = [1, // one\n2,\n3];\na.len()\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "3\n");
+}
