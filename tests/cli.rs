@@ -1785,3 +1785,23 @@ fn piped_repl_entries_continue_across_lines() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(stdout(&out), "3\n");
 }
+
+/// Rhai's own runtime errors keep their words, at the runbook's file:line:col (the
+/// position Rhai appends is moved to the front, not lost with the text).
+#[test]
+fn rhai_runtime_errors_keep_their_words_and_position() {
+    for (script, want) in [
+        (
+            "let z = 0;\nlet x = 1 / z;\n",
+            "test.rhai:2:11: Division by zero: 1 / 0",
+        ),
+        (
+            "let a = [1];\nlet b = a[5];\n",
+            "test.rhai:2:11: Array index 5 out of bounds: only 1 element in array",
+        ),
+    ] {
+        let (out, _d) = run_script(script, &[]);
+        assert_eq!(out.status.code(), Some(1), "{script}");
+        assert!(stderr(&out).contains(want), "{}", stderr(&out));
+    }
+}
