@@ -1805,3 +1805,25 @@ fn rhai_runtime_errors_keep_their_words_and_position() {
         assert!(stderr(&out).contains(want), "{}", stderr(&out));
     }
 }
+
+/// `forks` of `on` is at least 1: 1 runs the hosts one at a time, 0 is refused by name.
+#[test]
+fn on_forks_is_at_least_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = dir.path().join("inv.ini");
+    std::fs::write(&inv, "[w]\nw[1:2] ansible_connection=local\n").unwrap();
+    let inv = inv.to_str().unwrap();
+    let (out, _d) = run_script(
+        "let r = on(hosts(\"w\"), #{forks: 1}, |h| h.name);\nprint(r.values());\n",
+        &["-i", inv],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "[\"w1\", \"w2\"]\n");
+    let (out, _d) = run_script("on(hosts(\"w\"), #{forks: 0}, |h| 1);\n", &["-i", inv]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("option `forks` must be at least 1"),
+        "{}",
+        stderr(&out)
+    );
+}
