@@ -1827,3 +1827,32 @@ fn on_forks_is_at_least_one() {
         stderr(&out)
     );
 }
+
+/// IPv6 in `ip_in_cidr`; `secret` of a number; the piped REPL prints a map whose keys are
+/// not hosts as data, not as one row per host (three mutants the sample left alive).
+#[test]
+fn ipv6_cidrs_numeric_secrets_and_repl_maps() {
+    let (out, _d) = run_script(
+        "print([ip_in_cidr(\"fd00::1\", \"fd00::/8\"), ip_in_cidr(\"fe80::1\", \"fd00::/8\"), ip_in_cidr(\"fe80::1\", \"::/0\")]);\n\
+         let pin = secret(482913);\nlog(`pin ${pin} 482913`);\n",
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "[true, false, true]\npin ******** ********\n");
+    use std::io::Write;
+    let mut child = rb()
+        .arg("repl")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"#{web: 1}\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(stdout(&out), "{\n  \"web\": 1\n}\n", "{}", stderr(&out));
+}
