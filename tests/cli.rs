@@ -1767,21 +1767,7 @@ fn host_lists_print_their_names_and_list_tasks_reads_mixed_tags() {
 /// line break (a `//` comment ends at it), and each result prints on stdout.
 #[test]
 fn piped_repl_entries_continue_across_lines() {
-    use std::io::Write;
-    let mut child = rb()
-        .arg("repl")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"\nlet a = [1, // one\n2,\n3];\na.len()\n")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = repl_piped(&[], "\nlet a = [1, // one\n2,\n3];\na.len()\n");
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(stdout(&out), "3\n");
 }
@@ -1839,20 +1825,6 @@ fn ipv6_cidrs_numeric_secrets_and_repl_maps() {
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(stdout(&out), "[true, false, true]\npin ******** ********\n");
-    use std::io::Write;
-    let mut child = rb()
-        .arg("repl")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"#{web: 1}\n")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = repl_piped(&[], "#{web: 1}\n");
     assert_eq!(stdout(&out), "{\n  \"web\": 1\n}\n", "{}", stderr(&out));
 }

@@ -374,23 +374,7 @@ fn scripted_load_and_vars_and_a_failed_command_sets_the_exit_code() {
         "let loaded = 41;\nfn greet(n) { `hello ${n}` }\nlog(\"loading\");\nlet tok = secret(\"l0ad-s3cret\");\nlet joined = `--tok=${tok}`;\njoined\n",
     )
     .unwrap();
-    let run = |input: String| {
-        use std::io::Write;
-        let mut child = Command::new(env!("CARGO_BIN_EXE_rb"))
-            .args(["repl", "-e", "region=eu"])
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
-        child.wait_with_output().unwrap()
-    };
+    let run = |input: String| repl_piped(&["-e", "region=eu"], &input);
     let out = run(format!(
         ":load {}\nloaded + 1\ngreet(\"ops\")\n:vars\n",
         book.display()

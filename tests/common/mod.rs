@@ -35,6 +35,26 @@ pub fn interrupt_after(
     (out, started.elapsed())
 }
 
+/// `rb repl ARGS` fed `input` on a pipe (the scripted REPL: no prompts, results on stdout).
+pub fn repl_piped(args: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rb"))
+        .arg("repl")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
 /// Run `rb run` on a runbook given as text, in a fresh temporary directory.
 pub fn run_script(text: &str, args: &[&str]) -> (Output, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
