@@ -35,18 +35,19 @@ impl fmt::Debug for Secret {
     }
 }
 
-/// The body of a string as some output format escapes it (Python's `repr` in a template,
-/// Go's HTML-safe JSON from `kube_jsonpath`, ...), without the quotes around it. The crate
-/// that writes the format hands its encoder to [`Secrets::with_encoders`], so the one
-/// redaction knows every form a secret can leave in.
+/// A string quoted as some output format writes it (Python's `repr` in a template, Go's
+/// HTML-safe JSON from `kube_jsonpath`, ...), quotes included: the writer itself can serve.
+/// The redaction registers what stands between the quotes. The crate that writes the
+/// format hands its encoder to [`Secrets::with_encoders`], so the one redaction knows every
+/// form a secret can leave in.
 pub type Encoder = fn(&str) -> String;
 
 /// The encoders rb-core knows itself: the shell's single quotes (`'` becomes `'\''`),
 /// JSON as serde writes it (events, `--json`), and Rust's debug form.
 const CORE_ENCODERS: [Encoder; 3] = [
-    |v| v.replace('\'', "'\\''"),
-    json_body,
-    |v| strip_quotes(&format!("{v:?}")),
+    |v| format!("'{}'", v.replace('\'', "'\\''")),
+    |v| serde_json::to_string(v).unwrap_or_default(),
+    |v| format!("{v:?}"),
 ];
 
 fn strip_quotes(s: &str) -> String {
@@ -142,7 +143,7 @@ impl Secrets {
     fn forms(&self, value: &str) -> Vec<String> {
         let mut out = vec![value.to_string()];
         for enc in CORE_ENCODERS.iter().chain(self.encoders.iter()) {
-            let form = enc(value);
+            let form = strip_quotes(&enc(value));
             out.push(json_body(&form));
             out.push(form);
         }
@@ -211,7 +212,7 @@ mod tests {
         let plain = Secrets::default();
         plain.add("it's-secret");
         assert_eq!(plain.redact("'it''s-secret'"), "'it''s-secret'");
-        let s = Secrets::with_encoders(vec![|v| v.replace('\'', "''")]);
+        let s = Secrets::with_encoders(vec![|v| format!("'{}'", v.replace('\'', "''"))]);
         s.add("it's-secret");
         assert_eq!(s.redact("'it''s-secret'"), format!("'{REDACTED}'"));
     }

@@ -37,11 +37,7 @@ pub fn register(engine: &mut Engine, ctx: &Arc<Ctx>) {
 /// Python's repr and `to_json` in templates, PyYAML's quoted scalars, Go's HTML-safe JSON
 /// from `kube_jsonpath`. The run's redaction registers each form of each secret.
 pub fn secret_encoders() -> Vec<rb_core::report::Encoder> {
-    let go: rb_core::report::Encoder = |v| {
-        let q = kubepath::go_json_string(v);
-        q[1..q.len() - 1].to_string()
-    };
-    let mut all = vec![go];
+    let mut all: Vec<rb_core::report::Encoder> = vec![kubepath::go_json_string];
     all.extend(template::secret_forms());
     all.extend(template_yaml::secret_forms());
     all

@@ -134,22 +134,16 @@ pub(crate) fn py_float(f: f64) -> String {
 /// How a secret reads inside the text of Python's `repr` (`{{ [pw] }}`) and of `to_json`
 /// (`\uXXXX`), for the run's redaction.
 pub(crate) fn secret_forms() -> [rb_core::report::Encoder; 2] {
-    fn strip(quoted: String) -> String {
-        let mut c = quoted.chars();
-        c.next();
-        c.next_back();
-        c.as_str().to_string()
-    }
     [
         |v| {
             let mut out = String::new();
             py_str_repr(v, &mut out);
-            strip(out)
+            out
         },
         |v| {
             let mut out = String::new();
             py_json_string(v, &mut out);
-            strip(out)
+            out
         },
     ]
 }

@@ -152,7 +152,7 @@ impl Writer<'_> {
             self.folded(s, indent, Some('\''), !key);
             self.out.push('\'');
         } else {
-            self.double(s);
+            yaml_double(s, self.out);
         }
     }
 
@@ -193,10 +193,6 @@ impl Writer<'_> {
             }
         }
     }
-
-    fn double(&mut self, s: &str) {
-        yaml_double(s, self.out);
-    }
 }
 
 /// A double-quoted scalar as PyYAML writes it.
@@ -231,9 +227,9 @@ pub(crate) fn secret_forms() -> [rb_core::report::Encoder; 2] {
         |v| {
             let mut out = String::new();
             yaml_double(v, &mut out);
-            out[1..out.len() - 1].to_string()
+            out
         },
-        |v| v.replace('\'', "''"),
+        |v| format!("'{}'", v.replace('\'', "''")),
     ]
 }
 
