@@ -5,8 +5,8 @@
 //! thread-locals, because fan-out runs each host's closure on its own thread.
 
 use crate::host::Host;
-use crate::inventory::Inventory;
-use crate::report::{Emitter, Event, Level, Secrets};
+use inventory::Inventory;
+use rb_core::report::{Emitter, Event, Level, Secrets};
 use rhai::Dynamic;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -52,7 +52,7 @@ pub struct Ctx {
     /// `--max-output`: the most bytes a command may print (`None`: no limit).
     pub max_output: Option<usize>,
     /// Output held at once by the run's running commands (`--max-output-total`).
-    pub output_pool: Option<std::sync::Arc<crate::transport::OutputPool>>,
+    pub output_pool: Option<std::sync::Arc<rb_core::transport::OutputPool>>,
     /// Which tasks run (`--tags`, `--skip-tags`, `--start-at-task`).
     pub tasks: crate::tasks::TaskFilter,
     /// `-v` (1), `-vv` (2), `-vvv` (3): 1 and up emit each command's output (`cmd_output`).

@@ -202,7 +202,7 @@ fn leaf_message(err: &EvalAltResult) -> String {
         EvalAltResult::ErrorTerminated(_, _) => "interrupted".into(),
         EvalAltResult::ErrorTooManyOperations(_) => "the runbook went past its operation limit (a loop that never ends?); if the work is meant to be that long, raise --max-operations (0: no limit)".into(),
         EvalAltResult::ErrorDataTooLarge(what, _) => {
-            let limit = crate::engine::limits();
+            let limit = crate::limits::limits();
             format!(
                 "{what} went past rb's limit (strings {} MiB, arrays {} items, maps {} entries, counted with what they hold): a value that keeps growing?",
                 limit.0 >> 20,
@@ -213,4 +213,24 @@ fn leaf_message(err: &EvalAltResult) -> String {
         EvalAltResult::ErrorParsing(t, _) => format!("syntax error: {t}"),
         other => without_position(&other.to_string()),
     }
+}
+
+/// A source file's text; bytes that are not UTF-8 are an error at their line and column.
+/// A UTF-8 byte order mark (editors on Windows write one) is dropped.
+pub fn utf8_text(name: &str, mut bytes: Vec<u8>) -> Result<String, Diagnostic> {
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = good.iter().filter(|&&b| b == b'\n').count() + 1;
+        let line_start = good.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        let col = String::from_utf8_lossy(&good[line_start..]).chars().count() + 1;
+        Diagnostic {
+            file: Some(name.to_string()),
+            line: Some(line),
+            col: Some(col),
+            ..Diagnostic::plain("not valid UTF-8 here; save the file as UTF-8", 2)
+        }
+    })
 }

@@ -4,8 +4,8 @@
 mod connection;
 pub mod privilege;
 
-use crate::inventory::Inventory;
-use crate::transport::{LocalTransport, SshOptions, SshTransport, Transport};
+use inventory::Inventory;
+use rb_core::transport::{LocalTransport, SshOptions, SshTransport, Transport};
 use rhai::Map;
 use std::fmt;
 use std::sync::Arc;

@@ -130,3 +130,24 @@ impl<'de> serde::de::Visitor<'de> for JsonVisitor {
         Ok(Dynamic::from_map(m))
     }
 }
+
+/// Parse a `-e key=value` value: integers and true/false become numbers and booleans,
+/// `{...}`/`[...]` are parsed as JSON, everything else stays a string (so `1.10` is not 1.1).
+pub fn parse_cli_value(v: &str) -> Dynamic {
+    if let Ok(i) = v.parse::<i64>() {
+        if !(v.starts_with('+') || (v.len() > 1 && v.starts_with('0'))) {
+            return i.into();
+        }
+    }
+    match v {
+        "true" => return true.into(),
+        "false" => return false.into(),
+        _ => {}
+    }
+    if v.starts_with('{') || v.starts_with('[') {
+        if let Ok(d) = parse(v) {
+            return d;
+        }
+    }
+    v.into()
+}

@@ -6,7 +6,7 @@ use crate::context::{
 };
 use crate::errors::{at, RhaiResult};
 use crate::host::Host;
-use crate::report::{Event, Level, Secret};
+use rb_core::report::{Event, Level, Secret};
 use rhai::{Dynamic, Engine, FnPtr, NativeCallContext};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -34,7 +34,7 @@ fn to_text(nctx: &NativeCallContext, v: &Dynamic) -> String {
     if let Some(s) = v.read_lock::<rhai::ImmutableString>() {
         s.to_string()
     } else if v.is::<Secret>() {
-        crate::report::REDACTED.to_string()
+        rb_core::report::REDACTED.to_string()
     } else {
         nctx.call_fn::<rhai::ImmutableString>("to_string", (v.clone(),))
             .map(|s| s.to_string())
@@ -137,12 +137,12 @@ pub fn register(engine: &mut Engine, ctx: &Arc<Ctx>) {
                     "secret() of an empty string: is the variable set? (`-e name=...` or the inventory)",
                 ));
             }
-            if text.chars().count() < crate::report::MIN_SECRET_CHARS {
+            if text.chars().count() < rb_core::report::MIN_SECRET_CHARS {
                 c.log(
                     Level::Warn,
                     &format!(
                         "a secret shorter than {} characters is hidden only where it stands as a word, not inside other words",
-                        crate::report::MIN_SECRET_CHARS
+                        rb_core::report::MIN_SECRET_CHARS
                     ),
                 );
             }

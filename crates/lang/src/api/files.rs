@@ -7,8 +7,8 @@ use super::shell::{exec_quiet, text_of, OpError};
 use crate::context::{current_tasks, Ctx};
 use crate::errors::{at, type_of, RhaiResult};
 use crate::host::{privilege, Host};
-use crate::report::Event;
-use crate::transport::{Become, ExecError, ExecRequest, Program};
+use rb_core::report::Event;
+use rb_core::transport::{Become, ExecError, ExecRequest, Program};
 use rhai::{Dynamic, Engine, Map, NativeCallContext};
 use std::sync::Arc;
 

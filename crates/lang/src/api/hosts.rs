@@ -4,8 +4,8 @@
 use crate::context::Ctx;
 use crate::errors::{at, at_usage, RhaiResult};
 use crate::host::Host;
-use crate::inventory::Order;
-use crate::report::Level;
+use inventory::Order;
+use rb_core::report::Level;
 use rhai::{Array, Dynamic, Engine, FnPtr, Map, NativeCallContext};
 use std::fmt;
 use std::sync::Arc;
@@ -159,7 +159,7 @@ pub fn register(engine: &mut Engine, ctx: &Arc<Ctx>) {
             let list = select_with(&c, pattern, false).map_err(|e| at(&nctx, e))?;
             if list.0.is_empty() {
                 // The terms as the inventory splits them (brackets, IPv6 and commas included).
-                let terms = crate::inventory::split_pattern(pattern);
+                let terms = inventory::split_pattern(pattern);
                 let groups: Vec<&str> = terms
                     .iter()
                     .map(|t| t.trim_start_matches(['&', '!']))

@@ -4,7 +4,7 @@
 use crate::api::shell::CmdResult;
 use crate::errors::{at, type_of, RhaiResult};
 use crate::host::Host;
-use crate::report::Secret;
+use rb_core::report::Secret;
 use rhai::{Array, Dynamic, Engine, Map, NativeCallContext};
 use serde_json::Value;
 
@@ -169,7 +169,7 @@ pub fn register(engine: &mut Engine) {
                 ));
             }
             let doc = doc_of(&v).map_err(|e| at(&nctx, e))?;
-            crate::kubepath::render(template, &doc).map_err(|e| at(&nctx, e.to_string()))
+            kubepath::render(template, &doc).map_err(|e| at(&nctx, e.to_string()))
         },
     );
 }
@@ -177,7 +177,7 @@ pub fn register(engine: &mut Engine) {
 #[cfg(test)]
 mod secret_tests {
     use super::to_value;
-    use crate::report::Secrets;
+    use rb_core::report::Secrets;
     use rhai::{Dynamic, Map};
 
     #[test]

@@ -2,7 +2,6 @@
 
 pub mod core;
 pub mod display;
-pub mod docs;
 pub mod files;
 pub mod hosts;
 pub mod json;
@@ -11,7 +10,6 @@ pub mod quote;
 pub mod regex;
 pub mod shell;
 pub mod template;
-pub mod template_yaml;
 pub mod wait;
 
 use crate::context::Ctx;
@@ -38,7 +36,6 @@ pub fn register(engine: &mut Engine, ctx: &Arc<Ctx>) {
 /// from `kube_jsonpath`. The run's redaction registers each form of each secret.
 pub fn secret_encoders() -> Vec<rb_core::report::Encoder> {
     let mut all: Vec<rb_core::report::Encoder> = vec![kubepath::go_json_string];
-    all.extend(template::secret_forms());
-    all.extend(template_yaml::secret_forms());
+    all.extend(crate::jinja::secret_forms());
     all
 }

@@ -3,8 +3,8 @@
 use crate::context::{current_host, current_tasks, Ctx};
 use crate::errors::{at, at_fault, type_of, Fault, RhaiResult};
 use crate::host::Host;
-use crate::report::Event;
-use crate::transport::{ExecError, ExecRequest, Program};
+use rb_core::report::Event;
+use rb_core::transport::{ExecError, ExecRequest, Program};
 use rhai::{Array, Dynamic, Engine, FnPtr, Map, NativeCallContext};
 use std::fmt;
 use std::sync::Arc;
@@ -81,7 +81,7 @@ pub fn text_of(v: &Dynamic, what: &str) -> Result<String, String> {
     if let Some(s) = v.read_lock::<rhai::ImmutableString>() {
         return Ok(s.to_string());
     }
-    if let Some(s) = v.read_lock::<crate::report::Secret>() {
+    if let Some(s) = v.read_lock::<rb_core::report::Secret>() {
         return Ok(s.reveal().to_string());
     }
     if v.is_int() || v.is_float() || v.is_bool() {
@@ -301,7 +301,7 @@ pub fn exec_quiet(
     ctx: &Ctx,
     host: &Host,
     req: &ExecRequest,
-) -> Result<crate::transport::ExecOutput, OpError> {
+) -> Result<rb_core::transport::ExecOutput, OpError> {
     if ctx.is_cancelled() {
         return Err("interrupted: the run was cancelled".to_string().into());
     }
@@ -334,7 +334,7 @@ pub fn exec_with_events(
     task: &[String],
     shown: &str,
     req: &ExecRequest,
-) -> Result<(crate::transport::ExecOutput, f64), ExecError> {
+) -> Result<(rb_core::transport::ExecOutput, f64), ExecError> {
     ctx.emit(Event::CmdStart {
         host: host_name.to_string(),
         task: task.to_vec(),

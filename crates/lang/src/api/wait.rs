@@ -8,7 +8,7 @@ use super::core::sleep_cancellable;
 use super::shell::{seconds, text_of, CmdResult};
 use crate::context::{current_host, current_tasks, Ctx};
 use crate::errors::{at, type_of, RhaiResult};
-use crate::report::Event;
+use rb_core::report::Event;
 use rhai::{Dynamic, Engine, EvalAltResult, FnPtr, Map, NativeCallContext};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::sync::Arc;

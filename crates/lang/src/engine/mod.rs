@@ -5,24 +5,11 @@ pub mod calls;
 pub mod modules;
 
 use crate::context::Ctx;
-use crate::report::Level;
+use crate::limits::{MAX_ARRAY_ITEMS, MAX_CALL_LEVELS, MAX_MAP_ENTRIES, MAX_STRING_BYTES};
+use rb_core::report::Level;
 use rhai::{Dynamic, Engine};
 use std::path::Path;
 use std::sync::Arc;
-
-/// Limits that keep a runaway runbook from eating the controller.
-const MAX_CALL_LEVELS: usize = 256;
-/// A value's size: string bytes, array items, map entries (Rhai counts what a container
-/// holds, nested). A loop doubling a string stops with an error here instead of aborting
-/// the process when memory runs out. 256 MiB holds any file `read` returns (64 MiB).
-const MAX_STRING_BYTES: usize = 256 << 20;
-const MAX_ARRAY_ITEMS: usize = 10_000_000;
-const MAX_MAP_ENTRIES: usize = 1_000_000;
-
-/// The size limits of a value: (string bytes, array items, map entries).
-pub fn limits() -> (usize, usize, usize) {
-    (MAX_STRING_BYTES, MAX_ARRAY_ITEMS, MAX_MAP_ENTRIES)
-}
 
 /// An engine with rb's API bound to `ctx`, resolving imports beside `base_dir`.
 pub fn build(ctx: &Arc<Ctx>, base_dir: &Path) -> Engine {

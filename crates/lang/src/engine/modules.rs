@@ -154,7 +154,7 @@ impl ModuleResolver for Resolver {
         if file.is_file() && !is_self {
             let bytes = std::fs::read(&file)
                 .map_err(|e| not_found(format!("{path} ({}: {e})", file.display()), pos))?;
-            let text = crate::utf8_text(&file.display().to_string(), bytes)
+            let text = crate::diagnostics::utf8_text(&file.display().to_string(), bytes)
                 .map_err(|d| not_found(format!("{path} ({d})"), pos))?;
             return self.load(engine, &file.display().to_string(), &text, pos);
         }

@@ -9,8 +9,8 @@
 //! the key file) go into a small ssh config file written for the host, which then includes
 //! the user's own config, so they take precedence as they do on ansible-core's command line.
 
-use crate::inventory::{Origin, Vars};
-use crate::transport::SshOptions;
+use inventory::{Origin, Vars};
+use rb_core::transport::SshOptions;
 use serde_json::Value;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -149,7 +149,7 @@ pub fn resolve(name: &str, vars: &Vars, ssh: &Arc<SshOptions>) -> Result<Connect
         "ansible_ssh_extra_args",
     ] {
         if let Some((v, _, origin)) = pick(vars, &[var]) {
-            let args = crate::inventory::shlex::split(&text(v)).map_err(|e| {
+            let args = inventory::shlex::split(&text(v)).map_err(|e| {
                 refuse(
                     &origin,
                     name,

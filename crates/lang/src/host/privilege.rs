@@ -6,8 +6,8 @@
 //! `--become`: it becomes only when an operation asks.
 
 use super::Host;
-use crate::report::Secret;
-use crate::transport::Become;
+use rb_core::report::Secret;
+use rb_core::transport::Become;
 use rhai::Dynamic;
 
 /// The run's defaults: `--become`, `--become-user`, and the password `-K` read.

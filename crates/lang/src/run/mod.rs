@@ -13,8 +13,8 @@ use crate::context::{with_host, Ctx};
 use crate::diagnostics::Diagnostic;
 use crate::errors::{at, type_of, RhaiResult};
 use crate::host::Host;
-use crate::report::Event;
 use rb_core::fanout::{self, HostError, Plan};
+use rb_core::report::Event;
 use rhai::{Dynamic, FnPtr, Map, NativeCallContext};
 use std::time::Instant;
 
@@ -22,7 +22,7 @@ use std::time::Instant;
 #[derive(Debug, Clone, Default)]
 pub struct OnOpts {
     pub plan: Plan,
-    pub order: Option<crate::inventory::Order>,
+    pub order: Option<inventory::Order>,
 }
 
 const KNOWN: &[&str] = &[
@@ -52,8 +52,7 @@ pub fn parse_opts(ctx: &Ctx, opts: &Map) -> Result<OnOpts, String> {
                     .clone()
                     .into_string()
                     .map_err(|_| format!("option `order` must be a string, got {}", type_of(v)))?;
-                o.order =
-                    Some(crate::inventory::Order::parse(&kind, seed).map_err(|e| e.to_string())?);
+                o.order = Some(inventory::Order::parse(&kind, seed).map_err(|e| e.to_string())?);
             }
             "forks" => {
                 let n = v

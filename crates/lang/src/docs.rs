@@ -561,11 +561,17 @@ pub fn reference_markdown() -> String {
 /// `/// example: CODE` and `/// gives: OUTPUT` (as `FnDoc::output`).
 #[derive(Debug, Clone)]
 pub struct StdlibDoc {
+    /// The module's name (`import "NAME"`).
     pub module: &'static str,
+    /// The function's name.
     pub name: String,
+    /// `name(arg, ...)` as written.
     pub signature: String,
+    /// The text of its `///` comment, without the example lines.
     pub doc: String,
+    /// The `/// example:` code.
     pub example: String,
+    /// The `/// gives:` output.
     pub gives: String,
 }
 

@@ -51,7 +51,7 @@ impl Writer<'_> {
         match v.kind() {
             ValueKind::Map => {
                 let mut keys: Vec<J> = v.try_iter().into_iter().flatten().collect();
-                keys.sort_by_key(crate::api::template::py_str);
+                keys.sort_by_key(super::python::py_str);
                 for (i, k) in keys.iter().enumerate() {
                     if i > 0 || !inline {
                         self.pad(col);
@@ -119,7 +119,7 @@ impl Writer<'_> {
                 } else if f.is_infinite() {
                     if f > 0.0 { ".inf" } else { "-.inf" }.to_string()
                 } else {
-                    let r = crate::api::template::py_float(f);
+                    let r = super::python::py_float(f);
                     // PyYAML: a float always shows a dot (1e+16 → 1.0e+16).
                     match r.split_once('e') {
                         Some((m, e)) if !m.contains('.') => format!("{m}.0e{e}"),
@@ -136,7 +136,7 @@ impl Writer<'_> {
                 })
             }
             _ => {
-                let s = crate::api::template::py_str(v);
+                let s = super::python::py_str(v);
                 self.string(&s, indent, key);
             }
         }

@@ -2,12 +2,13 @@
 //! fan-out. No script is written or evaluated; the events, recap and exit code are those of
 //! any run.
 
+use super::Runtime;
 use crate::api::shell::{exec_error, exec_with_events};
+use crate::diagnostics::Diagnostic;
 use crate::host::Host;
-use crate::report::Event;
-use crate::transport::{ExecError, ExecRequest, Program};
-use crate::{Diagnostic, Runtime};
 use rb_core::fanout::{self, HostError, Plan};
+use rb_core::report::Event;
+use rb_core::transport::{ExecError, ExecRequest, Program};
 use std::time::{Duration, Instant};
 
 /// What to run, where.

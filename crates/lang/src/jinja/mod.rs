@@ -1,0 +1,310 @@
+//! Jinja2 as Ansible's `template` module renders it, through minijinja: blocks trim the
+//! newline after them, the template's trailing newlines are kept, an undefined variable is
+//! an error at the template's line, values print as Python prints them (`True`, `None` as an
+//! empty string at the top level, `['a', 1]`), and Ansible's everyday filters behave as
+//! ansible-core 2.19's (checked against it: tests/templates/). No Rhai here: `api/template.rs`
+//! is the runbook's side.
+
+mod python;
+mod yaml;
+
+use minijinja::value::{Kwargs, Value as J, ValueKind};
+use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior};
+use python::{py_json, py_str};
+use serde_json::Value;
+use std::sync::OnceLock;
+
+/// The most template instructions one render may take: a loop without end is an error, not
+/// a hang.
+const FUEL: u64 = 50_000_000;
+
+fn environment() -> &'static Environment<'static> {
+    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = Environment::new();
+        env.set_syntax(
+            minijinja::syntax::SyntaxConfig::builder()
+                .trim_blocks(true)
+                .build()
+                .expect("the default delimiters are valid"),
+        );
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.set_fuel(Some(FUEL));
+        // Python's str/dict/list methods (`d.items()`, `s.split(',')`), as Jinja2 has them.
+        env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
+        env.set_formatter(|out, _state, value| {
+            // Ansible's finalize: None prints as nothing; everything else as Python's str().
+            if !value.is_none() {
+                out.write_str(&py_str(value))?;
+            }
+            Ok(())
+        });
+        env.add_filter("default", default);
+        env.add_filter("d", default);
+        env.add_filter("join", join);
+        env.add_filter("to_json", |v: J| py_json(&v, None, false, (", ", ": ")));
+        env.add_filter("to_nice_json", |v: J, indent: Option<usize>, kw: Kwargs| {
+            let indent = indent_arg(indent, &kw)?;
+            Ok::<_, Error>(py_json(&v, Some(indent), true, (",", ": ")))
+        });
+        env.add_filter("to_nice_yaml", |v: J, indent: Option<usize>, kw: Kwargs| {
+            let indent = indent_arg(indent, &kw)?;
+            let mut out = String::new();
+            yaml::block(&v, indent, &mut out)?;
+            Ok::<_, Error>(out)
+        });
+        env.add_filter("regex_replace", regex_replace);
+        env.add_filter("bool", to_bool);
+        env.add_filter("int", to_int);
+        env
+    })
+}
+
+/// `indent` given by position or name (default 4); other keyword arguments are errors.
+fn indent_arg(pos: Option<usize>, kw: &Kwargs) -> Result<usize, Error> {
+    let named: Option<usize> = kw.get("indent")?;
+    kw.assert_all_used()?;
+    Ok(named.or(pos).unwrap_or(4))
+}
+
+/// Python's truthiness.
+fn py_truthy(v: &J) -> bool {
+    !v.is_undefined() && v.is_true()
+}
+
+/// Jinja's `default(value, default_value='', boolean=False)`.
+fn default(v: &J, other: Option<J>, boolean: Option<bool>) -> J {
+    if v.is_undefined() || (boolean.unwrap_or(false) && !py_truthy(v)) {
+        other.unwrap_or_else(|| J::from(""))
+    } else {
+        v.clone()
+    }
+}
+
+/// Jinja's `join(d='')`: every item as Python's `str()`.
+fn join(v: &J, sep: Option<&str>) -> Result<String, Error> {
+    let sep = sep.unwrap_or("");
+    if let Some(s) = v.as_str() {
+        return Ok(s.chars().map(String::from).collect::<Vec<_>>().join(sep));
+    }
+    let items: Vec<String> = v.try_iter()?.map(|i| py_str(&i)).collect();
+    Ok(items.join(sep))
+}
+
+/// Ansible's `regex_replace(pattern, replacement, ignorecase=False, multiline=False,
+/// count=0)`: Python's `re.sub`, with `\1` and `\g<name>` in the replacement.
+fn regex_replace(
+    v: &J,
+    pattern: &str,
+    replacement: Option<&str>,
+    kwargs: Kwargs,
+) -> Result<String, Error> {
+    let bad = |m: String| Error::new(ErrorKind::InvalidOperation, m);
+    let ignorecase: Option<bool> = kwargs.get("ignorecase")?;
+    let multiline: Option<bool> = kwargs.get("multiline")?;
+    let count: Option<usize> = kwargs.get("count")?;
+    kwargs.assert_all_used()?;
+    let mut flags = String::new();
+    if ignorecase.unwrap_or(false) {
+        flags.push('i');
+    }
+    if multiline.unwrap_or(false) {
+        flags.push('m');
+    }
+    let full = if flags.is_empty() {
+        pattern.to_string()
+    } else {
+        format!("(?{flags}){pattern}")
+    };
+    let re = crate::api::regex::compile(&full).map_err(bad)?;
+    let rep = python_replacement(replacement.unwrap_or("")).map_err(bad)?;
+    let text = py_str(v);
+    Ok(re
+        .replacen(&text, count.unwrap_or(0), rep.as_str())
+        .into_owned())
+}
+
+/// A Python `re.sub` replacement as the regex crate's: `\1`/`\g<1>`/`\g<name>` become
+/// `${1}`/`${name}`, `$` is literal, escapes such as `\n` are the characters.
+fn python_replacement(rep: &str) -> Result<String, String> {
+    let mut out = String::new();
+    let mut chars = rep.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '$' => out.push_str("$$"),
+            '\\' => match chars.next() {
+                None => return Err("bad escape (end of pattern) in the replacement".into()),
+                Some(d @ '0'..='9') => {
+                    let mut n = String::from(d);
+                    if let Some(&e @ '0'..='9') = chars.peek() {
+                        n.push(e);
+                        chars.next();
+                    }
+                    out.push_str(&format!("${{{n}}}"));
+                }
+                Some('g') => {
+                    if chars.next() != Some('<') {
+                        return Err("missing < after \\g in the replacement".into());
+                    }
+                    let name: String = chars.by_ref().take_while(|&c| c != '>').collect();
+                    out.push_str(&format!("${{{name}}}"));
+                }
+                Some('n') => out.push('\n'),
+                Some('t') => out.push('\t'),
+                Some('r') => out.push('\r'),
+                Some('f') => out.push('\u{c}'),
+                Some('v') => out.push('\u{b}'),
+                Some('a') => out.push('\u{7}'),
+                Some('b') => out.push('\u{8}'),
+                Some('\\') => out.push('\\'),
+                Some(c) if c.is_ascii_alphabetic() => {
+                    return Err(format!("bad escape \\{c} in the replacement"))
+                }
+                Some(c) => {
+                    out.push('\\');
+                    if c == '$' {
+                        out.push_str("$$");
+                    } else {
+                        out.push(c);
+                    }
+                }
+            },
+            c => out.push(c),
+        }
+    }
+    Ok(out)
+}
+
+/// Ansible's `bool`: yes/on/true/1 (any case) are true, no/off/false/0 false; other values
+/// are true only when equal to 1.
+fn to_bool(v: &J) -> bool {
+    let text = match v.kind() {
+        ValueKind::String => v.as_str().unwrap_or_default().to_lowercase(),
+        ValueKind::Bool => return v.is_true(),
+        ValueKind::Number if v.is_integer() => v.to_string(),
+        ValueKind::Number => return f64::try_from(v.clone()).is_ok_and(|f| f == 1.0),
+        _ => return false,
+    };
+    matches!(text.as_str(), "yes" | "on" | "true" | "1")
+}
+
+/// Jinja's `int(default=0, base=10)`: `"42"` → 42, `"42.9"` → 42, anything else `default`.
+fn to_int(v: &J, default: Option<i64>, base: Option<u32>, kw: Kwargs) -> Result<i64, Error> {
+    let default = kw.get::<Option<i64>>("default")?.or(default);
+    let base = kw.get::<Option<u32>>("base")?.or(base);
+    kw.assert_all_used()?;
+    Ok(int_of(v, default, base))
+}
+
+fn int_of(v: &J, default: Option<i64>, base: Option<u32>) -> i64 {
+    let fallback = default.unwrap_or(0);
+    match v.kind() {
+        ValueKind::Bool => i64::from(v.is_true()),
+        ValueKind::Number => v
+            .as_i64()
+            .or_else(|| {
+                f64::try_from(v.clone())
+                    .ok()
+                    .filter(|f| f.is_finite())
+                    .map(|f| f.trunc() as i64)
+            })
+            .unwrap_or(fallback),
+        ValueKind::String => {
+            let s = v.as_str().unwrap_or_default().trim();
+            let digits = s.replace('_', "");
+            let base = base.unwrap_or(10);
+            let plain = digits.strip_prefix('+').unwrap_or(&digits);
+            i64::from_str_radix(plain, base)
+                .ok()
+                .filter(|_| !s.starts_with('_') && !s.ends_with('_') && !s.contains("__"))
+                .or_else(|| {
+                    s.parse::<f64>()
+                        .ok()
+                        .filter(|f| f.is_finite())
+                        .map(|f| f.trunc() as i64)
+                })
+                .unwrap_or(fallback)
+        }
+        _ => fallback,
+    }
+}
+
+/// Every escaped form a secret can leave a template in: Python's repr and `json.dumps`,
+/// PyYAML's quoted scalars.
+pub fn secret_forms() -> Vec<rb_core::report::Encoder> {
+    let mut all = python::secret_forms().to_vec();
+    all.extend(yaml::secret_forms());
+    all
+}
+
+/// Render `source` (named `name` in errors) with `scope`.
+pub fn render(name: &str, source: &str, scope: &Value) -> Result<String, String> {
+    // Text without Jinja syntax is written as it is (ansible-core does not template it, so
+    // its line endings are kept too).
+    if !["{{", "{%", "{#"].iter().any(|m| source.contains(m)) {
+        return Ok(source.to_string());
+    }
+    let env = environment();
+    let ctx = J::from(minijinja::value::Serde(scope));
+    // Jinja reads `\r\n` and `\r` as line breaks and writes `\n`.
+    let text = source.replace("\r\n", "\n").replace('\r', "\n");
+    let mut out = env
+        .render_named_str(name, &text, ctx)
+        .map_err(|e| describe(&e, name, &text))?;
+    // Ansible's rule for the end: as many trailing newlines as the template has, at least
+    // (Jinja drops one; a block tag's trimming may drop more).
+    let trailing = |s: &str| s.len() - s.trim_end_matches('\n').len();
+    let missing = trailing(source).saturating_sub(trailing(&out));
+    out.push_str(&"\n".repeat(missing));
+    Ok(out)
+}
+
+/// A template error for people: file:line, what went wrong, and the expression.
+fn describe(e: &Error, name: &str, source: &str) -> String {
+    let line = e.line().map(|l| format!(":{l}")).unwrap_or_default();
+    let snippet = e
+        .range()
+        .and_then(|r| source.get(r))
+        .map(|s| format!(" in `{s}`"))
+        .unwrap_or_default();
+    let what = match e.kind() {
+        ErrorKind::UndefinedError => "undefined variable".to_string(),
+        _ => e
+            .detail()
+            .map_or_else(|| e.kind().to_string(), str::to_string),
+    };
+    format!("template {name}{line}: {what}{snippet}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::python::py_float;
+    use super::*;
+
+    #[test]
+    fn floats_as_python_prints_them() {
+        for (f, want) in [
+            (1.0, "1.0"),
+            (1e16, "1e+16"),
+            (1.5e-5, "1.5e-05"),
+            (0.0001, "0.0001"),
+            (123456789.12345679, "123456789.12345679"),
+            (-0.0, "-0.0"),
+            (1e300, "1e+300"),
+            (f64::INFINITY, "inf"),
+        ] {
+            assert_eq!(py_float(f), want);
+        }
+    }
+
+    #[test]
+    fn replacements_as_python_reads_them() {
+        assert_eq!(python_replacement(r"\2_\1").unwrap(), "${2}_${1}");
+        assert_eq!(
+            python_replacement(r"\g<name>-\g<1>$").unwrap(),
+            "${name}-${1}$$"
+        );
+        assert_eq!(python_replacement(r"a\nb\\c\-").unwrap(), "a\nb\\c\\-");
+        assert!(python_replacement(r"\q").is_err());
+    }
+}
