@@ -105,7 +105,8 @@ def main():
     for mod, file in mods.items():
         text = strip(open(os.path.join(root, file)).read())
         children = set(re.findall(r"\bmod\s+(\w+)\s*;", text))
-        for p in paths(text):
+        inline = [m.group(0) for c in children for m in re.finditer(rf"(?<![\w:]){c}(?:::\w+)+", text)]
+        for p in paths(text) + inline:
             t = resolve(mods, mod, p, children)
             if t is not None and t != mod:
                 edges.add((mod, t))

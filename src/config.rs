@@ -3,8 +3,11 @@
 //! `$XDG_CONFIG_HOME/rb/rb.toml` (`~/.config/rb/rb.toml`). A command-line flag wins over its
 //! environment variable, which wins over the file.
 
+use crate::cli::{Cli, Command};
+use crate::commands::usage;
 use clap::parser::ValueSource;
 use clap::ArgMatches;
+use rb::Diagnostic;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -115,4 +118,84 @@ impl Found {
             dir.join(p).display().to_string()
         }
     }
+}
+
+/// Fill what the command line and the environment left unset from rb.toml.
+pub fn apply_config(cli: &mut Cli, matches: &clap::ArgMatches) -> Result<(), Diagnostic> {
+    let Some((_, sub)) = matches.subcommand() else {
+        return Ok(());
+    };
+    let (hosts, forks, become_, runbook) = match &mut cli.command {
+        Command::Run(a) => (
+            &mut a.hosts,
+            Some(&mut a.forks),
+            Some(&mut a.become_),
+            Some(a.file.clone()),
+        ),
+        Command::Exec(a) => (&mut a.hosts, Some(&mut a.forks), Some(&mut a.become_), None),
+        Command::Hosts(a) => (&mut a.hosts, None, None, None),
+        Command::Repl(a) => (&mut a.hosts, None, Some(&mut a.become_), None),
+        Command::Inventory(a) => (&mut a.hosts, None, None, None),
+        _ => return Ok(()),
+    };
+    let Some(found) = find(runbook.as_deref()).map_err(usage)? else {
+        return Ok(());
+    };
+    let c = &found.config;
+    let given = |id: &str| given(sub, id);
+    if !given("inventory") {
+        match &c.inventory {
+            Some(Sources::One(s)) => hosts.inventory = vec![found.path_of(s)],
+            Some(Sources::Many(v)) => {
+                hosts.inventory = v.iter().map(|s| found.path_of(s)).collect()
+            }
+            None => {}
+        }
+    }
+    if !given("user") && c.remote_user.is_some() {
+        hosts.user = c.remote_user.clone();
+    }
+    if !given("private_key") {
+        if let Some(k) = &c.private_key_file {
+            hosts.private_key = Some(found.path_of(k));
+        }
+    }
+    if !given("ssh_common_args") && c.ssh_common_args.is_some() {
+        hosts.ssh_common_args = c.ssh_common_args.clone();
+    }
+    if !given("ssh_config") {
+        if let Some(f) = &c.ssh_config {
+            hosts.ssh_config = Some(PathBuf::from(found.path_of(f)));
+        }
+    }
+    if !given("ssh_persist") {
+        if let Some(n) = c.ssh_persist {
+            hosts.ssh_persist = n;
+        }
+    }
+    if !given("connect_timeout") {
+        if let Some(n) = c.connect_timeout {
+            hosts.connect_timeout = n;
+        }
+    }
+    if let Some(b) = become_ {
+        if !given("become_") {
+            b.become_ = c.become_.unwrap_or(false);
+        }
+        if !given("become_user") && c.become_user.is_some() {
+            b.become_user = c.become_user.clone();
+        }
+    }
+    if let (Some(f), Some(n)) = (forks, c.forks) {
+        if n == 0 {
+            return Err(usage(format!(
+                "{}: forks must be at least 1",
+                found.path.display()
+            )));
+        }
+        if !given("forks") {
+            *f = Some(n);
+        }
+    }
+    Ok(())
 }

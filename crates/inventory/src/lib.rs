@@ -25,7 +25,7 @@ mod yaml;
 pub use error::Error;
 pub use extra::{is_key_value, parse_extra_vars};
 pub use pattern::glob_matches;
-pub use pattern::{split as split_pattern, Selection};
+pub use pattern::{split as split_pattern, Limit, Selection};
 pub use pyliteral::{ini_value, py_float};
 
 use serde_json::{Map, Value};
@@ -502,6 +502,59 @@ impl Inventory {
     /// Select hosts with an Ansible pattern.
     pub fn select(&self, pattern: &str) -> Result<Selection, Error> {
         pattern::select(self, pattern)
+    }
+
+    /// `--limit PATTERN`: the hosts every selection of a run is narrowed to.
+    pub fn limit(&self, pattern: &str) -> Result<Limit, Error> {
+        let sel = self.select(pattern)?;
+        let mut allowed = vec![false; self.hosts.len()];
+        for i in sel.hosts {
+            allowed[i] = true;
+        }
+        Ok(Limit {
+            allowed,
+            unmatched: sel.unmatched,
+        })
+    }
+
+    /// The hosts `pattern` selects inside `limit` (all of them without one), in inventory
+    /// order: the one selection behind `hosts()`, `need_hosts()`, `rb hosts` and `rb exec`.
+    pub fn select_within(&self, pattern: &str, limit: Option<&Limit>) -> Result<Selection, Error> {
+        let mut sel = self.select(pattern)?;
+        if let Some(l) = limit {
+            sel.hosts.retain(|&i| l.allows(i));
+        }
+        Ok(sel)
+    }
+
+    /// Set `var` on `all` as a default under every inventory value, as ansible.cfg's and
+    /// the command line's connection settings are (`--private-key`, `--ssh-common-args`):
+    /// unless the inventory sets it (or its `ansible_` alias) on `all` itself. `source`
+    /// names where the value came from, for `rb inventory --host` and errors.
+    pub fn default_on_all(&mut self, var: &str, value: &str, source: &str) {
+        let Some(all) = self.groups.get_mut("all") else {
+            return;
+        };
+        let alias = var.replace("ansible_ssh_", "ansible_");
+        let set = |k: &str| all.vars.values.contains_key(k);
+        if !set(var) && !set(&alias) {
+            all.vars.set(
+                var,
+                serde_json::Value::String(value.to_string()),
+                Origin {
+                    file: source.into(),
+                    line: 0,
+                },
+            );
+        }
+    }
+
+    /// The warning for a pattern term that matched nothing.
+    pub fn no_match_warning(&self, term: &str) -> String {
+        format!(
+            "host pattern `{term}` matches no host or group in {}",
+            self.describe()
+        )
     }
 }
 

@@ -16,6 +16,31 @@ pub struct Selection {
     pub unmatched: Vec<String>,
 }
 
+/// `--limit`: the hosts a run may touch, as a pattern selected them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limit {
+    pub(crate) allowed: Vec<bool>,
+    /// Terms of the limit pattern that matched nothing.
+    pub unmatched: Vec<String>,
+}
+
+impl Limit {
+    /// Whether the host at `index` (into `Inventory::hosts`) is inside the limit.
+    pub fn allows(&self, index: usize) -> bool {
+        self.allowed.get(index).copied().unwrap_or(false)
+    }
+
+    /// How many hosts the limit lets through.
+    pub fn len(&self) -> usize {
+        self.allowed.iter().filter(|a| **a).count()
+    }
+
+    /// Whether it lets no host through.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 /// ansible-core's `split_host_pattern`: a pattern with a comma splits at commas only;
 /// otherwise at colons outside `[...]`, unless the whole is one address (`host:22`, IPv6).
 pub fn split(pattern: &str) -> Vec<String> {

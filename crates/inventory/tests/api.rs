@@ -130,3 +130,51 @@ fn source_files_refused_with_reasons() {
     let inv = load_text("hosts", b"web:\n  hosts:\n    h2:\n").unwrap();
     assert_eq!(names(&inv, &inv.group_hosts("web")), ["h2"]);
 }
+
+/// `--limit` narrows every selection; a limit term that matches nothing is named, and a
+/// limit that lets nothing through is empty (callers refuse it).
+#[test]
+fn selections_are_narrowed_to_the_limit() {
+    let inv = Inventory::load(&["web1,web2,db1,".to_string()], None).unwrap();
+    let limit = inv.limit("web*:nosuch").unwrap();
+    assert_eq!(limit.unmatched, ["nosuch"]);
+    assert_eq!(limit.len(), 2);
+    assert!(!limit.is_empty());
+    assert!(limit.allows(0) && limit.allows(1) && !limit.allows(2) && !limit.allows(9));
+    let sel = inv.select_within("all", Some(&limit)).unwrap();
+    assert_eq!(names(&inv, &sel.hosts), ["web1", "web2"]);
+    let sel = inv.select_within("db1:web2:ghost", Some(&limit)).unwrap();
+    assert_eq!(names(&inv, &sel.hosts), ["web2"]);
+    assert_eq!(sel.unmatched, ["ghost"]);
+    let all = inv.select_within("all", None).unwrap();
+    assert_eq!(names(&inv, &all.hosts), ["web1", "web2", "db1"]);
+    let none = inv.limit("ghost").unwrap();
+    assert!(none.is_empty());
+    assert_eq!(none.len(), 0);
+    assert!(inv
+        .no_match_warning("ghost")
+        .starts_with("host pattern `ghost` matches no host or group in "));
+}
+
+/// A command-line default lands on `all` under every inventory value, and never over a
+/// value the inventory sets on `all` itself, by either spelling.
+#[test]
+fn command_line_defaults_stay_under_the_inventorys_own_values() {
+    let mut inv = Inventory::load(&["web1,".to_string()], None).unwrap();
+    inv.default_on_all("ansible_ssh_private_key_file", "/k", "(command line)");
+    let host = inv.host_json("web1").unwrap();
+    assert_eq!(host["ansible_ssh_private_key_file"], "/k");
+
+    let dir = std::env::temp_dir().join(format!("rb-inv-defaults-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("hosts.ini");
+    std::fs::write(&file, "web1\n[all:vars]\nansible_private_key_file=/own\n").unwrap();
+    let mut inv = Inventory::load(&[file.display().to_string()], None).unwrap();
+    inv.default_on_all("ansible_ssh_private_key_file", "/k", "(command line)");
+    inv.default_on_all("ansible_ssh_common_args", "-o X=1", "(command line)");
+    let host = inv.host_json("web1").unwrap();
+    assert_eq!(host["ansible_private_key_file"], "/own");
+    assert!(host.get("ansible_ssh_private_key_file").is_none());
+    assert_eq!(host["ansible_ssh_common_args"], "-o X=1");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

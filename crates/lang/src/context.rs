@@ -42,7 +42,7 @@ pub struct Ctx {
     /// One Host per inventory host, same index; transports connect lazily.
     pub hosts: Vec<Host>,
     /// `--limit`: hosts every selection is narrowed to.
-    pub limit: Option<Vec<bool>>,
+    pub limit: Option<inventory::Limit>,
     /// `--seed`: the default seed of `shuffle`.
     pub seed: Option<u64>,
     /// `-f/--forks`: the most hosts an `on(...)` runs at once when it sets no `forks`.
@@ -69,9 +69,6 @@ pub struct Ctx {
 
 thread_local! {
     static CURRENT_HOST: RefCell<Option<String>> = const { RefCell::new(None) };
-    static TASKS: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
-    /// The tags of each task on `TASKS` (its own and its outer tasks').
-    static TAGS: RefCell<Vec<std::collections::BTreeSet<String>>> = const { RefCell::new(Vec::new()) };
 }
 
 /// The host whose closure this thread is running ("local" outside any fan-out).
@@ -85,30 +82,6 @@ pub fn with_host<T>(host: &str, f: impl FnOnce() -> T) -> T {
     let out = f();
     CURRENT_HOST.with(|h| *h.borrow_mut() = prev);
     out
-}
-
-/// The task path on this thread, outermost first.
-pub fn current_tasks() -> Vec<String> {
-    TASKS.with(|t| t.borrow().clone())
-}
-
-/// The tags a new task inherits: those of the task it runs in.
-pub fn inherited_tags() -> std::collections::BTreeSet<String> {
-    TAGS.with(|t| t.borrow().last().cloned().unwrap_or_default())
-}
-
-pub fn push_task(name: &str, tags: std::collections::BTreeSet<String>) {
-    TASKS.with(|t| t.borrow_mut().push(name.to_string()));
-    TAGS.with(|t| t.borrow_mut().push(tags));
-}
-
-pub fn pop_task() {
-    TASKS.with(|t| {
-        t.borrow_mut().pop();
-    });
-    TAGS.with(|t| {
-        t.borrow_mut().pop();
-    });
 }
 
 impl Ctx {
@@ -202,24 +175,4 @@ impl Ctx {
     pub fn block_on<F: Future>(&self, fut: F) -> F::Output {
         self.handle.block_on(fut)
     }
-}
-
-thread_local! {
-    /// The task path where the current error was first raised, for the final message.
-    static FAILED_TASK: RefCell<Option<Vec<String>>> = const { RefCell::new(None) };
-}
-
-/// Take the task path recorded by the innermost failing `task(...)`, if any.
-pub fn take_failed_task() -> Option<Vec<String>> {
-    FAILED_TASK.with(|f| f.borrow_mut().take())
-}
-
-/// Remember `path` as where the current error was first raised (the innermost task wins).
-pub fn record_failed_task(path: Vec<String>) {
-    FAILED_TASK.with(|f| {
-        let mut f = f.borrow_mut();
-        if f.is_none() {
-            *f = Some(path);
-        }
-    });
 }

@@ -2,7 +2,7 @@
 //! position being the innermost one inside the runbook itself, followed by where inside
 //! modules it happened.
 
-use crate::errors::without_position;
+use crate::raise::without_position;
 use rhai::{EvalAltResult, ParseError, Position};
 use std::fmt;
 
@@ -22,7 +22,7 @@ pub struct Diagnostic {
     /// 2 for errors found before anything ran (syntax, modules), 1 otherwise.
     pub exit_code: i32,
     /// The host whose command failure this is, when a command's failure ended the run.
-    pub fault: Option<crate::errors::Fault>,
+    pub fault: Option<crate::raise::Fault>,
     /// Already shown to the user through the event stream; callers need not print it.
     pub reported: bool,
 }
@@ -178,7 +178,7 @@ impl Diagnostic {
             col,
             trace,
             exit_code,
-            fault: crate::errors::fault_of(err),
+            fault: crate::raise::fault_of(err),
             reported: false,
         }
     }

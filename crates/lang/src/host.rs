@@ -60,14 +60,14 @@ impl fmt::Debug for Host {
 pub fn hosts_of(
     inv: &Inventory,
     ssh: Arc<SshOptions>,
-    limit: Option<&[bool]>,
+    limit: Option<&inventory::Limit>,
 ) -> Result<(Vec<Host>, Vec<String>), String> {
     let mut warnings = Vec::new();
     let mut hosts = Vec::with_capacity(inv.hosts.len());
     for i in 0..inv.hosts.len() {
         let name = inv.hosts[i].name.clone();
         let vars = inv.host_vars_with_origins(i);
-        let in_play = limit.is_none_or(|l| l[i]);
+        let in_play = limit.is_none_or(|l| l.allows(i));
         let conn = match connection::resolve(&name, &vars, &ssh) {
             Ok(c) => c,
             Err(e) if in_play => return Err(e),

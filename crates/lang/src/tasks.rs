@@ -6,6 +6,7 @@
 //! `()`. Tag a task whose value later steps need `always`, as Ansible users do.
 
 use rhai::{ASTNode, Expr, FnCallExpr, Stmt, AST};
+use std::cell::RefCell;
 use std::collections::{BTreeSet, HashSet};
 use std::sync::Mutex;
 
@@ -233,6 +234,55 @@ fn literal_tags(opts: &Expr) -> Vec<String> {
             .unwrap_or_default(),
         _ => Vec::new(),
     }
+}
+
+// The task path of the thread running a runbook (or one host's closure): pushed and
+// popped by `task(...)`, read by every event a command emits.
+thread_local! {
+    static TASKS: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+    /// The tags of each task on `TASKS` (its own and its outer tasks').
+    static TAGS: RefCell<Vec<BTreeSet<String>>> = const { RefCell::new(Vec::new()) };
+    /// The task path where the current error was first raised, for the final message.
+    static FAILED_TASK: RefCell<Option<Vec<String>>> = const { RefCell::new(None) };
+}
+
+/// The task path on this thread, outermost first.
+pub(crate) fn current_tasks() -> Vec<String> {
+    TASKS.with(|t| t.borrow().clone())
+}
+
+/// The tags a new task inherits: those of the task it runs in.
+pub(crate) fn inherited_tags() -> BTreeSet<String> {
+    TAGS.with(|t| t.borrow().last().cloned().unwrap_or_default())
+}
+
+pub(crate) fn push_task(name: &str, tags: BTreeSet<String>) {
+    TASKS.with(|t| t.borrow_mut().push(name.to_string()));
+    TAGS.with(|t| t.borrow_mut().push(tags));
+}
+
+pub(crate) fn pop_task() {
+    TASKS.with(|t| {
+        t.borrow_mut().pop();
+    });
+    TAGS.with(|t| {
+        t.borrow_mut().pop();
+    });
+}
+
+/// Take the task path recorded by the innermost failing `task(...)`, if any.
+pub(crate) fn take_failed_task() -> Option<Vec<String>> {
+    FAILED_TASK.with(|f| f.borrow_mut().take())
+}
+
+/// Remember `path` as where the current error was first raised (the innermost task wins).
+pub(crate) fn record_failed_task(path: Vec<String>) {
+    FAILED_TASK.with(|f| {
+        let mut f = f.borrow_mut();
+        if f.is_none() {
+            *f = Some(path);
+        }
+    });
 }
 
 #[cfg(test)]

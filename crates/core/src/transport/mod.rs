@@ -181,6 +181,41 @@ pub enum ExecError {
     TooMuchRunOutput(usize),
 }
 
+impl std::fmt::Display for ExecError {
+    /// What happened to the command, without naming it or its host (the caller's message
+    /// does: rb-lang's `CommandFailure`).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ExecError::Timeout(t) => write!(f, "timed out after {}s and was killed", t.as_secs_f64()),
+            ExecError::Cancelled => f.write_str("interrupted: the command was killed"),
+            ExecError::Unreachable(why) => write!(f, "unreachable: {why}"),
+            ExecError::Spawn(why) => write!(f, "could not start: {why}"),
+            ExecError::TooMuchOutput(limit) => {
+                write!(f, "printed more than {} and was killed", human_bytes(*limit))
+            }
+            ExecError::TooMuchRunOutput(limit) => write!(
+                f,
+                "the run's running commands held more than {} of output together; this one was killed",
+                human_bytes(*limit)
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ExecError {}
+
+/// `268435456` → `256 MiB`: limits read as people set them.
+pub fn human_bytes(n: usize) -> String {
+    const UNITS: [&str; 4] = ["bytes", "KiB", "MiB", "GiB"];
+    let mut unit = 0;
+    let mut v = n;
+    while unit < 3 && v >= 1024 && v.is_multiple_of(1024) {
+        v /= 1024;
+        unit += 1;
+    }
+    format!("{v} {}", UNITS[unit])
+}
+
 /// The output all the commands of a run hold while they run, against one limit
 /// (`--max-output-total`): `--max-output` bounds one command, but a dozen hosts each
 /// printing just under it would still take gigabytes together. A finished command gives
@@ -316,6 +351,28 @@ pub trait Transport: Send + Sync {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Each failure says what happened in words, limits as people set them.
+    #[test]
+    fn exec_errors_read_as_sentences() {
+        let cases = [
+            (ExecError::Timeout(Duration::from_millis(1500)), "timed out after 1.5s and was killed"),
+            (ExecError::Cancelled, "interrupted: the command was killed"),
+            (ExecError::Unreachable("Connection refused".into()), "unreachable: Connection refused"),
+            (ExecError::Spawn("No such file".into()), "could not start: No such file"),
+            (ExecError::TooMuchOutput(256 << 20), "printed more than 256 MiB and was killed"),
+            (
+                ExecError::TooMuchRunOutput(1 << 30),
+                "the run's running commands held more than 1 GiB of output together; this one was killed",
+            ),
+        ];
+        for (e, want) in cases {
+            assert_eq!(e.to_string(), want);
+        }
+        assert_eq!(human_bytes(1000), "1000 bytes");
+        assert_eq!(human_bytes(3 << 10), "3 KiB");
+        assert_eq!(human_bytes((1 << 20) + 1), "1048577 bytes");
+    }
 
     /// A request's debug form (logs, panics) names the user to become, never the password.
     #[test]

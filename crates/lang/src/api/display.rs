@@ -5,7 +5,7 @@
 //! These overrides give the same text and answers for values up to
 //! [`MAX_DEPTH`](crate::value::MAX_DEPTH) levels and an error past it.
 
-use crate::errors::at;
+use crate::raise::at;
 use crate::value::{too_deep, MAX_DEPTH};
 use rhai::{Array, Dynamic, Engine, Map, NativeCallContext};
 

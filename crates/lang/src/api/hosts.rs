@@ -2,8 +2,8 @@
 //! iteration and indexing, `host(name)`, and fan-out: `on(...)` and `run_once(...)`.
 
 use crate::context::Ctx;
-use crate::errors::{at, at_usage, RhaiResult};
 use crate::host::Host;
+use crate::raise::{at, at_usage, RhaiResult};
 use inventory::Order;
 use rb_core::report::Level;
 use rhai::{Array, Dynamic, Engine, FnPtr, Map, NativeCallContext};
@@ -36,25 +36,18 @@ pub fn select(ctx: &Ctx, pattern: &str) -> Result<HostList, String> {
 
 /// `select`, warning about terms that match nothing only when `warn`.
 fn select_with(ctx: &Ctx, pattern: &str, warn: bool) -> Result<HostList, String> {
-    let sel = ctx.inventory.select(pattern).map_err(|e| e.to_string())?;
-    let unmatched = if warn || !sel.hosts.is_empty() {
-        sel.unmatched
-    } else {
-        Vec::new()
-    };
-    for term in unmatched {
-        ctx.log(
-            Level::Warn,
-            &format!(
-                "host pattern `{term}` matches no host or group in {}",
-                ctx.inventory.describe()
-            ),
-        );
+    let sel = ctx
+        .inventory
+        .select_within(pattern, ctx.limit.as_ref())
+        .map_err(|e| e.to_string())?;
+    if warn || !sel.hosts.is_empty() {
+        for term in &sel.unmatched {
+            ctx.log(Level::Warn, &ctx.inventory.no_match_warning(term));
+        }
     }
     Ok(HostList(
         sel.hosts
             .into_iter()
-            .filter(|&i| ctx.limit.as_ref().is_none_or(|l| l[i]))
             .map(|i| ctx.hosts[i].clone())
             .collect(),
     ))
@@ -210,14 +203,14 @@ pub fn register(engine: &mut Engine, ctx: &Arc<Ctx>) {
     engine.register_fn(
         "on",
         move |nctx: NativeCallContext, l: HostList, opts: Map, f: FnPtr| {
-            crate::run::on(&c, &nctx, &l.0, &opts, &f)
+            super::on::on(&c, &nctx, &l.0, &opts, &f)
         },
     );
     let c = ctx.clone();
     engine.register_fn(
         "on",
         move |nctx: NativeCallContext, l: HostList, f: FnPtr| {
-            crate::run::on(&c, &nctx, &l.0, &Map::new(), &f)
+            super::on::on(&c, &nctx, &l.0, &Map::new(), &f)
         },
     );
     let c = ctx.clone();
@@ -232,7 +225,7 @@ pub fn register(engine: &mut Engine, ctx: &Arc<Ctx>) {
             let Some(h) = first.first() else {
                 return Err(at(&nctx, "run_once: no host left in the list"));
             };
-            let mut r = crate::run::on(&c, &nctx, &first, &Map::new(), &f)?;
+            let mut r = super::on::on(&c, &nctx, &first, &Map::new(), &f)?;
             Ok(r.remove(h.name.as_ref()).unwrap_or(Dynamic::UNIT))
         },
     );

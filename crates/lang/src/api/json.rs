@@ -2,8 +2,8 @@
 //! jsonpath-rust) and `kube_jsonpath(v, template)` (kubectl's template dialect).
 
 use crate::api::shell::CmdResult;
-use crate::errors::{at, type_of, RhaiResult};
 use crate::host::Host;
+use crate::raise::{at, type_of, RhaiResult};
 use rb_core::report::Secret;
 use rhai::{Array, Dynamic, Engine, Map, NativeCallContext};
 use serde_json::Value;

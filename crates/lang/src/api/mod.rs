@@ -1,14 +1,16 @@
 //! The Rhai-facing API, one file per domain. `register` puts all of it into an engine.
 
-pub mod core;
+pub mod basics;
 pub mod display;
 pub mod files;
 pub mod hosts;
 pub mod json;
 pub mod netaddr;
+pub mod on;
 pub mod quote;
 pub mod regex;
 pub mod shell;
+pub mod task;
 pub mod template;
 pub mod wait;
 
@@ -18,7 +20,8 @@ use std::sync::Arc;
 
 /// Register every rb function and type into `engine`, bound to `ctx`.
 pub fn register(engine: &mut Engine, ctx: &Arc<Ctx>) {
-    core::register(engine, ctx);
+    basics::register(engine, ctx);
+    task::register(engine, ctx);
     display::register(engine);
     shell::register(engine, ctx);
     regex::register(engine);

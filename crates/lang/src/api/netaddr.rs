@@ -1,6 +1,6 @@
 //! Address arithmetic: `ip_in_cidr(ip, cidr)`.
 
-use crate::errors::{at, RhaiResult};
+use crate::raise::{at, RhaiResult};
 use rhai::{Engine, NativeCallContext};
 use std::net::IpAddr;
 

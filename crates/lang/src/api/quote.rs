@@ -1,7 +1,7 @@
 //! Quoting data for the formats commands and files read it in: `quote(s)` for a POSIX
 //! shell word, `env_line(key, value)` for a line of a sourced env file.
 
-use crate::errors::{at, RhaiResult};
+use crate::raise::{at, RhaiResult};
 use rhai::{Dynamic, Engine, NativeCallContext};
 
 pub use rb_core::transport::quote::{env_assignment, shell_quote};

@@ -2,7 +2,7 @@
 //! `re_replace`. Patterns are compiled once per process and cached
 //! (up to 10,000 distinct patterns; past that the cache starts over).
 
-use crate::errors::{at, RhaiResult};
+use crate::raise::{at, RhaiResult};
 use regex::Regex;
 use rhai::{Array, Dynamic, Engine, Map, NativeCallContext};
 use std::collections::HashMap;

@@ -1,8 +1,10 @@
 //! Commands: `sh(cmd, opts)` and `host.sh(cmd, opts)`, and the CmdResult they return.
 
-use crate::context::{current_host, current_tasks, Ctx};
-use crate::errors::{at, at_fault, type_of, Fault, RhaiResult};
+use crate::context::{current_host, Ctx};
+use crate::failure::CommandFailure;
 use crate::host::Host;
+use crate::raise::{at, at_fault, type_of, RhaiResult};
+use crate::tasks::current_tasks;
 use rb_core::report::Event;
 use rb_core::transport::{ExecError, ExecRequest, Program};
 use rhai::{Array, Dynamic, Engine, FnPtr, Map, NativeCallContext};
@@ -114,6 +116,7 @@ pub fn seconds(v: &Dynamic, key: &str) -> Result<Duration, String> {
 }
 
 fn parse_opts(opts: &Map) -> Result<CmdOpts, String> {
+    crate::options::check_known(opts, "sh", OPTS)?;
     let mut o = CmdOpts {
         check: true,
         ..Default::default()
@@ -158,12 +161,7 @@ fn parse_opts(opts: &Map) -> Result<CmdOpts, String> {
                     o.failed_if = Some(f);
                 }
             }
-            other => {
-                return Err(format!(
-                    "unknown option `{other}` for sh; known options: {}",
-                    OPTS.join(", ")
-                ))
-            }
+            _ => {} // checked above
         }
     }
     Ok(o)
@@ -212,39 +210,6 @@ fn tail(text: &str, lines: usize) -> String {
         .join("\n  ")
 }
 
-/// The fault of a command failure on `host_name` (an inventory host, or the controller).
-fn fault(ctx: &Ctx, host_name: &str, unreachable: bool) -> Fault {
-    Fault {
-        host: ctx.inventory.index.get(host_name).copied(),
-        unreachable,
-    }
-}
-
-/// What a transport failure means, in words.
-pub fn exec_error(e: &ExecError, host: &str, shown: &str) -> String {
-    match e {
-        ExecError::Timeout(t) => format!(
-            "command timed out after {}s on {host} and was killed: {shown}",
-            t.as_secs_f64()
-        ),
-        ExecError::Cancelled => format!("interrupted: command killed on {host}: {shown}"),
-        ExecError::Unreachable(why) => format!("unreachable: {host}: {why}"),
-        ExecError::Spawn(why) => format!("command could not start on {host}: {why}"),
-        ExecError::TooMuchRunOutput(limit) => format!(
-            "the run's running commands held more than {} of output together; this one on {host} was killed: {shown}\n  \
-             hint: write large output to files on the hosts, run fewer hosts at once (-f), \
-             or raise --max-output-total",
-            human_bytes(*limit)
-        ),
-        ExecError::TooMuchOutput(limit) => format!(
-            "command printed more than {} on {host} and was killed: {shown}\n  \
-             hint: write the output to a file on the host and read the part you need, \
-             or raise --max-output",
-            human_bytes(*limit)
-        ),
-    }
-}
-
 /// A command's bytes as a Rhai string, invalid UTF-8 replaced; valid text is not copied
 /// on the way to a `String`.
 fn text(bytes: Vec<u8>) -> rhai::ImmutableString {
@@ -254,34 +219,29 @@ fn text(bytes: Vec<u8>) -> rhai::ImmutableString {
     }
 }
 
-/// `268435456` → `256 MiB`: limits read as people set them.
-fn human_bytes(n: usize) -> String {
-    const UNITS: [&str; 4] = ["bytes", "KiB", "MiB", "GiB"];
-    let mut unit = 0;
-    let mut v = n;
-    while unit < 3 && v >= 1024 && v.is_multiple_of(1024) {
-        v /= 1024;
-        unit += 1;
-    }
-    format!("{v} {}", UNITS[unit])
-}
-
-/// A failed operation of rb's own (the file functions): what went wrong, and whose fault it
-/// is when the transport failed (so an unreachable host is reported as unreachable).
+/// A failed operation of rb's own (the file functions): what went wrong, and the command
+/// failure behind it when a command failed (so an unreachable host is reported as
+/// unreachable).
 #[derive(Debug)]
 pub struct OpError {
     pub message: String,
-    pub fault: Option<Fault>,
-    /// The transport's failure, when it was one (a caller may say it in its own words).
-    pub cause: Option<ExecError>,
+    pub failure: Option<CommandFailure>,
 }
 
 impl From<String> for OpError {
     fn from(message: String) -> Self {
         OpError {
             message,
-            fault: None,
-            cause: None,
+            failure: None,
+        }
+    }
+}
+
+impl From<CommandFailure> for OpError {
+    fn from(f: CommandFailure) -> Self {
+        OpError {
+            message: f.to_string(),
+            failure: Some(f),
         }
     }
 }
@@ -289,10 +249,15 @@ impl From<String> for OpError {
 impl OpError {
     /// The runbook error for this failure, at the current call.
     pub fn raise(self, nctx: &NativeCallContext) -> Box<rhai::EvalAltResult> {
-        match self.fault {
+        match self.failure.and_then(|f| f.fault) {
             Some(f) => at_fault(nctx, self.message, f),
             None => at(nctx, self.message),
         }
+    }
+
+    /// The transport's failure behind this one, if that is why.
+    pub fn exec_error(&self) -> Option<&ExecError> {
+        self.failure.as_ref().and_then(CommandFailure::exec_error)
     }
 }
 
@@ -306,22 +271,7 @@ pub fn exec_quiet(
         return Err("interrupted: the run was cancelled".to_string().into());
     }
     ctx.block_on(host.transport.exec(req, &ctx.cancel()))
-        .map_err(|e| {
-            let message = exec_error(&e, &host.name, &req.program.display());
-            let fault = match &e {
-                ExecError::Cancelled => None,
-                ExecError::Unreachable(why) => {
-                    ctx.note_unreachable(&host.name, why);
-                    Some(fault(ctx, &host.name, true))
-                }
-                _ => Some(fault(ctx, &host.name, false)),
-            };
-            OpError {
-                message,
-                fault,
-                cause: Some(e),
-            }
-        })
+        .map_err(|e| CommandFailure::transport(ctx, &host.name, &req.program.display(), e).into())
 }
 
 /// Run `req` on `host` as a command people see: `cmd_start`, then on a transport failure
@@ -417,17 +367,7 @@ pub fn run(
 
     let (out, duration) = match exec_with_events(ctx, host, &host_name, &task, &shown, &req) {
         Ok(r) => r,
-        Err(e) => {
-            let msg = exec_error(&e, &host_name, &shown);
-            return Err(match &e {
-                ExecError::Cancelled => at(nctx, msg),
-                ExecError::Unreachable(why) => {
-                    ctx.note_unreachable(&host_name, why);
-                    at_fault(nctx, msg, fault(ctx, &host_name, true))
-                }
-                _ => at_fault(nctx, msg, fault(ctx, &host_name, false)),
-            });
-        }
+        Err(e) => return Err(CommandFailure::transport(ctx, &host_name, &shown, e).raise(nctx)),
     };
 
     let mut result = CmdResult {
@@ -473,24 +413,20 @@ pub fn run(
         });
     }
     if !result.ok && o.check {
-        let mut msg = if result.rc != 0 {
-            format!("command failed on {host_name} (rc {}): {shown}", result.rc)
-        } else {
-            format!("command failed on {host_name} (failed_if): {shown}")
-        };
+        let mut failure = CommandFailure::exit(ctx, &host_name, &shown, result.rc);
         // Redact before cutting: a cut can split a secret past recognition.
-        let t = tail(&ctx.secrets().redact(&result.stderr), 5);
-        if !t.is_empty() && !o.no_log {
-            msg.push_str(&format!("\n  stderr: {t}"));
-        }
-        if req.become_.as_ref().is_some_and(|b| b.password.is_none())
-            && result.stderr.contains("sudo: a password is required")
-        {
-            msg.push_str("\n  hint: sudo wants a password on this host: run with -K (or --become-password-file FILE), or set ansible_become_password in the inventory");
-        } else {
-            msg.push_str("\n  hint: pass #{check: false} to handle a failure yourself");
-        }
-        return Err(at_fault(nctx, msg, fault(ctx, &host_name, false)));
+        failure.stderr_tail = (!o.no_log).then(|| tail(&ctx.secrets().redact(&result.stderr), 5));
+        failure.hint = Some(
+            if req.become_.as_ref().is_some_and(|b| b.password.is_none())
+                && result.stderr.contains("sudo: a password is required")
+            {
+                "sudo wants a password on this host: run with -K (or --become-password-file FILE), or set ansible_become_password in the inventory"
+            } else {
+                "pass #{check: false} to handle a failure yourself"
+            }
+            .to_string(),
+        );
+        return Err(failure.raise(nctx));
     }
     Ok(result)
 }

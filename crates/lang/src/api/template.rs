@@ -6,9 +6,9 @@
 
 use crate::api::json::to_value;
 use crate::context::Ctx;
-use crate::errors::{at, RhaiResult};
 use crate::host::Host;
 use crate::jinja::render;
+use crate::raise::{at, RhaiResult};
 use rhai::{Engine, Map, NativeCallContext};
 use serde_json::Value;
 use std::path::{Path, PathBuf};

@@ -4,10 +4,11 @@
 //! attempts, so at most N + 1 runs, with `delay` seconds between attempts (none after the
 //! last). `retries: 0` means one attempt. Defaults: retries 3, delay 5, as in Ansible.
 
-use super::core::sleep_cancellable;
+use super::basics::sleep_cancellable;
 use super::shell::{seconds, text_of, CmdResult};
-use crate::context::{current_host, current_tasks, Ctx};
-use crate::errors::{at, type_of, RhaiResult};
+use crate::context::{current_host, Ctx};
+use crate::raise::{at, type_of, RhaiResult};
+use crate::tasks::current_tasks;
 use rb_core::report::Event;
 use rhai::{Dynamic, Engine, EvalAltResult, FnPtr, Map, NativeCallContext};
 use std::net::{TcpStream, ToSocketAddrs};
@@ -19,7 +20,10 @@ struct RetryOpts {
     delay: Duration,
 }
 
-fn retry_opts(opts: &Map, extra: &[&str]) -> Result<RetryOpts, String> {
+fn retry_opts(opts: &Map, what: &str, extra: &[&str]) -> Result<RetryOpts, String> {
+    let mut known = vec!["retries", "delay"];
+    known.extend(extra);
+    crate::options::check_known(opts, what, &known)?;
     let mut o = RetryOpts {
         retries: 3,
         delay: Duration::from_secs(5),
@@ -38,15 +42,7 @@ fn retry_opts(opts: &Map, extra: &[&str]) -> Result<RetryOpts, String> {
                 }
             }
             "delay" => o.delay = seconds(v, "delay")?,
-            k if extra.contains(&k) => {}
-            other => {
-                let mut known = vec!["retries", "delay"];
-                known.extend(extra);
-                return Err(format!(
-                    "unknown option `{other}`; known options: {}",
-                    known.join(", ")
-                ));
-            }
+            _ => {} // checked above
         }
     }
     Ok(o)
@@ -65,7 +61,7 @@ fn short_error(e: &EvalAltResult) -> String {
             EvalAltResult::ErrorRuntime(d, _) => {
                 return d.to_string().lines().next().unwrap_or("").to_string()
             }
-            other => return crate::errors::without_position(&other.to_string()),
+            other => return crate::raise::without_position(&other.to_string()),
         }
     }
 }
@@ -98,7 +94,7 @@ fn retry(
     action: &FnPtr,
     condition: Option<&FnPtr>,
 ) -> RhaiResult<Dynamic> {
-    let o = retry_opts(opts, &[]).map_err(|e| at(nctx, e))?;
+    let o = retry_opts(opts, "retry", &[]).map_err(|e| at(nctx, e))?;
     let attempts = o.retries + 1;
     let mut outcomes = Vec::new();
     for attempt in 1..=attempts {
@@ -174,7 +170,7 @@ fn cancellable<T: Send + 'static>(
 
 fn wait_http(ctx: &Ctx, nctx: &NativeCallContext, url: &str, opts: &Map) -> RhaiResult<Map> {
     let extra = ["status", "timeout", "contains", "insecure"];
-    let o = retry_opts(opts, &extra).map_err(|e| at(nctx, e))?;
+    let o = retry_opts(opts, "wait_http", &extra).map_err(|e| at(nctx, e))?;
     let want = match opts.get("status") {
         None => 200,
         Some(v) => v

@@ -119,14 +119,13 @@ pub fn check(
     if suggest_from.is_empty() {
         suggest_from = known.into_iter().collect();
     }
-    let suggestion = suggest_from
-        .iter()
-        .filter(|k| !k.contains('$'))
-        .map(|k| (strsim::levenshtein(k, &name), k))
-        .filter(|(d, _)| *d <= 2)
-        .min()
-        .map(|(_, k)| format!(" (did you mean `{k}`?)"))
-        .unwrap_or_default();
+    let suggestion = crate::options::did_you_mean(
+        &name,
+        suggest_from
+            .iter()
+            .filter(|k| !k.contains('$'))
+            .map(String::as_str),
+    );
     Err(Diagnostic {
         message: format!(
             "unknown {} `{name}`{suggestion}; nothing was run",

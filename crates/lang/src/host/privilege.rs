@@ -33,7 +33,7 @@ impl BecomeOpt {
                 self.enabled = Some(v.as_bool().map_err(|_| {
                     format!(
                         "option `{key}` must be true or false, got {}",
-                        crate::errors::type_of(v)
+                        crate::raise::type_of(v)
                     )
                 })?);
             }
@@ -44,7 +44,7 @@ impl BecomeOpt {
                     .ok_or_else(|| {
                         format!(
                             "option `become_user` must be a user name, got {}",
-                            crate::errors::type_of(v)
+                            crate::raise::type_of(v)
                         )
                     })?;
                 check_user(&user).map_err(|e| format!("option `become_user` {e}"))?;

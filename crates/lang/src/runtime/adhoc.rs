@@ -3,8 +3,9 @@
 //! any run.
 
 use super::Runtime;
-use crate::api::shell::{exec_error, exec_with_events};
+use crate::api::shell::exec_with_events;
 use crate::diagnostics::Diagnostic;
+use crate::failure::CommandFailure;
 use crate::host::Host;
 use rb_core::fanout::{self, HostError, Plan};
 use rb_core::report::Event;
@@ -44,6 +45,14 @@ pub struct Row {
     pub outcome: Result<Output, HostError>,
 }
 
+impl Row {
+    /// Whether the host failed: it could not run the command, or the command exited
+    /// non-zero (Ansible's ad hoc rule).
+    pub fn failed(&self) -> bool {
+        self.outcome.as_ref().map_or(true, |o| o.rc != 0)
+    }
+}
+
 impl Runtime {
     /// Run one command on the hosts `a.pattern` selects. Rows come back for every host
     /// that ran (or could not be reached); hosts that failed are in `context().failed`.
@@ -76,29 +85,29 @@ impl Runtime {
                             req.become_ = b;
                             exec_with_events(&ctx, h, &h.name, &[], &a.command, &req)
                         });
-                let r = match r {
-                    Ok((out, duration)) => {
-                        let o = Output {
-                            rc: out.rc,
-                            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-                            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-                        };
-                        ctx.emit(Event::CmdResult {
-                            host: h.name.to_string(),
-                            task: Vec::new(),
-                            cmd: a.command.clone(),
-                            rc: o.rc,
-                            ok: o.rc == 0,
-                            changed: true,
-                            skipped: false,
-                            duration,
-                        });
-                        Ok(o)
-                    }
-                    Err(ExecError::Unreachable(why)) => Err(HostError::Unreachable(why)),
-                    Err(ExecError::Cancelled) => Err(HostError::Interrupted),
-                    Err(e) => Err(HostError::Failed(exec_error(&e, &h.name, &a.command))),
-                };
+                let r =
+                    match r {
+                        Ok((out, duration)) => {
+                            let o = Output {
+                                rc: out.rc,
+                                stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+                                stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+                            };
+                            ctx.emit(Event::CmdResult {
+                                host: h.name.to_string(),
+                                task: Vec::new(),
+                                cmd: a.command.clone(),
+                                rc: o.rc,
+                                ok: o.rc == 0,
+                                changed: true,
+                                skipped: false,
+                                duration,
+                            });
+                            Ok(o)
+                        }
+                        Err(e) => Err(CommandFailure::transport(&ctx, &h.name, &a.command, e)
+                            .into_host_error()),
+                    };
                 ctx.emit(Event::HostEnd {
                     host: h.name.to_string(),
                     ok: r.as_ref().is_ok_and(|o| o.rc == 0),

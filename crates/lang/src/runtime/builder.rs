@@ -7,6 +7,7 @@ use crate::{api, engine, host, tasks};
 use rb_core::report::{self, Emitter, Event, EventSink, Level, Secrets};
 use rb_core::transport;
 use rhai::{Dynamic, Engine, Map};
+use std::path::Path;
 use std::sync::mpsc;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
@@ -89,6 +90,58 @@ impl RuntimeBuilder {
         };
         for (k, v) in m {
             self.vars.insert(k.into(), api::json::from_value(v.clone()));
+        }
+        Ok(self)
+    }
+
+    /// `--vars FILE`: variables from a JSON file, or a YAML one (`.yml`, `.yaml`), with the
+    /// types they were written with. Errors name the file and exit 2.
+    pub fn vars_file(self, f: &Path) -> Result<Self, Diagnostic> {
+        let usage = |m: String| Diagnostic::plain(m, 2);
+        let json = if f.extension().is_some_and(|e| e == "yml" || e == "yaml") {
+            // The file's own words, named as the --vars it came from (not as an -e @file).
+            let m = inventory::parse_extra_vars(&format!("@{}", f.display())).map_err(|e| {
+                let why = match e {
+                    inventory::Error::ExtraVars { message, .. } => message,
+                    other => other.to_string(),
+                };
+                usage(format!("--vars {}: {why}", f.display()))
+            })?;
+            serde_json::Value::Object(m)
+        } else {
+            let text = std::fs::read_to_string(f)
+                .map_err(|e| usage(format!("cannot read --vars {}: {e}", f.display())))?;
+            serde_json::from_str(&text).map_err(|e| {
+                usage(format!(
+                    "{}:{}:{}: invalid JSON: {e}",
+                    f.display(),
+                    e.line(),
+                    e.column()
+                ))
+            })?
+        };
+        self.vars_json(&json)
+            .map_err(|d| usage(format!("{}: {}", f.display(), d.message)))
+    }
+
+    /// `-e ARG` as ansible-core reads it: `key=value ...` (values typed as
+    /// [`parse_cli_value`](crate::parse_cli_value) says), a JSON or YAML document, or
+    /// `@FILE`. Later calls win. Errors exit 2.
+    pub fn extra_vars(mut self, arg: &str) -> Result<Self, Diagnostic> {
+        let usage = |m: String| Diagnostic::plain(m, 2);
+        let m = inventory::parse_extra_vars(arg).map_err(|e| usage(e.to_string()))?;
+        // key=value values are typed as documented (docs/hosts.md); JSON, YAML and files
+        // keep the types they were written with.
+        let kv_form = inventory::is_key_value(arg);
+        for (k, v) in m {
+            self = match (kv_form, v) {
+                (true, serde_json::Value::String(s)) => {
+                    self.var(&k, crate::value::parse_cli_value(&s))
+                }
+                (_, v) => self
+                    .vars_json(&serde_json::json!({ k: v }))
+                    .map_err(|d| usage(d.message))?,
+            };
         }
         Ok(self)
     }
@@ -237,20 +290,14 @@ impl RuntimeBuilder {
             .unwrap_or_else(inventory::Inventory::localhost);
         let limit = match &self.limit {
             None => None,
-            Some(p) => {
-                let sel = inventory
-                    .select(p)
-                    .map_err(|e| Diagnostic::plain(format!("--limit {p}: {e}"), 2))?;
-                let mut set = vec![false; inventory.hosts.len()];
-                for i in sel.hosts {
-                    set[i] = true;
-                }
-                Some(set)
-            }
+            Some(p) => Some(
+                inventory
+                    .limit(p)
+                    .map_err(|e| Diagnostic::plain(format!("--limit {p}: {e}"), 2))?,
+            ),
         };
-        let (mut hosts, warnings) =
-            host::hosts_of(&inventory, Arc::new(self.ssh), limit.as_deref())
-                .map_err(|e| Diagnostic::plain(e, 2))?;
+        let (mut hosts, warnings) = host::hosts_of(&inventory, Arc::new(self.ssh), limit.as_ref())
+            .map_err(|e| Diagnostic::plain(e, 2))?;
         // Extra variables (-e, --vars) win over every inventory variable, as in Ansible.
         if !self.vars.is_empty() {
             for h in &mut hosts {

@@ -11,7 +11,7 @@ pub use builder::{
 
 use crate::context::{self, Ctx};
 use crate::diagnostics::{utf8_text, Diagnostic};
-use crate::{engine, errors, tasks};
+use crate::{engine, raise, tasks};
 use rb_core::report::Event;
 use rhai::{Dynamic, Engine, Scope};
 use std::path::{Path, PathBuf};
@@ -113,7 +113,7 @@ impl Runtime {
     /// A runtime error for people: position, task path, and 130 when interrupted.
     fn runtime_diagnostic(&self, name: &str, e: &rhai::EvalAltResult) -> Diagnostic {
         let mut d = Diagnostic::from_eval(name, e);
-        if let Some(task) = context::take_failed_task() {
+        if let Some(task) = crate::tasks::take_failed_task() {
             d.message = format!(
                 "{} › {}: {}",
                 context::current_host(),
@@ -123,7 +123,7 @@ impl Runtime {
         }
         if self.ctx.is_cancelled() {
             d.exit_code = 130;
-        } else if errors::is_usage(e) {
+        } else if raise::is_usage(e) {
             d.exit_code = 2;
         }
         d

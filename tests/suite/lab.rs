@@ -1,8 +1,7 @@
 //! Hosts, fan-out, ordering, batches and failure policy on the lab's real hosts over SSH.
 //! Needs the lab (`sudo lab/up.sh`, done by .ci/run).
 
-mod common;
-use common::*;
+use crate::common::*;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
@@ -70,7 +69,7 @@ print(to_json(on(list, |h| h.read("/tmp/rb-order-stamp"))));
             ),
             &["--seed", "7"],
         );
-        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        out.code(0);
         assert_eq!(by_time(&json_map(&stdout(&out))), want, "order {order}");
     }
 }
@@ -103,7 +102,7 @@ fn timed_run(lab: &Lab, opts: &str) -> BTreeMap<String, (u128, u128)> {
             &format!("opts={opts}"),
         ],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    out.code(0);
     intervals(&stdout(&out))
 }
 
@@ -165,7 +164,7 @@ on(hosts("rbh1:rbh2:rbh3:rbh4:rbh5"), |h| {
     lab.kill_host("rbh3");
     let out = child.wait_with_output().unwrap();
     lab.restart_host("rbh3");
-    assert_eq!(out.status.code(), Some(1));
+    out.code(1);
     let err = stderr(&out);
     assert!(err.contains("rbh3 › UNREACHABLE"), "{err}");
     assert!(
@@ -204,7 +203,7 @@ fn a_host_that_refuses_connections_is_unreachable_with_sshs_reason() {
         .rb_with(&inv, &["run", book.to_str().unwrap()])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    out.code(1);
     assert_eq!(stdout(&out), "hi\n");
     let err = stderr(&out);
     assert!(
@@ -221,7 +220,7 @@ fn a_host_that_refuses_connections_is_unreachable_with_sshs_reason() {
         .rb_with(&inv, &["run", book.to_str().unwrap(), "--json"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    out.code(1);
     let failed: Vec<serde_json::Value> = json_events(&stdout(&out))
         .into_iter()
         .filter(|e| e["event"] == "host_failed")
@@ -282,7 +281,7 @@ fn max_fail_percentage_stops_when_exceeded_and_not_before() {
             r#"fail=["rbh1","rbh2","rbh3"]"#,
         ],
     );
-    assert_eq!(out.status.code(), Some(1));
+    out.code(1);
     assert!(
         stderr(&out).contains("max_fail_percentage 40% exceeded in batch 1 (3 of 5 hosts failed"),
         "{}",
@@ -304,7 +303,7 @@ on(hosts("{FIVE}"), #{{serial: 2, any_errors_fatal: vars.fatal}}, |h| {{
 "#
     );
     let out = lab.run(&book, &["-e", "fatal=true"]);
-    assert_eq!(out.status.code(), Some(1));
+    out.code(1);
     assert!(
         stderr(&out).contains("any_errors_fatal: rbh1 failed"),
         "{}",
@@ -317,7 +316,7 @@ on(hosts("{FIVE}"), #{{serial: 2, any_errors_fatal: vars.fatal}}, |h| {{
     );
     clear_marks(&lab);
     let out = lab.run(&book, &["-e", "fatal=false"]);
-    assert_eq!(out.status.code(), Some(1));
+    out.code(1);
     assert_eq!(
         after_marks(&lab),
         FIVE.split(':').collect::<Vec<_>>(),
@@ -337,7 +336,7 @@ on(hosts("lab"), |h| {
 });
 "#;
     let out = lab.run(book, &["--check", "--diff"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    out.code(0);
     let err = stderr(&out);
     assert!(
         err.contains("rbh4 › /etc/rb-check-test.conf: changed"),
@@ -377,7 +376,7 @@ print(h.sh("sha256sum < /tmp/rb-bin").out == sh("sha256sum < {copy}").out);
     );
     let started = Instant::now();
     let out = lab.run(&book, &[]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    out.code(0);
     assert_eq!(stdout(&out), "52428800\ntrue\n");
     assert!(started.elapsed() < Duration::from_secs(60));
     assert_eq!(std::fs::metadata(&local_copy).unwrap().len(), 300_000);
@@ -436,7 +435,7 @@ print(to_json(r));
         .rb_with(&inv, &["run", book.to_str().unwrap()])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    out.code(0);
     let r = json_map(&stdout(&out));
     let want = serde_json::json!([
         true,
@@ -459,7 +458,7 @@ fn progress_lines_recap_and_json_events_name_the_host() {
     let (lab, _g) = lab!();
     let book = "on(hosts(\"rbh1:rbh2\"), |h| { h.sh(\"true\"); h.sh(\"echo changed\", #{changed_if: |r| false}); });\n";
     let out = lab.run(book, &[]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    out.code(0);
     let err = stderr(&out);
     let line = err
         .lines()
@@ -508,7 +507,7 @@ fn ctrl_c_kills_remote_commands_and_exits_130() {
         Duration::from_millis(1500),
     );
     assert!(took < Duration::from_secs(3), "{took:?}");
-    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    out.code(130);
     assert!(stderr(&out).contains("RECAP"), "{}", stderr(&out));
     std::thread::sleep(Duration::from_millis(300));
     for h in ["rbh1", "rbh2"] {
@@ -527,7 +526,7 @@ fn exec_groups_output_per_host_and_hosts_lists_in_order() {
         .rb(&["exec", "lab[0:2]", "hostname; echo oops >&2"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    out.code(0);
     assert_eq!(
         stdout(&out),
         "rbh1 | CHANGED | rc=0 >>\nrbh1\noops\nrbh2 | CHANGED | rc=0 >>\nrbh2\noops\nrbh3 | CHANGED | rc=0 >>\nrbh3\noops\n"
@@ -541,7 +540,7 @@ fn exec_groups_output_per_host_and_hosts_lists_in_order() {
         ])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    out.code(1);
     assert_eq!(
         stdout(&out),
         "rbh4 | FAILED | rc=3 >>\nout\nrbh5 | CHANGED | rc=0 >>\nout\n"
@@ -564,7 +563,7 @@ fn exec_groups_output_per_host_and_hosts_lists_in_order() {
         .rb(&["exec", "rbh4", "exit 3", "--json"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    out.code(1);
     let end = stdout(&out).lines().last().unwrap().to_string();
     assert!(
         end.contains(r#""event":"run_end","ok":false,"exit_code":1"#),
@@ -597,7 +596,7 @@ fn ssh_masters_persist_60s_by_default_and_ssh_persist_0_closes_them() {
             .env_remove("RB_SSH_PERSIST")
             .output()
             .unwrap();
-        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        out.code(0);
         stdout(&out)
     };
     let first = default_run();
@@ -648,7 +647,6 @@ fn on_a_terminal_each_running_host_has_a_progress_line_and_each_command_leaves_o
         "on(hosts(\"rbh1:rbh2\"), |h| task(\"settle\", || h.sh(\"sleep 2\")));\n",
     )
     .unwrap();
-    let socket = format!("rbprogress-{}", std::process::id());
     let cmd = format!(
         "{} run {} -i {} --ssh-config {}; sleep 30",
         env!("CARGO_BIN_EXE_rb"),
@@ -656,21 +654,12 @@ fn on_a_terminal_each_running_host_has_a_progress_line_and_each_command_leaves_o
         lab.inventory().display(),
         lab.ssh_config().display()
     );
-    let tmux = |args: &[&str]| {
-        std::process::Command::new("tmux")
-            .args(["-L", &socket])
-            .args(args)
-            .output()
-            .unwrap()
-    };
-    assert!(tmux(&["new-session", "-d", "-x", "120", "-y", "20", &cmd])
-        .status
-        .success());
+    let t = Term::spawn("rbprogress", &cmd, (120, 20));
     // While the commands run: one spinner line per host, task › command, elapsed time.
     let started = Instant::now();
     let mut screen = String::new();
     while started.elapsed() < Duration::from_secs(5) {
-        screen = stdout(&tmux(&["capture-pane", "-p", "-t", "0"]));
+        screen = t.screen();
         if screen.contains("rbh1 settle › sleep 2")
             && screen.contains("rbh2 settle › sleep 2")
             && screen.contains("1s")
@@ -686,9 +675,9 @@ fn on_a_terminal_each_running_host_has_a_progress_line_and_each_command_leaves_o
     // When they are done the spinners are gone and the recap is there.
     while started.elapsed() < Duration::from_secs(10) && !screen.contains("RECAP") {
         std::thread::sleep(Duration::from_millis(100));
-        screen = stdout(&tmux(&["capture-pane", "-p", "-t", "0"]));
+        screen = t.screen();
     }
-    tmux(&["kill-server"]);
+    t.close();
     // The spinners are gone; each finished command left its line.
     assert!(
         screen.contains("RECAP")
@@ -743,7 +732,7 @@ fn a_control_master_the_user_already_has_is_used_and_left_open() {
         .arg(&cfg)
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    out.code(0);
     assert_eq!(
         stdout(&out),
         theirs,
@@ -768,7 +757,7 @@ fn a_command_that_ends_the_run_outside_on_counts_its_host_failed_or_unreachable(
             .rb_with(&inv, &["run", book.to_str().unwrap(), "--json"])
             .output()
             .unwrap();
-        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        out.code(1);
         json_events(&stdout(&out))
     };
     let find = |ev: &[serde_json::Value], kind: &str| {
@@ -870,7 +859,7 @@ fn hosts_are_reached_through_a_bastion_and_by_ansible_ssh_host() {
         )
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    out.code(0);
     // `host | CHANGED | rc=0 >>` then the host's output.
     let mut seen: BTreeMap<String, String> = BTreeMap::new();
     let mut current = String::new();
@@ -917,13 +906,13 @@ fn dash_u_sets_the_login_user() {
         .rb_with(&inv, &["exec", "solo", "id -un"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(stdout(&out).contains("root"), "{}", stdout(&out));
+    out.code(0);
+    out.stdout_has("root");
     let out = lab
         .rb_with(&inv, &["exec", "solo", "id -un", "-u", "rb-no-such-user"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    out.code(1);
     assert!(
         stdout(&out).contains("solo | UNREACHABLE"),
         "{}",
@@ -939,7 +928,7 @@ fn dash_u_sets_the_login_user() {
         .rb(&["exec", "rbh1", "id -un", "-u", "rb-no-such-user"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    out.code(0);
 }
 
 /// 200 hosts at once (`lab/up.sh 10 200`): a 10-command runbook leaves every host ok with 10
@@ -977,7 +966,7 @@ fn two_hundred_hosts_run_ten_commands_each() {
             .output()
             .unwrap();
         assert_eq!(out.status.code(), Some(0), "{limit}: {}", stderr(&out));
-        let recap = stdout(&out) + &stderr(&out);
+        let recap = stdout(&out) + stderr(&out).as_str();
         let rows: Vec<&str> = recap
             .lines()
             .filter(|l| l.starts_with("rbh"))
@@ -1136,7 +1125,7 @@ fn become_runs_commands_and_file_operations_as_root_with_a_sudo_password() {
         stdout(&out)
     );
     let out = with_password("not-the-one");
-    assert_eq!(out.status.code(), Some(1));
+    out.code(1);
     assert!(
         stdout(&out).contains("sudo did not accept the become password of rbop on rbh4"),
         "{}",
@@ -1150,38 +1139,19 @@ fn ask_become_pass_reads_the_password_from_the_terminal_without_echo() {
     let (lab, _g) = lab!();
     let dir = tempfile::tempdir().unwrap();
     let inv = become_inventory(dir.path());
-    let socket = format!("rbbecome-{}", std::process::id());
     let cmd = format!(
         "{} exec rbh4 'id -un' -b -K -i {} --ssh-config {}; echo rb-exit=$?; sleep 30",
         env!("CARGO_BIN_EXE_rb"),
         inv.display(),
         lab.ssh_config().display()
     );
-    let tmux = |args: &[&str]| {
-        std::process::Command::new("tmux")
-            .args(["-L", &socket])
-            .args(args)
-            .output()
-            .unwrap()
-    };
-    assert!(tmux(&["new-session", "-d", "-x", "120", "-y", "20", &cmd])
-        .status
-        .success());
-    let screen_until = |needle: &str| {
-        let started = Instant::now();
-        loop {
-            let screen = stdout(&tmux(&["capture-pane", "-p", "-t", "0"]));
-            if screen.contains(needle) || started.elapsed() > Duration::from_secs(10) {
-                return screen;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    };
+    let t = Term::spawn("rbbecome", &cmd, (120, 20));
+    let screen_until = |needle: &str| t.wait_for(needle, Duration::from_secs(10));
     let screen = screen_until("BECOME password:");
     assert!(screen.contains("BECOME password:"), "{screen}");
-    tmux(&["send-keys", "-t", "0", "rbop-lab-sudo", "Enter"]);
+    t.keys(&["rbop-lab-sudo", "Enter"]);
     let screen = screen_until("rb-exit=");
-    tmux(&["kill-server"]);
+    t.close();
     assert!(screen.contains("rb-exit=0"), "{screen}");
     assert!(screen.contains("rbh4 | CHANGED | rc=0 >>"), "{screen}");
     assert!(!screen.contains("rbop-lab-sudo"), "{screen}");
@@ -1201,7 +1171,7 @@ fn vvv_shows_ssh_debug_output() {
         .arg(&cfg)
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    out.code(0);
     assert!(
         stderr(&out).contains(
             "10.77.0.12 ssh: Authenticated to 10.77.0.12 ([10.77.0.12]:22) using \"publickey\"."

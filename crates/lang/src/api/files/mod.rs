@@ -3,29 +3,18 @@
 //! over SSH. Writes are atomic (a temp file in the same directory, then rename) and report
 //! `changed` only when content, mode or owner actually changed.
 
+mod probe;
+
 use super::shell::{exec_quiet, text_of, OpError};
-use crate::context::{current_tasks, Ctx};
-use crate::errors::{at, type_of, RhaiResult};
+use crate::context::Ctx;
 use crate::host::{privilege, Host};
+use crate::raise::{at, type_of, RhaiResult};
+use crate::tasks::current_tasks;
+use probe::{host_become, not_regular, probe, read_file, script, Current};
 use rb_core::report::Event;
-use rb_core::transport::{Become, ExecError, ExecRequest, Program};
+use rb_core::transport::{Become, ExecRequest, Program};
 use rhai::{Dynamic, Engine, Map, NativeCallContext};
 use std::sync::Arc;
-
-/// What is at $1: `link dir|other TARGET` (not followed, with $2 = nofollow), `dir`, `file
-/// MODE OWNER GROUP UID GID` then the content, `special KIND` (a FIFO would block `cat`
-/// forever, /dev/zero never ends), or `absent`.
-const PROBE: &str = r#"p=$1
-if [ "$2" = nofollow ] && [ -L "$p" ]; then
-  k=other; [ -d "$p" ] && k=dir
-  printf 'link %s %s\n' "$k" "$(readlink -- "$p")"; exit 0
-fi
-if [ -d "$p" ]; then echo dir; exit 0; fi
-if [ -f "$p" ]; then stat -c 'file %a %U %G %u %g' -- "$p" && exec cat -- "$p"; fi
-if [ -e "$p" ]; then printf 'special %s\n' "$(LC_ALL=C stat -c %F -- "$p")"; exit 0; fi
-# Absent, or hidden from this user (a folder it may not enter): only the first is "absent".
-case $(LC_ALL=C stat -c %n -- "$p" 2>&1) in *"Permission denied"*) echo "permission denied (as $(id -un))" >&2; exit 1;; esac
-echo absent"#;
 
 /// Write stdin to $1 atomically: a temp file beside the target, its size checked against
 /// $5 (what rb sent: a sender that died mid-way leaves the target untouched), owner and
@@ -64,123 +53,6 @@ fn valid_owner(name: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || "_.-$".contains(c))
 }
 
-/// The most rb reads of one file (`read`, and the current content `put` compares with).
-const READ_LIMIT: usize = 64 << 20;
-/// How long reading one file may take.
-const READ_TIME: std::time::Duration = std::time::Duration::from_secs(300);
-
-/// What is at a path now.
-enum Current {
-    Absent,
-    Dir,
-    /// A symlink (probed without following): whether it leads to a directory, and where
-    /// it points.
-    Link {
-        to_dir: bool,
-        target: String,
-    },
-    /// Not a regular file, directory or link: a FIFO, a socket, a device (`stat`'s words).
-    Special(String),
-    File {
-        mode: String,
-        /// Owner and group by name and by number (`root 0`): an owner given as a number
-        /// matches the number.
-        owner: (String, String),
-        group: (String, String),
-        content: Vec<u8>,
-    },
-}
-
-fn script(body: &str, args: &[&str], as_: &Option<Become>) -> ExecRequest {
-    let mut argv = vec!["/bin/sh".to_string(), "-c".into(), body.into(), "rb".into()];
-    argv.extend(args.iter().map(|a| a.to_string()));
-    let mut req = ExecRequest::new(Program::Argv(argv));
-    req.become_ = as_.clone();
-    req
-}
-
-/// The host's own become settings, for operations that take no options (`read`, `exists`).
-fn host_become(ctx: &Ctx, host: &Host) -> Result<Option<Become>, String> {
-    privilege::resolve(&ctx.become_defaults, host, &privilege::BecomeOpt::default())
-}
-
-/// What is at `path`; with `follow` false a symlink is reported as one, not as its target.
-fn probe(
-    ctx: &Ctx,
-    host: &Host,
-    path: &str,
-    follow: bool,
-    as_: &Option<Become>,
-) -> Result<Current, OpError> {
-    let mode = if follow { "follow" } else { "nofollow" };
-    let mut req = script(PROBE, &[path, mode], as_);
-    req.max_output = Some(READ_LIMIT);
-    req.output_pool = ctx.output_pool.clone();
-    req.timeout = Some(READ_TIME);
-    let out = match exec_quiet(ctx, host, &req) {
-        Err(OpError {
-            cause: Some(ExecError::TooMuchOutput(_)),
-            ..
-        }) => {
-            return Err(format!(
-                "{path} on {} is larger than {} MiB, the most rb reads of a file; read the part you need with a command (head, tail, grep)",
-                host.name,
-                READ_LIMIT >> 20
-            )
-            .into())
-        }
-        Err(OpError {
-            cause: Some(ExecError::Timeout(_)),
-            ..
-        }) => {
-            return Err(format!(
-                "reading {path} on {} took longer than {}s and was stopped",
-                host.name,
-                READ_TIME.as_secs()
-            )
-            .into())
-        }
-        r => r?,
-    };
-    if out.rc != 0 {
-        return Err(format!(
-            "cannot read {path} on {}: {}",
-            host.name,
-            String::from_utf8_lossy(&out.stderr).trim()
-        )
-        .into());
-    }
-    let nl = out
-        .stdout
-        .iter()
-        .position(|&b| b == b'\n')
-        .unwrap_or(out.stdout.len());
-    let first = String::from_utf8_lossy(&out.stdout[..nl]).into_owned();
-    let rest = out.stdout.get(nl + 1..).unwrap_or_default().to_vec();
-    let mut f = first.split(' ');
-    Ok(match f.next() {
-        Some("dir") => Current::Dir,
-        Some("link") => {
-            let to_dir = f.next() == Some("dir");
-            let target = f.collect::<Vec<_>>().join(" ");
-            Current::Link { to_dir, target }
-        }
-        Some("special") => Current::Special(first["special ".len()..].to_string()),
-        Some("file") => {
-            let mut next = || f.next().unwrap_or("").to_string();
-            let (mode, owner, group) = (next(), next(), next());
-            let (uid, gid) = (next(), next());
-            Current::File {
-                mode,
-                owner: (owner, uid),
-                group: (group, gid),
-                content: rest,
-            }
-        }
-        _ => Current::Absent,
-    })
-}
-
 /// Options of `put` (and `line_in_file`).
 #[derive(Default)]
 struct PutOpts {
@@ -202,6 +74,26 @@ fn normalize_mode(m: &str) -> String {
 }
 
 fn put_opts(ctx: &Ctx, host: &Host, opts: &Map, allow_create: bool) -> Result<PutOpts, String> {
+    let (what, known): (_, &[&str]) = if allow_create {
+        (
+            "line_in_file",
+            &[
+                "mode",
+                "owner",
+                "group",
+                "create",
+                "become",
+                "become_user",
+                "sudo",
+            ],
+        )
+    } else {
+        (
+            "put",
+            &["mode", "owner", "group", "become", "become_user", "sudo"],
+        )
+    };
+    crate::options::check_known(opts, what, known)?;
     let mut o = PutOpts::default();
     let mut become_ = privilege::BecomeOpt::default();
     for (k, v) in opts {
@@ -241,14 +133,7 @@ fn put_opts(ctx: &Ctx, host: &Host, opts: &Map, allow_create: bool) -> Result<Pu
                     format!("option `create` must be true or false, got {}", type_of(v))
                 })?
             }
-            other => {
-                let known = if allow_create {
-                    "mode, owner, group, create, become, become_user"
-                } else {
-                    "mode, owner, group, become, become_user"
-                };
-                return Err(format!("unknown option `{other}`; known options: {known}"));
-            }
+            _ => {} // checked above
         }
     }
     o.as_ = privilege::resolve(&ctx.become_defaults, host, &become_)?;
@@ -416,28 +301,6 @@ fn line_in_file(
     };
     let new = edit_lines(&old, &re, line);
     ensure(ctx, host, path, &new, current, &o)
-}
-
-fn not_regular(host: &Host, path: &str, kind: &str) -> String {
-    format!(
-        "{path} on {} is not a regular file ({kind}); rb reads and writes regular files only",
-        host.name
-    )
-}
-
-/// The bytes of the regular file at `path` (links followed), for `read` and `read_bytes`.
-fn read_file(ctx: &Ctx, host: &Host, path: &str) -> Result<Vec<u8>, OpError> {
-    let as_ = host_become(ctx, host)?;
-    match probe(ctx, host, path, true, &as_)? {
-        Current::File { content, .. } => Ok(content),
-        Current::Dir => Err(format!("{path} on {} is a directory", host.name).into()),
-        Current::Absent => Err(format!("{path} does not exist on {}", host.name).into()),
-        Current::Special(kind) => Err(not_regular(host, path, &kind).into()),
-        // Not produced when following links; kept so every case has its words.
-        Current::Link { target, .. } => {
-            Err(format!("{path} on {} is a symlink to {target}", host.name).into())
-        }
-    }
 }
 
 /// Ansible's lineinfile on bytes: the last line matching `re` becomes `line`, else `line` is

@@ -1,7 +1,6 @@
 //! `rb run` and `rb check` as an operator meets them: outputs, exit codes, error text.
 
-mod common;
-use common::*;
+use crate::common::*;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -23,7 +22,7 @@ print(sh(["printf", "%s", "no $expansion here"]).stdout);
 "#,
         &[],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    out.code(0);
     assert_eq!(stdout(&out), "hello world\nno $expansion here\n");
 }
 
@@ -35,7 +34,7 @@ fn a_missing_runbook_or_inventory_is_one_clear_error_and_exit_2() {
         .current_dir(dir.path())
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    out.code(2);
     assert_eq!(
         stderr(&out),
         "error: cannot read runbook nope.rhai: No such file or directory (os error 2)\n"
@@ -58,7 +57,7 @@ fn a_missing_runbook_or_inventory_is_one_clear_error_and_exit_2() {
         .current_dir(dir.path())
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    out.code(2);
     assert_eq!(stdout(&out), "", "nothing ran");
     assert!(
         stderr(&out).starts_with("error: missing.ini")
@@ -71,7 +70,7 @@ fn a_missing_runbook_or_inventory_is_one_clear_error_and_exit_2() {
 #[test]
 fn syntax_error_is_file_line_col_and_exit_2() {
     let (out, dir) = run_script("let x = 1;\nlet y = (2 + ;\n", &[]);
-    assert_eq!(out.status.code(), Some(2));
+    out.code(2);
     let err = stderr(&out);
     let file = dir.path().join("test.rhai");
     assert!(
@@ -83,7 +82,7 @@ fn syntax_error_is_file_line_col_and_exit_2() {
     assert_no_panic(&out);
 
     let check = rb().arg("check").arg(&file).output().unwrap();
-    assert_eq!(check.status.code(), Some(2));
+    check.code(2);
     assert!(
         stderr(&check).starts_with(&format!("{}:2:", file.display())),
         "{}",
@@ -105,7 +104,7 @@ fn check_reports_every_broken_file_and_passes_good_ones() {
         .args([&good, &bad1, &bad2])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    out.code(2);
     let err = stderr(&out);
     assert!(err.contains(&format!("{}:1:", bad1.display())), "{err}");
     assert!(
@@ -118,14 +117,14 @@ fn check_reports_every_broken_file_and_passes_good_ones() {
     let marker = dir.path().join("ran");
     std::fs::write(&good, format!("sh(\"touch {}\");\n", marker.display())).unwrap();
     let out = rb().arg("check").arg(&good).output().unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    out.code(0);
     assert!(!marker.exists());
 }
 
 #[test]
 fn bad_regex_names_the_pattern_and_position() {
     let (out, dir) = run_script("let ok = 1;\nlet m = \"abc\".matches(\"a(b\");\n", &[]);
-    assert_eq!(out.status.code(), Some(1));
+    out.code(1);
     let err = stderr(&out);
     assert!(
         err.starts_with(&format!(
@@ -144,7 +143,7 @@ fn bad_jsonpath_names_the_path_and_column() {
         "let d = parse_json(`{\"a\": 1}`);\n\nd.query(\"$.a[?(@.x ==\");\n",
         &[],
     );
-    assert_eq!(out.status.code(), Some(1));
+    out.code(1);
     let err = stderr(&out);
     assert!(err.contains("test.rhai:3:"), "{err}");
     assert!(err.contains("invalid JSONPath `$.a[?(@.x ==`"), "{err}");
@@ -155,7 +154,7 @@ fn bad_jsonpath_names_the_path_and_column() {
 #[test]
 fn unknown_function_is_a_readable_error_before_anything_runs() {
     let (out, _d) = run_script("log(\"step 1\");\n  frobnicate(1);\n", &[]);
-    assert_eq!(out.status.code(), Some(2));
+    out.code(2);
     assert_eq!(stdout(&out), "", "nothing ran");
     let err = stderr(&out);
     assert!(
@@ -170,7 +169,7 @@ fn unknown_function_is_a_readable_error_before_anything_runs() {
     assert_fails(&out, 2, "test.rhai:2:9: unknown function `lenght`");
     // Methods too, before anything runs.
     let (out, _d) = run_script("log(\"step 1\");\nlet n = [1, 2].lenn();\n", &[]);
-    assert_eq!(out.status.code(), Some(2));
+    out.code(2);
     assert_eq!(stdout(&out), "", "nothing ran");
     assert!(
         stderr(&out).contains("test.rhai:2:16: unknown method `lenn` (did you mean `len`?)"),
@@ -182,7 +181,7 @@ fn unknown_function_is_a_readable_error_before_anything_runs() {
         "import \"net\" as net;\nlog(\"step 1\");\nlet b = net::versoin_ge(\"5.1\", \"4.9\");\n",
         &[],
     );
-    assert_eq!(out.status.code(), Some(2));
+    out.code(2);
     assert_eq!(stdout(&out), "", "nothing ran");
     assert!(
         stderr(&out).contains(
@@ -208,7 +207,7 @@ fn failing_command_shows_command_rc_and_stderr_tail() {
         "log(\"before\");\nsh(\"echo working; echo 'etcd: connection refused' >&2; exit 3\");\nlog(\"after\");\n",
         &[],
     );
-    assert_eq!(out.status.code(), Some(1));
+    out.code(1);
     assert_eq!(stdout(&out), "before\n", "nothing after the failure runs");
     let err = stderr(&out);
     assert!(
@@ -224,7 +223,7 @@ fn task_names_appear_in_errors() {
         "task(\"configure etcd\", || {\n  task(\"restart\", || sh(\"exit 1\"));\n});\n",
         &[],
     );
-    assert_eq!(out.status.code(), Some(1));
+    out.code(1);
     let err = stderr(&out);
     assert!(
         err.contains("local › configure etcd › restart: command failed"),
@@ -251,7 +250,7 @@ fn errors_inside_modules_point_at_the_runbook_then_the_module() {
     )
     .unwrap();
     let out = rb().arg("run").arg(&book).output().unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    out.code(1);
     let err = stderr(&out);
     assert!(
         err.starts_with(&format!("error: {}:3:", book.display())),
@@ -303,7 +302,7 @@ fn json_events_carry_the_run_and_hide_secrets() {
         "let pw = secret(\"s3cr3t-pw\");\ntask(\"login\", || sh(\"echo token=\" + pw));\nlog(\"using \" + pw);\nsh(\"echo \" + pw + \" >&2; exit 2\");\n",
         &["--json"],
     );
-    assert_eq!(out.status.code(), Some(1));
+    out.code(1);
     let text = stdout(&out);
     assert!(!text.contains("s3cr3t-pw"), "secret leaked: {text}");
     assert!(!stderr(&out).contains("s3cr3t-pw"));
@@ -348,7 +347,7 @@ fn no_log_keeps_command_and_output_out_of_events() {
         "sh(\"echo hidden-token >&2; exit 1\", #{no_log: true});\n",
         &["--json"],
     );
-    assert_eq!(out.status.code(), Some(1));
+    out.code(1);
     let text = stdout(&out);
     assert!(!text.contains("hidden-token"), "{text}");
     assert!(text.contains("<hidden by no_log>"));
@@ -387,7 +386,7 @@ fn check_mode_runs_only_read_only_commands() {
         ),
         &["--check"],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    out.code(0);
     assert_eq!(stdout(&out), "Linux true\n");
     assert!(
         stderr(&out).contains(&format!(
@@ -450,7 +449,7 @@ fn retry_counts_attempts_like_ansible() {
         ),
         &[],
     );
-    assert_eq!(out.status.code(), Some(1));
+    out.code(1);
     // retries: 2 → 1 attempt + 2 retries
     assert_eq!(std::fs::read_to_string(&count).unwrap().lines().count(), 3);
     let err = stderr(&out);
@@ -468,7 +467,7 @@ fn the_bundled_example_runs() {
         .arg(root().join("runbooks/preflight.rhai"))
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    out.code(0);
     // This machine, checked independently of the runbook: its kernel, conntrack, swap and
     // hostname must be what each line reports.
     let sh = |c: &str| {
@@ -535,7 +534,7 @@ fn embedding_example_runs() {
     let out = std::process::Command::new(&example)
         .output()
         .expect("examples/embed is built by cargo test");
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    out.code(0);
     let text = stdout(&out);
     assert!(text.contains("log: OPS-42: lab x3 on Linux"), "{text}");
     assert!(text.contains("command: uname -s (rc 0)"), "{text}");
@@ -559,7 +558,7 @@ wait_http("{server}/nope", #{{retries: 1, delay: 0}});
         ),
         &[],
     );
-    assert_eq!(out.status.code(), Some(1));
+    out.code(1);
     assert_eq!(stdout(&out), "true\n200 1\n");
     let err = stderr(&out);
     assert!(err.contains("test.rhai:5:1:"), "{err}");
@@ -598,13 +597,13 @@ fn exec_usage_errors_exit_2_and_a_nonzero_rc_fails_the_host() {
         .args(["exec", "all", "echo out; echo err >&2; exit 3"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    out.code(1);
     assert_eq!(stdout(&out), "localhost | FAILED | rc=3 >>\nout\nerr\n");
     let out = rb()
         .args(["exec", "all", "echo ok", "-f", "1"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    out.code(0);
     assert_eq!(stdout(&out), "localhost | CHANGED | rc=0 >>\nok\n");
 }
 
@@ -617,7 +616,7 @@ fn a_panic_is_one_line_and_exit_70() {
         .env("RUST_BACKTRACE", "1")
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(70));
+    out.code(70);
     let err = stderr(&out);
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(
@@ -672,7 +671,7 @@ fn an_int_sleep_is_interrupted_by_ctrl_c() {
     cmd.arg("run").arg(&book);
     let (out, took) = interrupt_after(cmd, Duration::from_millis(700));
     assert!(took < Duration::from_secs(2));
-    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    out.code(130);
 }
 
 /// One redaction for every way out: task names, shell-quoted and JSON-escaped forms, lines
@@ -729,7 +728,7 @@ fn short_and_missing_secrets() {
         "let s = secret(\"ok\");\nlog(\"looks ok\");\nsh([\"echo\", \"--pw=\" + s]);\n",
         &[],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    out.code(0);
     assert_eq!(stdout(&out), "looks ********\n");
     assert!(
         stderr(&out).contains("shorter than 4 characters is hidden only where it stands as a word"),
@@ -741,7 +740,7 @@ fn short_and_missing_secrets() {
         "let t = secret(vars.token);\nsh([\"echo\", \"--password=\" + t]);\n",
         &[],
     );
-    assert_eq!(out.status.code(), Some(1));
+    out.code(1);
     let err = stderr(&out);
     assert!(
         err.contains("test.rhai:1:9") && err.contains("secret() needs a string, got ()"),
@@ -778,7 +777,7 @@ fn env_files_and_env_keys_never_run_data() {
         map.join(", ")
     );
     let (out, _d) = run_script(&script, &[]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    out.code(0);
     for (k, v) in &values {
         let got = Command::new("sh")
             .args(["-c", &format!(". \"$1\"; printf %s \"${k}\""), "sh"])
@@ -814,7 +813,7 @@ fn env_files_and_env_keys_never_run_data() {
             &format!("sh(\"touch {d}/ran\", #{{env: #{{\"-Secho pwned\": \"x\"}}{become_}}});"),
             &[],
         );
-        assert_eq!(out.status.code(), Some(1));
+        out.code(1);
         assert!(
             stderr(&out).contains("option `env`: \"-Secho pwned\" is not a variable name"),
             "{}",
@@ -875,7 +874,7 @@ fn put_over_a_symlink_diffs_the_link_not_its_target() {
     std::os::unix::fs::symlink(d.join("secret.txt"), d.join("link")).unwrap();
     let book = format!("local.put(\"{}/link\", \"new\\n\");\n", d.display());
     let (out, _t) = run_script(&book, &["--diff"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    out.code(0);
     let err = stderr(&out);
     assert!(!err.contains("do-not-show"), "{err}");
     assert!(
@@ -944,7 +943,7 @@ fn waits_stop_at_once_on_ctrl_c() {
 #[test]
 fn completions_man_page_and_short_flags() {
     let out = rb().args(["completions", "bash"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    out.code(0);
     let script = stdout(&out);
     for word in ["_rb()", "inventory", "exec", "--check", "--extra-vars"] {
         assert!(script.contains(word), "{word}");
@@ -970,7 +969,7 @@ fn completions_man_page_and_short_flags() {
         &format!("local.put(\"{}\", \"x\");\n", target.display()),
         &["-C", "-D"],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    out.code(0);
     assert!(!target.exists(), "-C is check mode");
     assert!(
         stderr(&out).contains("(after)"),
@@ -1051,7 +1050,7 @@ fn running_commands_share_one_output_pool() {
             "4M",
         ],
     );
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    out.code(1);
     assert!(
         stderr(&out).contains("the run's running commands held more than 4 MiB of output together")
             && stderr(&out).contains("raise --max-output-total"),
@@ -1060,7 +1059,7 @@ fn running_commands_share_one_output_pool() {
     );
     let many = "let n = 0; for i in 0..8 { n += local.sh(\"head -c 1000000 /dev/zero\").stdout.len(); } print(n);\n";
     let (out, _d) = run_script(many, &["--max-output-total", "4M"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    out.code(0);
     assert_eq!(stdout(&out), "8000000\n");
 }
 
@@ -1153,9 +1152,11 @@ fn tags_choose_which_tasks_run() {
         stderr(&out)
     );
     let (out, _dir) = run_script(r#"task("x", #{tag: ["a"]}, || 1);"#, &[]);
-    assert_eq!(out.status.code(), Some(1));
+    out.code(1);
     assert!(
-        stderr(&out).contains("task \"x\": unknown option `tag`"),
+        stderr(&out).contains(
+            "task \"x\": unknown option `tag` for task (did you mean `tags`?); known options: tags"
+        ),
         "{}",
         stderr(&out)
     );
@@ -1217,7 +1218,7 @@ fn rb_toml_settings_lose_to_env_and_flags() {
     assert_eq!(stdout(&out), "[\"w1\", \"w2\"]\n", "{}", stderr(&out));
     std::fs::write(d.join("rb.toml"), "forks = 2\ninventroy = \"x\"\n").unwrap();
     let out = rb().current_dir(d).args(["hosts", "all"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    out.code(2);
     assert!(
         stderr(&out).contains("rb.toml:2: unknown field `inventroy`"),
         "{}",
@@ -1243,10 +1244,10 @@ fn the_readme_runbook_compiles() {
 #[test]
 fn misspelt_wait_options_are_errors() {
     let (out, _dir) = run_script("retry(#{retries: 1, dely: 0}, || 1, |r| true);\n", &[]);
-    assert_eq!(out.status.code(), Some(1));
+    out.code(1);
     assert!(
         stderr(&out)
-            .contains("test.rhai:1:1: unknown option `dely`; known options: retries, delay"),
+            .contains("test.rhai:1:1: unknown option `dely` for retry (did you mean `delay`?); known options: retries, delay"),
         "{}",
         stderr(&out)
     );
@@ -1256,7 +1257,7 @@ fn misspelt_wait_options_are_errors() {
     );
     assert!(
         stderr(&out).contains(
-            "unknown option `timout`; known options: retries, delay, status, timeout, contains, insecure"
+            "unknown option `timout` for wait_http (did you mean `timeout`?); known options: retries, delay, status, timeout, contains, insecure"
         ),
         "{}",
         stderr(&out)
@@ -1278,7 +1279,7 @@ fn ctrl_c_ends_a_retry_without_another_attempt() {
     cmd.arg("run").arg(&book);
     let (out, took) = interrupt_after(cmd, Duration::from_millis(700));
     assert!(took < Duration::from_secs(2), "{took:?}");
-    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    out.code(130);
     assert!(!stderr(&out).contains("retrying"), "{}", stderr(&out));
 }
 
@@ -1292,7 +1293,7 @@ fn wait_http_sleeps_between_attempts_only() {
         &[],
     );
     let took = started.elapsed();
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    out.code(1);
     assert!(
         stderr(&out).contains("not ready after 3 attempts"),
         "{}",
@@ -1310,7 +1311,7 @@ fn put_over_a_directory_is_refused() {
     std::fs::create_dir(&target).unwrap();
     std::fs::write(target.join("keep"), "kept").unwrap();
     let (out, _d) = run_script(&format!("local.put({:?}, \"x\\n\");\n", target), &[]);
-    assert_eq!(out.status.code(), Some(1));
+    out.code(1);
     assert!(
         stderr(&out).contains(&format!("{} on local is a directory", target.display())),
         "{}",
@@ -1403,7 +1404,7 @@ print(h.read({f:?}));
         "{}",
         stderr(&out)
     );
-    assert_eq!(out.status.code(), Some(1));
+    out.code(1);
     assert!(
         stderr(&out).contains(&format!(
             "cannot read {} on box",
@@ -1489,7 +1490,7 @@ fn file_options_each_do_what_they_name() {
     assert_fails(
         &out,
         1,
-        "unknown option `create`; known options: mode, owner, group, become, become_user",
+        "unknown option `create` for put; known options: mode, owner, group, become, become_user, sudo",
     );
     for mode in ["\"0899\"", "\"\""] {
         let (out, _d) = run_script(
@@ -1578,7 +1579,7 @@ print(local.put(d + "/suid", local.read_bytes(d + "/suid"), #{{owner: "nobody"}}
         started.elapsed() < Duration::from_secs(20),
         "nothing blocks"
     );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    out.code(0);
     let dd = d.display();
     assert_eq!(
         stdout(&out),
@@ -1624,7 +1625,7 @@ print(local.put(d + "/suid", local.read_bytes(d + "/suid"), #{{owner: "nobody"}}
 #[test]
 fn growing_values_and_alias_bombs_are_named_errors() {
     let (out, _d) = run_script("let s = \"x\";\nfor i in 0..40 { s += s; }\n", &[]);
-    assert_eq!(out.status.code(), Some(1));
+    out.code(1);
     assert!(
         stderr(&out)
             .contains("test.rhai:2:20: Length of string went past rb's limit (strings 256 MiB"),
@@ -1652,7 +1653,7 @@ fn growing_values_and_alias_bombs_are_named_errors() {
             "log(1);",
             &args.iter().map(String::as_str).collect::<Vec<_>>(),
         );
-        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        out.code(2);
         let err = stderr(&out);
         assert!(
             err.contains("aliases expand to more than 1000000 values (an alias bomb?)")
@@ -1667,13 +1668,13 @@ fn growing_values_and_alias_bombs_are_named_errors() {
 #[test]
 fn a_bom_is_dropped_and_a_bad_vars_file_is_named_as_given() {
     let (out, _d) = run_script("\u{feff}log(\"bom ok\");\n", &[]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    out.code(0);
     assert_eq!(stdout(&out), "bom ok\n");
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.yml");
     std::fs::write(&bad, "a: [1\n").unwrap();
     let (out, _d) = run_script("log(1);", &["--vars", bad.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(2));
+    out.code(2);
     let err = stderr(&out);
     let b = bad.display();
     assert!(err.contains(&format!("--vars {b}: {b}:")), "{err}");
@@ -1709,7 +1710,7 @@ fn an_unreachable_host_is_unreachable_from_every_path() {
         .args(["exec", "-i", inv, "u1", "true"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    out.code(1);
     assert!(
         stdout(&out).starts_with("u1 | UNREACHABLE >>\n")
             && stdout(&out).contains("Connection refused"),
@@ -1726,7 +1727,7 @@ fn the_sudo_hint_needs_become() {
         "sh(\"echo 'sudo: a password is required' >&2; exit 1\");\n",
         &[],
     );
-    assert_eq!(out.status.code(), Some(1));
+    out.code(1);
     let err = stderr(&out);
     assert!(
         err.contains("hint: pass #{check: false} to handle a failure yourself"),
@@ -1768,7 +1769,7 @@ fn host_lists_print_their_names_and_list_tasks_reads_mixed_tags() {
 #[test]
 fn piped_repl_entries_continue_across_lines() {
     let out = repl_piped(&[], "\nlet a = [1, // one\n2,\n3];\na.len()\n");
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    out.code(0);
     assert_eq!(stdout(&out), "3\n");
 }
 
@@ -1803,10 +1804,10 @@ fn on_forks_is_at_least_one() {
         "let r = on(hosts(\"w\"), #{forks: 1}, |h| h.name);\nprint(r.values());\n",
         &["-i", inv],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    out.code(0);
     assert_eq!(stdout(&out), "[\"w1\", \"w2\"]\n");
     let (out, _d) = run_script("on(hosts(\"w\"), #{forks: 0}, |h| 1);\n", &["-i", inv]);
-    assert_eq!(out.status.code(), Some(1));
+    out.code(1);
     assert!(
         stderr(&out).contains("option `forks` must be at least 1"),
         "{}",
@@ -1823,8 +1824,51 @@ fn ipv6_cidrs_numeric_secrets_and_repl_maps() {
          let pin = secret(482913);\nlog(`pin ${pin} 482913`);\n",
         &[],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    out.code(0);
     assert_eq!(stdout(&out), "[true, false, true]\npin ******** ********\n");
     let out = repl_piped(&[], "#{web: 1}\n");
     assert_eq!(stdout(&out), "{\n  \"web\": 1\n}\n", "{}", stderr(&out));
+}
+
+/// A `.j2` file is found beside the runbook or in its templates/ folder; an undefined
+/// variable stops the run with the template's file and line, and nothing is written.
+#[test]
+fn template_files_and_undefined_variables() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("templates")).unwrap();
+    std::fs::write(
+        dir.path().join("templates/app.conf.j2"),
+        "# {{ inventory_hostname }}\nport={{ port }}\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("bad.j2"), "line one\nport={{ nope }}\n").unwrap();
+    let out_file = dir.path().join("app.conf");
+    let book = dir.path().join("run.rhai");
+    std::fs::write(
+        &book,
+        format!(
+            "import \"files\" as files;\nlet h = host(\"localhost\");\n\
+             print(files::template(h, {out:?}, \"app.conf.j2\", #{{port: 2379}}, #{{}}));\n\
+             files::template(h, {bad:?}, \"bad.j2\", #{{}}, #{{}});\n",
+            out = out_file,
+            bad = dir.path().join("never-written")
+        ),
+    )
+    .unwrap();
+    let out = rb().arg("run").arg(&book).output().unwrap();
+    out.code(1);
+    assert_eq!(
+        std::fs::read_to_string(&out_file).unwrap(),
+        "# localhost\nport=2379\n"
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains("run.rhai:4:")
+            && err.contains(&format!(
+                "template {}:2: undefined variable in `nope`",
+                dir.path().join("bad.j2").display()
+            )),
+        "{err}"
+    );
+    assert!(!dir.path().join("never-written").exists());
 }

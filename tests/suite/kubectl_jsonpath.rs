@@ -1,8 +1,7 @@
 //! `kube_jsonpath` against the real kubectl: the same template over the same nodes must
 //! print the same bytes, and fail where kubectl fails.
 
-mod common;
-use common::*;
+use crate::common::*;
 
 /// Templates operators write, over a realistic node list (tests/fixtures/nodes.json).
 const TEMPLATES: &[&str] = &[
@@ -221,7 +220,7 @@ fn check_recording(path: &str, text: &str) {
     let saved = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(
         saved == text,
-        "{} differs from what kubectl prints: run RB_BLESS=1 cargo test --test kubectl_jsonpath",
+        "{} differs from what kubectl prints: run RB_BLESS=1 cargo test --test suite -- kubectl_jsonpath::",
         path.display()
     );
 }

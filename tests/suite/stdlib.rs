@@ -1,8 +1,7 @@
 //! The stdlib modules: docs/stdlib.md is generated from them, and every example runs on a
 //! lab host (rbh7, with a one-member etcd and the kube API stub) and gives what it says.
 
-mod common;
-use common::*;
+use crate::common::*;
 use rb::docs::{stdlib_docs, stdlib_markdown};
 use rb::inventory::Inventory;
 use rb::transport::SshOptions;
@@ -17,7 +16,7 @@ fn stdlib_md_is_generated_from_the_modules() {
     }
     assert!(
         std::fs::read_to_string(&path).unwrap_or_default() == want,
-        "docs/stdlib.md is stale: run RB_BLESS=1 cargo test --test stdlib"
+        "docs/stdlib.md is stale: run RB_BLESS=1 cargo test --test suite -- stdlib::"
     );
     for f in stdlib_docs() {
         assert!(

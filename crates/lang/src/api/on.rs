@@ -11,8 +11,8 @@ pub mod serial;
 
 use crate::context::{with_host, Ctx};
 use crate::diagnostics::Diagnostic;
-use crate::errors::{at, type_of, RhaiResult};
 use crate::host::Host;
+use crate::raise::{at, type_of, RhaiResult};
 use rb_core::fanout::{self, HostError, Plan};
 use rb_core::report::Event;
 use rhai::{Dynamic, FnPtr, Map, NativeCallContext};
@@ -35,6 +35,7 @@ const KNOWN: &[&str] = &[
 ];
 
 pub fn parse_opts(ctx: &Ctx, opts: &Map) -> Result<OnOpts, String> {
+    crate::options::check_known(opts, "on()", KNOWN)?;
     let mut o = OnOpts::default();
     o.plan.forks = ctx.forks;
     let seed = match opts.get("seed") {
@@ -84,13 +85,7 @@ pub fn parse_opts(ctx: &Ctx, opts: &Map) -> Result<OnOpts, String> {
                     .as_bool()
                     .map_err(|_| "option `any_errors_fatal` must be true or false".to_string())?
             }
-            "seed" => {}
-            other => {
-                return Err(format!(
-                    "unknown option `{other}` for on(); known options: {}",
-                    KNOWN.join(", ")
-                ))
-            }
+            _ => {} // `seed`, read above; the rest checked above
         }
     }
     Ok(o)
@@ -123,7 +118,7 @@ fn run_host(
             return HostError::Unreachable(why);
         }
         let mut message = d.to_string();
-        if let Some(task) = crate::context::take_failed_task() {
+        if let Some(task) = crate::tasks::take_failed_task() {
             message = format!("{}: {message}", task.join(" › "));
         }
         HostError::Failed(message)

@@ -2,8 +2,7 @@
 //! ansible-core output, variables reaching runbooks, `-e` forms, and connection variables
 //! rb cannot honour refused before anything runs.
 
-mod common;
-use common::*;
+use crate::common::*;
 use std::path::Path;
 use std::process::Output;
 
@@ -103,7 +102,7 @@ fn a_yaml_inventory_is_read_as_yaml_not_as_fake_hosts() {
     // A YAML file with a typo is an error with its line, not an empty inventory.
     std::fs::write(&inv, "all:\n  hosts:\n    one:\n   bad: [\n").unwrap();
     let out = hosts_all(&inv);
-    assert_eq!(out.status.code(), Some(2));
+    out.code(2);
     assert!(stderr(&out).contains("hosts.yml:"), "{}", stderr(&out));
 }
 
@@ -173,7 +172,7 @@ fn refused(inventory: &str) -> (std::process::Output, tempfile::TempDir) {
 fn connection_variables_rb_cannot_honour_are_refused_before_anything_runs() {
     let (out, _d) =
         refused("[web]\nweb1 ansible_host=192.0.2.1\n[web:vars]\nansible_password=hunter2\n");
-    assert_eq!(out.status.code(), Some(2));
+    out.code(2);
     let err = stderr(&out);
     assert!(
         err.contains("inventory.ini:4: host web1: `ansible_password` sets a login password"),
@@ -185,7 +184,7 @@ fn connection_variables_rb_cannot_honour_are_refused_before_anything_runs() {
     );
 
     let (out, _d) = refused("web1 ansible_connection=docker\n");
-    assert_eq!(out.status.code(), Some(2));
+    out.code(2);
     assert!(
         stderr(&out).contains("inventory.ini:1: host web1: `ansible_connection` is `docker`"),
         "{}",
@@ -193,7 +192,7 @@ fn connection_variables_rb_cannot_honour_are_refused_before_anything_runs() {
     );
 
     let (out, _d) = refused("web1 ansible_ssh_common_args='-D 1080'\n");
-    assert_eq!(out.status.code(), Some(2));
+    out.code(2);
     assert!(
         stderr(&out).contains("`ansible_ssh_common_args` has `-D`"),
         "{}",
@@ -201,14 +200,14 @@ fn connection_variables_rb_cannot_honour_are_refused_before_anything_runs() {
     );
 
     let (out, _d) = refused("web1 ansible_become=true ansible_become_method=doas\n");
-    assert_eq!(out.status.code(), Some(2));
+    out.code(2);
     assert!(
         stderr(&out).contains("inventory.ini:1: host web1: `ansible_become_method` is `doas`: rb becomes another user through `sudo` only"),
         "{}",
         stderr(&out)
     );
     let (out, _d) = refused("web1 ansible_become=true ansible_become_flags=-H\n");
-    assert_eq!(out.status.code(), Some(2));
+    out.code(2);
     assert!(
         stderr(&out).contains("`ansible_become_flags` is set: rb runs `sudo -n -u USER --`"),
         "{}",
@@ -237,7 +236,7 @@ fn inventory_errors_name_the_file_and_line() {
     let inv = dir.path().join("inventory.ini");
     std::fs::write(&inv, "[k8s:children]\nworkers\n").unwrap();
     let out = hosts_all(&inv);
-    assert_eq!(out.status.code(), Some(2));
+    out.code(2);
     assert!(
         stderr(&out).contains("inventory.ini:2: section [k8s:children] includes group `workers`, which is not defined"),
         "{}",
@@ -245,7 +244,7 @@ fn inventory_errors_name_the_file_and_line() {
     );
     std::fs::write(&inv, "h[1:100000][1:100000]\n").unwrap();
     let out = hosts_all(&inv);
-    assert_eq!(out.status.code(), Some(2));
+    out.code(2);
     assert!(
         stderr(&out).contains(
             "inventory.ini:1: host range `h[1:100000][1:100000]` expands to more than 100000 hosts"

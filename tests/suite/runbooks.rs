@@ -1,7 +1,6 @@
 //! The bundled runbooks on the lab: a real etcd cluster, real kernel routes, the real kubectl.
 
-mod common;
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 use std::process::Output;
 
@@ -67,7 +66,7 @@ fn rerun_changes_nothing(
     let mut args = args.to_vec();
     args.push("--json");
     let again = run_book(lab, inv, book, &args, env);
-    assert_eq!(again.status.code(), Some(0), "{}", stdout(&again));
+    again.code(0);
     assert_eq!(changed_in_recap(&again), 0, "{}", stdout(&again));
 }
 
@@ -91,7 +90,7 @@ fn etcd_runbook_builds_a_healthy_three_member_cluster_and_rerun_changes_nothing(
 
     // --check on fresh hosts: says what it would do, changes nothing.
     let out = run_book(&lab, &inv, "etcd.rhai", &["--check"], &[]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    out.code(0);
     assert!(
         stderr(&out).contains("rbh2 › enable and start etcd › systemctl start etcd: would run"),
         "{}",
@@ -109,7 +108,7 @@ fn etcd_runbook_builds_a_healthy_three_member_cluster_and_rerun_changes_nothing(
     }
 
     let out = run_book(&lab, &inv, "etcd.rhai", &["-e", "health_delay=1"], &[]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    out.code(0);
     assert!(
         changed_in_human_recap(&out) > 0,
         "the first etcd run reports its changes: {}",
@@ -164,7 +163,7 @@ fn etcd_runbook_builds_a_healthy_three_member_cluster_and_rerun_changes_nothing(
     // With --tags naming no task the facts tasks still run (tagged `always`) and nothing
     // else does: no error from a value a skipped task did not produce.
     let tagged = run_book(&lab, &inv, "etcd.rhai", &["--tags", "no-such-tag"], &[]);
-    assert_eq!(tagged.status.code(), Some(0), "{}", stderr(&tagged));
+    tagged.code(0);
     assert!(
         stderr(&tagged).contains("rbh1 › find the running cluster › etcdctl"),
         "{}",
@@ -201,7 +200,7 @@ fn etcd_runbook_builds_a_healthy_three_member_cluster_and_rerun_changes_nothing(
         dir.path(),
     );
     let out = run_book(&lab, &inv4, "etcd.rhai", &["-e", "health_delay=1"], &[]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    out.code(0);
     let ctl = "ETCDCTL_API=3 etcdctl --endpoints=http://10.77.0.14:2379";
     let names: Value =
         serde_json::from_str(&lab.ssh("rbh4", &format!("{ctl} member list -w json"))).unwrap();
@@ -247,7 +246,7 @@ fn etcd_runbook_builds_a_healthy_three_member_cluster_and_rerun_changes_nothing(
     );
     let inv5 = lab.inventory_with("", "[etcd]\nrbh[1:5]\n", dir.path());
     let out = run_book(&lab, &inv5, "etcd.rhai", &["-e", "health_delay=1"], &[]);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    out.code(1);
     assert!(
         stderr(&out).contains("rbh5 has etcd data in /var/lib/etcd/default but is not a member of the running cluster"),
         "{}",
@@ -363,7 +362,7 @@ fn routing_runbook_makes_pod_routes_exactly_right() {
     let inv = lab.inventory_with("", "[k8s_worker]\nrbh4\nrbh5\nrbh6\n", dir.path());
 
     let check = run_book(&lab, &inv, "routing.rhai", &["--check"], &env);
-    assert_eq!(check.status.code(), Some(0), "{}", stderr(&check));
+    check.code(0);
     assert_eq!(
         gateway_routes(&lab, "rbh4"),
         [
@@ -374,7 +373,7 @@ fn routing_runbook_makes_pod_routes_exactly_right() {
     );
 
     let out = run_book(&lab, &inv, "routing.rhai", &[], &env);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    out.code(0);
     assert!(
         changed_in_human_recap(&out) > 0,
         "the first routing run reports its changes: {}",
@@ -443,7 +442,7 @@ fn etcd_runbook_runs_as_a_sudo_user_with_become() {
     )
     .unwrap();
     let out = run_book(&lab, &inv, "etcd.rhai", &["-e", "health_delay=1"], &[]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    out.code(0);
     assert!(!stderr(&out).contains("rbop-lab-sudo") && !stdout(&out).contains("rbop-lab-sudo"));
     for (h, addr) in ETCD {
         assert_eq!(
@@ -511,7 +510,7 @@ fn flannel_runbook_leases_subnets_builds_vxlan_and_cleans_stale_leases() {
     .unwrap();
     // The etcd cluster the leases live in (the etcd runbook; a no-op if it is already up).
     let out = run_book(&lab, &inv, "etcd.rhai", &["-e", "health_delay=1"], &[]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    out.code(0);
     lab.ssh(
         "rbh1",
         &format!("{etcdctl} del --prefix /atomic.io/network"),
@@ -535,7 +534,7 @@ fn flannel_runbook_leases_subnets_builds_vxlan_and_cleans_stale_leases() {
 
     // --check lists what it would remove and removes nothing.
     let out = run_book(&lab, &inv, "flannel.rhai", &["--check"], &[]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    out.code(0);
     assert!(
         stdout(&out).contains("would remove stale lease /atomic.io/network/subnets/10.240.99.0-24"),
         "{}",
@@ -544,7 +543,7 @@ fn flannel_runbook_leases_subnets_builds_vxlan_and_cleans_stale_leases() {
     assert_eq!(lease_owners(&lab, etcdctl), ["10.77.0.98", "10.77.0.99"]);
 
     let out = run_book(&lab, &inv, "flannel.rhai", &[], &[]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    out.code(0);
     assert!(
         changed_in_human_recap(&out) > 0,
         "the first flannel run reports its changes: {}",
@@ -625,7 +624,7 @@ fn flannel_runbook_leases_subnets_builds_vxlan_and_cleans_stale_leases() {
         &["--limit", "etcd:rbh8:rbh9"],
         &[],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    out.code(0);
     assert!(
         stderr(&out).contains("warning: not removing 3 lease(s) no worker in this run advertises, because the addresses of [\"rbh10\"] are unknown"),
         "{}",
@@ -643,7 +642,7 @@ fn flannel_runbook_leases_subnets_builds_vxlan_and_cleans_stale_leases() {
     );
 
     let again = run_book(&lab, &inv, "flannel.rhai", &["--json"], &[]);
-    assert_eq!(again.status.code(), Some(0), "{}", stdout(&again));
+    again.code(0);
     assert_eq!(
         changed_in_recap(&again),
         1,
@@ -882,7 +881,7 @@ fn workers_runbook_installs_renders_starts_and_rerun_changes_nothing() {
     let mut check_args = args.clone();
     check_args.push("--check");
     let out = run_book(&lab, &inv, "workers.rhai", &check_args, &fx.env());
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    out.code(1);
     assert!(
         stderr(&out).contains("flanneld has leased rbh5 no subnet (/run/flannel/subnet.env): run runbooks/flannel.rhai on it first, or set cni_network=none"),
         "{}",
@@ -894,7 +893,7 @@ fn workers_runbook_installs_renders_starts_and_rerun_changes_nothing() {
     );
     // --check on fresh workers: every step reported, nothing installed or written.
     let check = run_book(&lab, &inv, "workers.rhai", &check_args, &fx.env());
-    assert_eq!(check.status.code(), Some(0), "{}", stderr(&check));
+    check.code(0);
     assert!(
         stderr(&check).contains("rbh6 › units › /etc/systemd/system/kubelet.service: changed"),
         "{}",
@@ -904,7 +903,7 @@ fn workers_runbook_installs_renders_starts_and_rerun_changes_nothing() {
         assert_eq!(lab.ssh(h, "ls /usr/local/bin/kubelet /var/lib/kubelet /etc/systemd/system/kubelet.service 2>/dev/null"), "", "{h}");
     }
     let out = run_book(&lab, &inv, "workers.rhai", &args, &fx.env());
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    out.code(0);
     // Both daemons' healthz were polled on each worker (prefetch-2020; kube-proxy on 10256).
     for h in workers {
         for (task, port) in [("kubelet", 10248), ("kube-proxy", 10256)] {
@@ -1086,7 +1085,7 @@ fn a_rolling_run_stops_at_the_first_unhealthy_worker() {
     let mut args: Vec<&str> = fx.args.iter().map(String::as_str).collect();
     args.extend(["-e", "health_retries=2"]);
     let out = run_book(&lab, &inv, "workers.rhai", &args, &fx.env());
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    out.code(1);
     let err = stderr(&out);
     assert!(
         err.contains("rbh6 › FAILED: wait for kubelet healthz"),
@@ -1114,7 +1113,7 @@ fn a_rolling_run_stops_at_the_first_unhealthy_worker() {
         "mkdir -p /etc/rb-lab && touch /etc/rb-lab/kubelet-notready",
     );
     let out = run_book(&lab, &inv, "workers.rhai", &args, &fx.env());
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    out.code(1);
     let err = stderr(&out);
     assert!(err.contains("rbh6 › FAILED: wait for node Ready"), "{err}");
     assert!(

@@ -1,15 +1,13 @@
-//! The everyday functions: `log`, `warn`, `fail`, `sleep`, `env`, `secret`, `task`, and the
+//! The everyday functions: `log`, `warn`, `fail`, `sleep`, `env`, `secret`, and the
 //! `Host` and `Secret` types as runbooks see them.
 
-use crate::context::{
-    current_host, current_tasks, inherited_tags, pop_task, push_task, record_failed_task, Ctx,
-};
-use crate::errors::{at, RhaiResult};
+use crate::context::{current_host, Ctx};
 use crate::host::Host;
-use rb_core::report::{Event, Level, Secret};
-use rhai::{Dynamic, Engine, FnPtr, NativeCallContext};
+use crate::raise::{at, RhaiResult};
+use rb_core::report::{Level, Secret};
+use rhai::{Dynamic, Engine, NativeCallContext};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Sleep, waking early (with an error) if the run is cancelled.
 pub fn sleep_cancellable(ctx: &Ctx, d: Duration) -> Result<(), String> {
@@ -40,43 +38,6 @@ fn to_text(nctx: &NativeCallContext, v: &Dynamic) -> String {
             .map(|s| s.to_string())
             .unwrap_or_else(|_| v.to_string())
     }
-}
-
-/// Run one task, or skip it (and everything in it, giving `()`) when `--tags`,
-/// `--skip-tags` or `--start-at-task` leave it out.
-fn run_task(
-    c: &Ctx,
-    nctx: &NativeCallContext,
-    name: &str,
-    own_tags: &[String],
-    body: FnPtr,
-) -> RhaiResult<Dynamic> {
-    let mut tags = inherited_tags();
-    tags.extend(own_tags.iter().cloned());
-    let host = current_host();
-    let mut path = current_tasks();
-    path.push(name.to_string());
-    if !c.tasks.selects(&tags) || !c.tasks.reached(&host, name, &path.join(" › ")) {
-        return Ok(Dynamic::UNIT);
-    }
-    push_task(name, tags);
-    c.emit(Event::TaskStart {
-        host: host.clone(),
-        task: path.clone(),
-    });
-    let started = Instant::now();
-    let out = body.call_within_context::<Dynamic>(nctx, ());
-    c.emit(Event::TaskEnd {
-        host,
-        task: path.clone(),
-        ok: out.is_ok(),
-        duration: started.elapsed().as_secs_f64(),
-    });
-    if out.is_err() {
-        record_failed_task(path);
-    }
-    pop_task();
-    out
 }
 
 pub fn register(engine: &mut Engine, ctx: &Arc<Ctx>) {
@@ -127,7 +88,7 @@ pub fn register(engine: &mut Engine, ctx: &Arc<Ctx>) {
                     &nctx,
                     format!(
                         "secret() needs a string, got {} (is the variable set? `-e name=...` or the inventory)",
-                        crate::errors::type_of(&v)
+                        crate::raise::type_of(&v)
                     ),
                 ));
             };
@@ -195,40 +156,6 @@ pub fn register(engine: &mut Engine, ctx: &Arc<Ctx>) {
     engine.register_fn("current_host", current_host);
     let c = ctx.clone();
     engine.register_fn("check_mode", move || c.check_mode);
-
-    let c = ctx.clone();
-    engine.register_fn(
-        "task",
-        move |nctx: NativeCallContext, name: &str, body: FnPtr| -> RhaiResult<Dynamic> {
-            run_task(&c, &nctx, name, &[], body)
-        },
-    );
-    let c = ctx.clone();
-    engine.register_fn(
-        "task",
-        move |nctx: NativeCallContext, name: &str, opts: rhai::Map, body: FnPtr| -> RhaiResult<Dynamic> {
-            let mut tags = Vec::new();
-            for (k, v) in &opts {
-                match (k.as_str(), v) {
-                    ("tags", v) if v.is_array() => {
-                        for t in v.clone().into_array().unwrap_or_default() {
-                            tags.push(t.into_string().map_err(|t| {
-                                at(&nctx, format!("task {name:?}: tags are strings, got a {t}"))
-                            })?);
-                        }
-                    }
-                    ("tags", v) if v.is_string() => tags.push(v.to_string()),
-                    _ => {
-                        return Err(at(
-                            &nctx,
-                            format!("task {name:?}: unknown option `{k}` (task options: tags, a list of strings)"),
-                        ))
-                    }
-                }
-            }
-            run_task(&c, &nctx, name, &tags, body)
-        },
-    );
 
     // `vars` as a function too, for code that shadows the name.
     let c = ctx.clone();

@@ -1,7 +1,7 @@
 //! `serial` as runbooks write it (an int, `"30%"`, or a list of those), parsed into the
 //! core's batch sizes.
 
-use crate::errors::type_of;
+use crate::raise::type_of;
 use rb_core::batches::Size;
 use rhai::{Array, Dynamic};
 

@@ -1,5 +1,4 @@
-//! Helpers shared by the integration tests: the rb binary, and the kube API stub.
-#![allow(dead_code)]
+//! Helpers shared by the integration tests: the rb binary, the lab, the kube API stub.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -298,10 +297,145 @@ impl Lab {
 
 /// `out` exited with `code` and its stderr says `needle` (the whole stderr shown if not).
 pub fn assert_fails(out: &Output, code: i32, needle: &str) {
-    assert_eq!(out.status.code(), Some(code), "{}", stderr(out));
-    assert!(
-        stderr(out).contains(needle),
-        "wanted {needle:?} in:\n{}",
-        stderr(out)
-    );
+    out.code(code).stderr_has(needle);
+}
+
+/// What a test asserts about a finished `rb`, fluently (just's `Test` is the model):
+/// `out.code(2).stderr_has("file:1:1").stdout_is("")`. A failed check shows both streams.
+pub trait Ran {
+    /// It exited with `code`.
+    fn code(&self, code: i32) -> &Self;
+    /// Its stderr contains `needle`.
+    fn stderr_has(&self, needle: &str) -> &Self;
+    /// Its stdout contains `needle`.
+    fn stdout_has(&self, needle: &str) -> &Self;
+}
+
+impl Ran for Output {
+    fn code(&self, code: i32) -> &Self {
+        assert_eq!(
+            self.status.code(),
+            Some(code),
+            "stdout:\n{}\nstderr:\n{}",
+            stdout(self),
+            stderr(self)
+        );
+        self
+    }
+
+    fn stderr_has(&self, needle: &str) -> &Self {
+        assert!(
+            stderr(self).contains(needle),
+            "wanted {needle:?} in stderr:\n{}",
+            stderr(self)
+        );
+        self
+    }
+
+    fn stdout_has(&self, needle: &str) -> &Self {
+        assert!(
+            stdout(self).contains(needle),
+            "wanted {needle:?} in stdout:\n{}",
+            stdout(self)
+        );
+        self
+    }
+}
+
+/// A real terminal for a test: tmux runs a command in a pseudo-terminal of a given size,
+/// keys go in with send-keys, the screen is read with capture-pane. The one tmux harness of
+/// the suite (the REPL's tests, progress lines, password prompts).
+pub struct Term {
+    socket: String,
+    /// The REPL's history folder, kept across a restart.
+    pub state: Option<tempfile::TempDir>,
+    /// One terminal at a time: a line editor drops keys typed before its prompt is up, and
+    /// nine terminals starting at once on two cores make that likely.
+    _one_at_a_time: std::sync::MutexGuard<'static, ()>,
+}
+
+static TERM_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+impl Term {
+    /// Run the shell command line `cmd` in a fresh tmux server named after `name`, in a
+    /// terminal of `(columns, rows)`.
+    pub fn spawn(name: &str, cmd: &str, (columns, rows): (u16, u16)) -> Term {
+        let guard = TERM_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+        let socket = format!("{name}-{}", std::process::id());
+        let (x, y) = (columns.to_string(), rows.to_string());
+        let st = Command::new("tmux")
+            .args(["-L", &socket, "new-session", "-d", "-x", &x, "-y", &y, cmd])
+            .status()
+            .expect("tmux is installed");
+        assert!(st.success());
+        Term {
+            socket,
+            state: None,
+            _one_at_a_time: guard,
+        }
+    }
+
+    /// Send keys as tmux's send-keys takes them (`"Enter"`, `"C-c"`, `"-l", text`).
+    pub fn keys(&self, keys: &[&str]) {
+        let st = Command::new("tmux")
+            .args(["-L", &self.socket, "send-keys", "-t", "0"])
+            .args(keys)
+            .status()
+            .unwrap();
+        assert!(st.success());
+    }
+
+    /// What the terminal shows now.
+    pub fn screen(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket, "capture-pane", "-p", "-t", "0"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// The screen once it shows `text`; the test fails (showing the screen) after `limit`.
+    pub fn wait_for(&self, text: &str, limit: std::time::Duration) -> String {
+        let started = std::time::Instant::now();
+        loop {
+            let s = self.screen();
+            if s.contains(text) {
+                return s;
+            }
+            if started.elapsed() > limit {
+                panic!(
+                    "waited {limit:?} for {text:?} (terminal {}); the screen:\n{s}",
+                    if self.alive() {
+                        "open"
+                    } else {
+                        "gone: the command exited"
+                    }
+                );
+            }
+            std::thread::sleep(std::time::Duration::from_millis(30));
+        }
+    }
+
+    /// Whether the terminal is still open.
+    pub fn alive(&self) -> bool {
+        Command::new("tmux")
+            .args(["-L", &self.socket, "has-session"])
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false)
+    }
+
+    /// Close the terminal (its command gets SIGHUP).
+    pub fn close(&self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
+impl Drop for Term {
+    fn drop(&mut self) {
+        self.close();
+    }
 }

@@ -1,27 +1,15 @@
 //! `rb repl` through a real terminal: tmux runs it in a pseudo-terminal, keys are sent with
 //! send-keys and the screen is read with capture-pane.
 
-mod common;
-use common::*;
+use crate::common::*;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-struct Term {
-    socket: String,
-    state: Option<tempfile::TempDir>,
-    /// One terminal at a time: a line editor drops keys typed before its prompt is up, and
-    /// nine REPLs starting at once on two cores make that likely.
-    _one_at_a_time: std::sync::MutexGuard<'static, ()>,
-}
-
-static TERM_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
 impl Term {
-    /// Start `rb repl ARGS` in a fresh tmux server, with its own history directory.
+    /// Start `rb repl ARGS` in a fresh terminal, with its own history directory, and wait
+    /// for its prompt.
     fn start(name: &str, args: &[&str], state: Option<tempfile::TempDir>) -> Term {
-        let guard = TERM_LOCK.lock().unwrap_or_else(|e| e.into_inner());
         let state = state.unwrap_or_else(|| tempfile::tempdir().unwrap());
-        let socket = format!("rbrepl-{name}-{}", std::process::id());
         let mut cmd = format!(
             "env XDG_STATE_HOME={} {} repl",
             state.path().display(),
@@ -31,37 +19,10 @@ impl Term {
             cmd.push(' ');
             cmd.push_str(a);
         }
-        let st = Command::new("tmux")
-            .args([
-                "-L",
-                &socket,
-                "new-session",
-                "-d",
-                "-x",
-                "150",
-                "-y",
-                "40",
-                &cmd,
-            ])
-            .status()
-            .expect("tmux is installed");
-        assert!(st.success());
-        let t = Term {
-            socket,
-            state: Some(state),
-            _one_at_a_time: guard,
-        };
+        let mut t = Term::spawn(&format!("rbrepl-{name}"), &cmd, (150, 40));
+        t.state = Some(state);
         t.wait_for("]>", Duration::from_secs(10));
         t
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let st = Command::new("tmux")
-            .args(["-L", &self.socket, "send-keys", "-t", "0"])
-            .args(keys)
-            .status()
-            .unwrap();
-        assert!(st.success());
     }
 
     /// `rb repl` on the lab's inventory and ssh config.
@@ -84,11 +45,7 @@ impl Term {
             Some(head) => format!("{head}\\;"),
             None => text.to_string(),
         };
-        let st = Command::new("tmux")
-            .args(["-L", &self.socket, "send-keys", "-t", "0", "-l", &keys])
-            .status()
-            .unwrap();
-        assert!(st.success());
+        self.keys(&["-l", &keys]);
         self.wait_for(text.trim(), Duration::from_secs(15));
         self.keys(&["Enter"]);
     }
@@ -110,55 +67,9 @@ impl Term {
         }
     }
 
-    fn screen(&self) -> String {
-        let out = Command::new("tmux")
-            .args(["-L", &self.socket, "capture-pane", "-p", "-t", "0"])
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn wait_for(&self, text: &str, limit: Duration) -> String {
-        let started = Instant::now();
-        loop {
-            let s = self.screen();
-            if s.contains(text) {
-                return s;
-            }
-            if started.elapsed() > limit {
-                panic!(
-                    "waited {limit:?} for {text:?} (terminal {}); the screen:\n{s}",
-                    if self.alive() {
-                        "open"
-                    } else {
-                        "gone: rb exited"
-                    }
-                );
-            }
-            std::thread::sleep(Duration::from_millis(30));
-        }
-    }
-
-    fn alive(&self) -> bool {
-        Command::new("tmux")
-            .args(["-L", &self.socket, "has-session"])
-            .output()
-            .map(|o| o.status.success())
-            .unwrap_or(false)
-    }
-
     /// Stop the terminal, keeping its history directory for a restart.
     fn into_state(mut self) -> tempfile::TempDir {
         self.state.take().expect("state is kept until now")
-    }
-}
-
-impl Drop for Term {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .stderr(std::process::Stdio::null())
-            .status();
     }
 }
 
@@ -379,13 +290,13 @@ fn scripted_load_and_vars_and_a_failed_command_sets_the_exit_code() {
         ":load {}\nloaded + 1\ngreet(\"ops\")\n:vars\n",
         book.display()
     ));
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    out.code(0);
     assert_eq!(
         stdout(&out),
         "loading\n--tok=********\n42\nhello ops\nvars = {\n  \"region\": \"eu\"\n}\nloaded = 41\ntok = ********\njoined = --tok=********\n"
     );
     let out = run(":load /nonexistent/book.rhai\n:bogus\n1 + 1\n".into());
-    assert_eq!(out.status.code(), Some(1));
+    out.code(1);
     assert_eq!(stdout(&out), "2\n", "the session went on");
     let err = stderr(&out);
     assert!(

@@ -1,5 +1,6 @@
-//! Building runbook errors: every error raised by rb's functions carries the position of
-//! the call in the runbook, so the user sees `file:line:col`.
+//! Raising runbook errors: every error raised by rb's functions carries the position of
+//! the call in the runbook (so the user sees `file:line:col`), and a command's failure
+//! carries whose fault it is. `Diagnostic` (diagnostics.rs) is what people read at the end.
 
 use rhai::{Dynamic, EvalAltResult, NativeCallContext, Position};
 

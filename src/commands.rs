@@ -1,0 +1,379 @@
+//! What each subcommand does: build the runtime from the flags, run, print. The rules
+//! themselves (inventories, variables, selection) live in the crates.
+
+use crate::cli::{
+    BecomeArgs, ExecArgs, HostOpts, HostsArgs, InventoryArgs, ReplArgs, RunArgs, VarArgs,
+};
+use crate::printer::{HumanPrinter, JsonPrinter};
+use crate::repl;
+use crate::run_cancel;
+use rb::inventory::{Inventory, Order};
+use rb::transport::SshOptions;
+use rb::{Diagnostic, Runtime, RuntimeBuilder};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+pub fn usage(msg: impl Into<String>) -> Diagnostic {
+    Diagnostic::plain(msg, 2)
+}
+
+/// The inventory of `-i` (several merge in order); `playbook_dir` adds the runbook's
+/// folder's group_vars/ and host_vars/.
+fn load_inventory(
+    opts: &HostOpts,
+    playbook_dir: Option<&std::path::Path>,
+) -> Result<Inventory, Diagnostic> {
+    let mut inv = if opts.inventory.is_empty() {
+        Inventory::localhost()
+    } else {
+        Inventory::load(&opts.inventory, playbook_dir).map_err(|e| usage(e.to_string()))?
+    };
+    // --private-key and --ssh-common-args are defaults under every inventory value, as
+    // ansible.cfg's are.
+    let defaults = [
+        ("ansible_ssh_private_key_file", &opts.private_key),
+        ("ansible_ssh_common_args", &opts.ssh_common_args),
+    ];
+    for (var, value) in defaults {
+        if let Some(v) = value {
+            inv.default_on_all(var, v, "(command line, environment or rb.toml)");
+        }
+    }
+    Ok(inv)
+}
+
+/// The folder a runbook lives in (ansible-core's playbook folder).
+fn runbook_dir(file: &std::path::Path) -> PathBuf {
+    match file.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// A runtime builder with the hosts, ssh settings, printer and Ctrl-C wired up.
+fn builder(
+    opts: &HostOpts,
+    playbook_dir: Option<&std::path::Path>,
+    json: bool,
+    verbosity: u8,
+    cancel: &CancellationToken,
+) -> Result<RuntimeBuilder, Diagnostic> {
+    let mut b = Runtime::builder()
+        .inventory(load_inventory(opts, playbook_dir)?)
+        .cancel_token(cancel.clone())
+        .ssh_options(SshOptions {
+            config: opts.ssh_config.clone(),
+            user: opts.user.clone(),
+            connect_timeout: Duration::from_secs(opts.connect_timeout.max(1)),
+            persist: (opts.ssh_persist > 0).then(|| Duration::from_secs(opts.ssh_persist)),
+            debug: verbosity >= 3,
+            ..SshOptions::default()
+        })
+        .verbosity(verbosity);
+    if let Some(l) = &opts.limit {
+        b = b.limit(l);
+    }
+    if let Some(s) = opts.seed {
+        b = b.seed(s);
+    }
+    Ok(if json {
+        let p = JsonPrinter;
+        b.on_event(move |e| p.print(e))
+    } else {
+        let p = HumanPrinter::new(std::io::stderr().is_terminal(), verbosity);
+        b.on_event(move |e| p.print(e))
+    })
+}
+
+/// Ctrl-C (and SIGTERM, SIGHUP: a closed terminal, a CI timeout) stops the run the same way:
+/// no new work, commands in flight killed on their hosts, recap, exit 130. A second Ctrl-C
+/// exits at once.
+fn on_ctrl_c(rt: &Runtime, cancel: &CancellationToken) {
+    use tokio::signal::unix::SignalKind;
+    let c = cancel.clone();
+    on_signal(rt, SignalKind::interrupt(), move || {
+        if c.is_cancelled() {
+            eprintln!("interrupted again: exiting now; commands in flight may still run");
+            std::process::exit(130);
+        }
+        c.cancel();
+    });
+    for kind in [SignalKind::terminate(), SignalKind::hangup()] {
+        let c = cancel.clone();
+        on_signal(rt, kind, move || c.cancel());
+    }
+}
+
+/// Call `f` on every `kind` signal. The handler is installed before this returns, not
+/// whenever a worker first polls a task: the REPL's line editor saves the SIGINT handler
+/// when a prompt starts and restores it after, so it must find ours already there.
+fn on_signal(
+    rt: &Runtime,
+    kind: tokio::signal::unix::SignalKind,
+    mut f: impl FnMut() + Send + 'static,
+) {
+    let handle = &rt.context().handle;
+    let _entered = handle.enter();
+    match tokio::signal::unix::signal(kind) {
+        Ok(mut sig) => {
+            handle.spawn(async move {
+                while sig.recv().await.is_some() {
+                    f();
+                }
+            });
+        }
+        Err(e) => eprintln!("warning: cannot catch signal {}: {e}", kind.as_raw_value()),
+    }
+}
+
+fn with_vars(mut b: RuntimeBuilder, args: &VarArgs) -> Result<RuntimeBuilder, Diagnostic> {
+    for f in &args.vars {
+        b = b.vars_file(f)?;
+    }
+    for arg in &args.extra {
+        b = b.extra_vars(arg)?;
+    }
+    Ok(b)
+}
+
+pub fn run(args: RunArgs) -> Result<(), Diagnostic> {
+    let cancel = run_cancel();
+    let b = builder(
+        &args.hosts,
+        Some(&runbook_dir(&args.file)),
+        args.output.json,
+        args.output.verbose,
+        &cancel,
+    )?
+    .check_mode(args.check)
+    .diff(args.diff);
+    let b = args.become_.apply(b)?;
+    let b = match args.forks {
+        Some(f) => b.forks(f as usize),
+        None => b,
+    }
+    .max_operations(args.max_operations)
+    .max_output(args.output.max_output)
+    .max_output_total(args.output.max_output_total)
+    .tasks(rb::tasks::TaskFilter::new(
+        &args.tags,
+        &args.skip_tags,
+        args.start_at_task.clone(),
+    ));
+    let mut rt = with_vars(b, &args.vars)?.build()?;
+    if args.list_tasks {
+        return list_tasks(&mut rt, &args.file);
+    }
+    on_ctrl_c(&rt, &cancel);
+    rt.run_file(&args.file).map(|_| ())
+}
+
+/// `rb run --list-tasks`: as ansible-playbook's, one line a task with its own tags.
+fn list_tasks(rt: &mut rb::Runtime, file: &std::path::Path) -> Result<(), Diagnostic> {
+    let tasks = rt.list_tasks(file)?;
+    println!("runbook: {}\n", file.display());
+    for t in tasks {
+        println!(
+            "  {}{}\tTAGS: [{}]",
+            "  ".repeat(t.depth),
+            t.name,
+            t.tags.join(", ")
+        );
+    }
+    Ok(())
+}
+
+pub fn exec(args: ExecArgs) -> Result<(), Diagnostic> {
+    let timeout = match args.timeout {
+        None => None,
+        Some(t) if t.is_finite() && t > 0.0 && t <= 31_536_000.0 => {
+            Some(Duration::from_secs_f64(t))
+        }
+        Some(t) => {
+            return Err(usage(format!(
+                "--timeout {t}: give seconds, more than 0 and at most a year"
+            )))
+        }
+    };
+    let cancel = run_cancel();
+    let b = builder(
+        &args.hosts,
+        None,
+        args.output.json,
+        args.output.verbose,
+        &cancel,
+    )?;
+    let rt = args
+        .become_
+        .apply(b)?
+        .max_output(args.output.max_output)
+        .max_output_total(args.output.max_output_total)
+        .build()?;
+    on_ctrl_c(&rt, &cancel);
+    let rows = rt.exec(&rb::adhoc::AdHoc {
+        pattern: args.pattern.clone(),
+        command: args.command.clone(),
+        forks: args.forks.map(|f| f as usize),
+        timeout,
+    })?;
+    if !args.output.json {
+        print_exec_rows(&rows);
+    }
+    // A non-zero rc fails its host, as in Ansible's ad hoc mode.
+    let failed = rows.iter().any(rb::adhoc::Row::failed);
+    if failed {
+        Err(Diagnostic {
+            reported: true,
+            ..Diagnostic::plain("a host failed", 1)
+        })
+    } else {
+        Ok(())
+    }
+}
+
+/// One block per host: status line, stdout, then stderr, never interleaved with other hosts.
+fn print_exec_rows(rows: &[rb::adhoc::Row]) {
+    for row in rows {
+        let name = &row.host;
+        let o = match &row.outcome {
+            Err(e) => {
+                let what = if e.is_unreachable() {
+                    "UNREACHABLE"
+                } else {
+                    "FAILED"
+                };
+                println!("{name} | {what} >>\n{e}");
+                continue;
+            }
+            Ok(o) => o,
+        };
+        let status = if o.rc == 0 { "CHANGED" } else { "FAILED" };
+        println!("{name} | {status} | rc={} >>", o.rc);
+        for stream in [&o.stdout, &o.stderr] {
+            if !stream.is_empty() {
+                print!("{stream}");
+                if !stream.ends_with('\n') {
+                    println!();
+                }
+            }
+        }
+    }
+}
+
+pub fn repl(args: ReplArgs) -> Result<(), Diagnostic> {
+    let cancel = run_cancel();
+    let b = args
+        .become_
+        .apply(builder(&args.hosts, None, false, 0, &cancel)?)?;
+    let rt = with_vars(b, &args.vars)?.build()?;
+    // Ctrl-C while an entry runs cancels that entry only (each entry gets a fresh token);
+    // at the prompt the line editor sees Ctrl-C as a key and clears the line.
+    // A closed terminal (SIGHUP) stops the running entry the same way, so nothing is left
+    // running on the hosts; the line editor then finds no terminal and the REPL ends.
+    for kind in [
+        tokio::signal::unix::SignalKind::interrupt(),
+        tokio::signal::unix::SignalKind::hangup(),
+    ] {
+        let ctx = rt.context().clone();
+        on_signal(&rt, kind, move || ctx.cancel().cancel());
+    }
+    let name = match args.hosts.inventory.first() {
+        None => "localhost".into(),
+        Some(p) => std::path::Path::new(p)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| p.clone()),
+    };
+    match repl::run(rt, name) {
+        0 => Ok(()),
+        code => Err(Diagnostic {
+            reported: true,
+            ..Diagnostic::plain("the REPL ended with an error", code)
+        }),
+    }
+}
+
+pub fn hosts(args: HostsArgs) -> Result<(), Diagnostic> {
+    let inv = load_inventory(&args.hosts, None)?;
+    let order = Order::parse(&args.order, args.hosts.seed).map_err(|e| usage(e.to_string()))?;
+    let limit = match &args.hosts.limit {
+        None => None,
+        Some(l) => Some(inv.limit(l).map_err(|e| usage(e.to_string()))?),
+    };
+    let sel = inv
+        .select_within(&args.pattern, limit.as_ref())
+        .map_err(|e| usage(e.to_string()))?;
+    for t in &sel.unmatched {
+        eprintln!("warning: {}", inv.no_match_warning(t));
+    }
+    let mut names: Vec<String> = sel
+        .hosts
+        .into_iter()
+        .map(|i| inv.hosts[i].name.clone())
+        .collect();
+    order.apply(&mut names);
+    for n in names {
+        println!("{n}");
+    }
+    Ok(())
+}
+
+pub fn inventory(args: InventoryArgs) -> Result<(), Diagnostic> {
+    if args.hosts.inventory.is_empty() {
+        return Err(usage(
+            "rb inventory needs -i SOURCE (a file, a folder or 'host1,host2,')",
+        ));
+    }
+    let inv = load_inventory(&args.hosts, args.playbook_dir.as_deref())?;
+    let out = match (&args.host, args.list) {
+        (Some(h), _) => inv.host_json(h).map_err(|e| usage(e.to_string()))?,
+        (None, true) => inv.to_list_json(),
+        (None, false) => return Err(usage("rb inventory needs --list or --host NAME")),
+    };
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&out).expect("JSON values serialize")
+    );
+    Ok(())
+}
+
+pub fn check(files: Vec<PathBuf>) -> Result<(), Diagnostic> {
+    let mut worst = Ok(());
+    for f in files {
+        let mut rt = Runtime::builder().build()?;
+        if let Err(d) = rt.check_file(&f) {
+            eprintln!("{d}");
+            worst = Err(Diagnostic {
+                reported: true,
+                ..d
+            });
+        }
+    }
+    worst
+}
+
+impl BecomeArgs {
+    /// Apply to a builder: the password is read here, before any host is contacted.
+    fn apply(&self, b: RuntimeBuilder) -> Result<RuntimeBuilder, Diagnostic> {
+        let mut b = b.become_all(self.become_, self.become_user.clone());
+        let password = if self.ask_become_pass {
+            Some(rpassword::prompt_password("BECOME password: ").map_err(|e| {
+                usage(format!(
+                    "-K/--ask-become-pass cannot read a password from the terminal ({e}); use --become-password-file FILE for runs without one"
+                ))
+            })?)
+        } else if let Some(f) = &self.become_password_file {
+            let text = std::fs::read_to_string(f)
+                .map_err(|e| usage(format!("--become-password-file {}: {e}", f.display())))?;
+            Some(text.lines().next().unwrap_or_default().to_string())
+        } else {
+            None
+        };
+        if let Some(pw) = password {
+            b = b.become_password(pw);
+        }
+        Ok(b)
+    }
+}
