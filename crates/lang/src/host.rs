@@ -61,7 +61,7 @@ pub fn hosts_of(
     inv: &Inventory,
     ssh: Arc<SshOptions>,
     limit: Option<&inventory::Limit>,
-) -> Result<(Vec<Host>, Vec<String>), String> {
+) -> Result<(Vec<Host>, Vec<String>), connection::Refusal> {
     let mut warnings = Vec::new();
     let mut hosts = Vec::with_capacity(inv.hosts.len());
     for i in 0..inv.hosts.len() {

@@ -1,11 +1,12 @@
 //! Options maps (`#{timeout: 5}`): one check for every function that takes them, so a typo
 //! is an error naming the closest option before anything runs.
 
+use crate::raise::OrMessage;
 use rhai::Map;
 
 /// `Ok` when every key of `opts` is in `known`; otherwise the first unknown one, e.g.
 /// "unknown option `timout` for sh (did you mean `timeout`?); known options: ...".
-pub fn check_known(opts: &Map, what: &str, known: &[&str]) -> Result<(), String> {
+pub fn check_known(opts: &Map, what: &str, known: &[&str]) -> OrMessage<()> {
     match opts.keys().find(|k| !known.contains(&k.as_str())) {
         None => Ok(()),
         Some(k) => Err(format!(

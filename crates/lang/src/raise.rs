@@ -14,6 +14,12 @@ pub fn without_position(text: &str) -> String {
 
 pub type RhaiResult<T> = Result<T, Box<EvalAltResult>>;
 
+/// What a helper of a runbook function gives: its value, or the message that function
+/// raises at its call position (`.map_err(|e| at(nctx, e))`). The only errors of this
+/// crate that are bare text; everything else has a type (`Diagnostic`, `CommandFailure`,
+/// `Refusal`).
+pub type OrMessage<T> = Result<T, String>;
+
 /// A runtime error at the position of the current native call.
 pub fn at(nctx: &NativeCallContext, msg: impl Into<String>) -> Box<EvalAltResult> {
     at_pos(nctx.call_position(), msg)

@@ -1,6 +1,7 @@
 //! JSON → Rhai values, shared by the functions that read JSON (`parse_json`, `r.json()`)
 //! and by hosts' inventory variables. Knows no rb type, so anything may use it.
 
+use crate::raise::OrMessage;
 use rhai::{Array, Dynamic, Map};
 use serde_json::Value;
 
@@ -16,8 +17,8 @@ pub fn too_deep(what: &str) -> String {
 
 /// `Err` when `v` nests arrays and maps more than [`MAX_DEPTH`] levels. The walk stops at
 /// that depth, so its own recursion is bounded.
-pub fn check_depth(v: &Dynamic, what: &str) -> Result<(), String> {
-    fn walk(v: &Dynamic, depth: usize, what: &str) -> Result<(), String> {
+pub fn check_depth(v: &Dynamic, what: &str) -> OrMessage<()> {
+    fn walk(v: &Dynamic, depth: usize, what: &str) -> OrMessage<()> {
         let nested = |x: &Dynamic| {
             if x.is_array() || x.is_map() {
                 walk(x, depth + 1, what)
@@ -64,7 +65,7 @@ pub fn from_value(v: Value) -> Dynamic {
 /// Parse JSON text into a Rhai value; the error names line and column in the text.
 /// Straight to Rhai values, with no `serde_json::Value` in between: a big document is held
 /// once, not twice.
-pub fn parse(text: &str) -> Result<Dynamic, String> {
+pub fn parse(text: &str) -> OrMessage<Dynamic> {
     let mut de = serde_json::Deserializer::from_str(text);
     serde::Deserialize::deserialize(&mut de)
         .and_then(|Json(v)| de.end().map(|_| v))

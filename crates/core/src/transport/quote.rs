@@ -12,17 +12,42 @@ pub fn shell_quote(s: &str) -> String {
     }
 }
 
+/// Why a key and value cannot be one env-file line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EnvLineError {
+    /// The key is not a variable name.
+    NotAName(String),
+    /// The value holds a newline or a NUL byte (`what` says which), which one line cannot
+    /// carry.
+    NotOneLine { key: String, what: &'static str },
+}
+
+impl std::fmt::Display for EnvLineError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EnvLineError::NotAName(key) => write!(
+                f,
+                "{key:?} is not a variable name (letters, digits and _, not starting with a digit)"
+            ),
+            EnvLineError::NotOneLine { key, what } => write!(
+                f,
+                "the value of {key} holds {what}, which an env file cannot carry on one line"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for EnvLineError {}
+
 /// `KEY="value"`, a line that `sh` (sourcing the file, as init scripts source
 /// /etc/default files) and systemd's `EnvironmentFile=` both read back as exactly `value`.
 /// Inside double quotes both give `\` a meaning only before `"`, `\`, `` ` `` and `$` (sh:
 /// POSIX 2.2.3; systemd: src/basic/env-file.c, `parse_env_file_internal`), so exactly those
 /// four are escaped. A bad name, a newline (the file is edited line by line) or a NUL (C
 /// strings end there) is refused with the reason.
-pub fn env_assignment(key: &str, value: &str) -> Result<String, String> {
+pub fn env_assignment(key: &str, value: &str) -> Result<String, EnvLineError> {
     if !super::is_env_name(key) {
-        return Err(format!(
-            "{key:?} is not a variable name (letters, digits and _, not starting with a digit)"
-        ));
+        return Err(EnvLineError::NotAName(key.to_string()));
     }
     if value.contains(['\n', '\0']) {
         let what = if value.contains('\n') {
@@ -30,9 +55,10 @@ pub fn env_assignment(key: &str, value: &str) -> Result<String, String> {
         } else {
             "a NUL byte"
         };
-        return Err(format!(
-            "the value of {key} holds {what}, which an env file cannot carry on one line"
-        ));
+        return Err(EnvLineError::NotOneLine {
+            key: key.to_string(),
+            what,
+        });
     }
     let mut line = format!("{key}=\"");
     for c in value.chars() {
@@ -47,7 +73,7 @@ pub fn env_assignment(key: &str, value: &str) -> Result<String, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::{env_assignment, shell_quote};
+    use super::{env_assignment, shell_quote, EnvLineError};
 
     #[test]
     fn quotes_what_the_shell_would_split_or_expand() {
@@ -65,15 +91,21 @@ mod tests {
             env_assignment("A", r#"say "hi" $(x) `y` \z 'q'"#).unwrap(),
             r#"A="say \"hi\" \$(x) \`y\` \\z 'q'""#
         );
-        assert!(env_assignment("-S", "x")
-            .unwrap_err()
-            .contains("not a variable name"));
-        assert!(env_assignment("A", "a\nb")
-            .unwrap_err()
-            .contains("a newline"));
-        assert!(env_assignment("A", "a\0b")
-            .unwrap_err()
-            .contains("a NUL byte"));
+        assert_eq!(
+            env_assignment("-S", "x").unwrap_err().to_string(),
+            r#""-S" is not a variable name (letters, digits and _, not starting with a digit)"#
+        );
+        assert_eq!(
+            env_assignment("A", "a\nb").unwrap_err().to_string(),
+            "the value of A holds a newline, which an env file cannot carry on one line"
+        );
+        assert_eq!(
+            env_assignment("A", "a\0b").unwrap_err(),
+            EnvLineError::NotOneLine {
+                key: "A".into(),
+                what: "a NUL byte"
+            }
+        );
     }
 
     /// systemd's reading of one `KEY=...` line, after `parse_env_file_internal` in

@@ -3,14 +3,14 @@
 
 use crate::context::{current_host, Ctx};
 use crate::host::Host;
-use crate::raise::{at, RhaiResult};
+use crate::raise::{at, OrMessage, RhaiResult};
 use rb_core::report::{Level, Secret};
 use rhai::{Dynamic, Engine, NativeCallContext};
 use std::sync::Arc;
 use std::time::Duration;
 
 /// Sleep, waking early (with an error) if the run is cancelled.
-pub fn sleep_cancellable(ctx: &Ctx, d: Duration) -> Result<(), String> {
+pub fn sleep_cancellable(ctx: &Ctx, d: Duration) -> OrMessage<()> {
     let cancel = ctx.cancel();
     let cancelled = ctx.block_on(async {
         tokio::select! {

@@ -3,7 +3,7 @@
 
 use crate::context::Ctx;
 use crate::host::Host;
-use crate::raise::{at, at_usage, RhaiResult};
+use crate::raise::{at, at_usage, OrMessage, RhaiResult};
 use inventory::Order;
 use rb_core::report::Level;
 use rhai::{Array, Dynamic, Engine, FnPtr, Map, NativeCallContext};
@@ -30,12 +30,12 @@ impl fmt::Display for HostList {
 }
 
 /// Hosts matching an Ansible pattern, narrowed by `--limit`, in inventory order.
-pub fn select(ctx: &Ctx, pattern: &str) -> Result<HostList, String> {
+pub fn select(ctx: &Ctx, pattern: &str) -> OrMessage<HostList> {
     select_with(ctx, pattern, true)
 }
 
 /// `select`, warning about terms that match nothing only when `warn`.
-fn select_with(ctx: &Ctx, pattern: &str, warn: bool) -> Result<HostList, String> {
+fn select_with(ctx: &Ctx, pattern: &str, warn: bool) -> OrMessage<HostList> {
     let sel = ctx
         .inventory
         .select_within(pattern, ctx.limit.as_ref())

@@ -3,7 +3,7 @@
 
 use crate::api::shell::CmdResult;
 use crate::host::Host;
-use crate::raise::{at, type_of, RhaiResult};
+use crate::raise::{at, type_of, OrMessage, RhaiResult};
 use rb_core::report::Secret;
 use rhai::{Array, Dynamic, Engine, Map, NativeCallContext};
 use serde_json::Value;
@@ -71,7 +71,7 @@ fn path_error(path: &str, err: &jsonpath_rust::parser::errors::JsonPathError) ->
 }
 
 /// Run an RFC 9535 JSONPath query over JSON.
-pub fn query(doc: &Value, path: &str) -> Result<Vec<Value>, String> {
+pub fn query(doc: &Value, path: &str) -> OrMessage<Vec<Value>> {
     if !path.starts_with('$') {
         return Err(format!(
             "invalid JSONPath `{path}`: a path starts with `$` (did you mean `$.{}`?)",
@@ -85,7 +85,7 @@ pub fn query(doc: &Value, path: &str) -> Result<Vec<Value>, String> {
 }
 
 /// Accept a document as parsed JSON (map/array) or as JSON text.
-fn doc_of(v: &Dynamic) -> Result<Value, String> {
+fn doc_of(v: &Dynamic) -> OrMessage<Value> {
     if let Some(s) = v.read_lock::<rhai::ImmutableString>() {
         return serde_json::from_str(s.as_str()).map_err(|e| {
             format!(

@@ -1,11 +1,11 @@
 //! Address arithmetic: `ip_in_cidr(ip, cidr)`.
 
-use crate::raise::{at, RhaiResult};
+use crate::raise::{at, OrMessage, RhaiResult};
 use rhai::{Engine, NativeCallContext};
 use std::net::IpAddr;
 
 /// Is `ip` inside `cidr` (IPv4 or IPv6)?
-pub fn in_cidr(ip: &str, cidr: &str) -> Result<bool, String> {
+pub fn in_cidr(ip: &str, cidr: &str) -> OrMessage<bool> {
     let ip: IpAddr = ip
         .trim()
         .parse()

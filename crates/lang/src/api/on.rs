@@ -12,7 +12,7 @@ pub mod serial;
 use crate::context::{with_host, Ctx};
 use crate::diagnostics::Diagnostic;
 use crate::host::Host;
-use crate::raise::{at, type_of, RhaiResult};
+use crate::raise::{at, type_of, OrMessage, RhaiResult};
 use rb_core::fanout::{self, HostError, Plan};
 use rb_core::report::Event;
 use rhai::{Dynamic, FnPtr, Map, NativeCallContext};
@@ -34,7 +34,7 @@ const KNOWN: &[&str] = &[
     "seed",
 ];
 
-pub fn parse_opts(ctx: &Ctx, opts: &Map) -> Result<OnOpts, String> {
+pub fn parse_opts(ctx: &Ctx, opts: &Map) -> OrMessage<OnOpts> {
     crate::options::check_known(opts, "on()", KNOWN)?;
     let mut o = OnOpts::default();
     o.plan.forks = ctx.forks;

@@ -2,7 +2,7 @@
 //! `re_replace`. Patterns are compiled once per process and cached
 //! (up to 10,000 distinct patterns; past that the cache starts over).
 
-use crate::raise::{at, RhaiResult};
+use crate::raise::{at, OrMessage, RhaiResult};
 use regex::Regex;
 use rhai::{Array, Dynamic, Engine, Map, NativeCallContext};
 use std::collections::HashMap;
@@ -11,7 +11,7 @@ use std::sync::{Arc, LazyLock, Mutex};
 static CACHE: LazyLock<Mutex<HashMap<String, Arc<Regex>>>> = LazyLock::new(Default::default);
 
 /// The compiled pattern, or an error that shows the pattern and what is wrong with it.
-pub fn compile(pattern: &str) -> Result<Arc<Regex>, String> {
+pub fn compile(pattern: &str) -> OrMessage<Arc<Regex>> {
     let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(re) = cache.get(pattern) {
         return Ok(re.clone());

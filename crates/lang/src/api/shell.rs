@@ -3,7 +3,7 @@
 use crate::context::{current_host, Ctx};
 use crate::failure::CommandFailure;
 use crate::host::Host;
-use crate::raise::{at, at_fault, type_of, RhaiResult};
+use crate::raise::{at, at_fault, type_of, OrMessage, RhaiResult};
 use crate::tasks::current_tasks;
 use rb_core::report::Event;
 use rb_core::transport::{ExecError, ExecRequest, Program};
@@ -79,7 +79,7 @@ struct CmdOpts {
 }
 
 /// The text of a string or a secret; anything else is an error naming `what`.
-pub fn text_of(v: &Dynamic, what: &str) -> Result<String, String> {
+pub fn text_of(v: &Dynamic, what: &str) -> OrMessage<String> {
     if let Some(s) = v.read_lock::<rhai::ImmutableString>() {
         return Ok(s.to_string());
     }
@@ -92,13 +92,13 @@ pub fn text_of(v: &Dynamic, what: &str) -> Result<String, String> {
     Err(format!("{what} must be a string, got {}", type_of(v)))
 }
 
-fn bool_opt(v: &Dynamic, key: &str) -> Result<bool, String> {
+fn bool_opt(v: &Dynamic, key: &str) -> OrMessage<bool> {
     v.as_bool()
         .map_err(|_| format!("option `{key}` must be true or false, got {}", type_of(v)))
 }
 
 /// Seconds given as an int or a float.
-pub fn seconds(v: &Dynamic, key: &str) -> Result<Duration, String> {
+pub fn seconds(v: &Dynamic, key: &str) -> OrMessage<Duration> {
     let secs = if let Ok(i) = v.as_int() {
         i as f64
     } else if let Ok(f) = v.as_float() {
@@ -115,7 +115,7 @@ pub fn seconds(v: &Dynamic, key: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(secs))
 }
 
-fn parse_opts(opts: &Map) -> Result<CmdOpts, String> {
+fn parse_opts(opts: &Map) -> OrMessage<CmdOpts> {
     crate::options::check_known(opts, "sh", OPTS)?;
     let mut o = CmdOpts {
         check: true,
@@ -168,7 +168,7 @@ fn parse_opts(opts: &Map) -> Result<CmdOpts, String> {
 }
 
 /// A string runs through the shell; an array runs as argv with no shell at all.
-pub fn program_of(cmd: &Dynamic) -> Result<Program, String> {
+pub fn program_of(cmd: &Dynamic) -> OrMessage<Program> {
     if let Some(arr) = cmd.read_lock::<Array>() {
         if arr.is_empty() {
             return Err("the command array is empty".into());

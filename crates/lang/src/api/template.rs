@@ -8,7 +8,7 @@ use crate::api::json::to_value;
 use crate::context::Ctx;
 use crate::host::Host;
 use crate::jinja::render;
-use crate::raise::{at, RhaiResult};
+use crate::raise::{at, OrMessage, RhaiResult};
 use rhai::{Engine, Map, NativeCallContext};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 /// A template argument: inline text, or a `.j2` file on the controller, looked up beside the
 /// runbook and in its `templates/` folder.
-fn load(ctx: &Ctx, text: &str) -> Result<(String, String), String> {
+fn load(ctx: &Ctx, text: &str) -> OrMessage<(String, String)> {
     if !text.ends_with(".j2") || text.contains('\n') || text.contains("{{") {
         return Ok(("(inline)".into(), text.to_string()));
     }

@@ -7,7 +7,7 @@
 use super::basics::sleep_cancellable;
 use super::shell::{seconds, text_of, CmdResult};
 use crate::context::{current_host, Ctx};
-use crate::raise::{at, type_of, RhaiResult};
+use crate::raise::{at, type_of, OrMessage, RhaiResult};
 use crate::tasks::current_tasks;
 use rb_core::report::Event;
 use rhai::{Dynamic, Engine, EvalAltResult, FnPtr, Map, NativeCallContext};
@@ -20,7 +20,7 @@ struct RetryOpts {
     delay: Duration,
 }
 
-fn retry_opts(opts: &Map, what: &str, extra: &[&str]) -> Result<RetryOpts, String> {
+fn retry_opts(opts: &Map, what: &str, extra: &[&str]) -> OrMessage<RetryOpts> {
     let mut known = vec!["retries", "delay"];
     known.extend(extra);
     crate::options::check_known(opts, what, &known)?;
@@ -154,7 +154,7 @@ fn retry(
 fn cancellable<T: Send + 'static>(
     ctx: &Ctx,
     f: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, String> {
+) -> OrMessage<T> {
     let (tx, rx) = tokio::sync::oneshot::channel();
     std::thread::spawn(move || {
         let _ = tx.send(f());
@@ -253,7 +253,7 @@ fn wait_http(ctx: &Ctx, nctx: &NativeCallContext, url: &str, opts: &Map) -> Rhai
     ))
 }
 
-fn wait_port(ctx: &Ctx, host: &str, port: i64, timeout: Duration) -> Result<(), String> {
+fn wait_port(ctx: &Ctx, host: &str, port: i64, timeout: Duration) -> OrMessage<()> {
     let port = u16::try_from(port).map_err(|_| format!("port {port} is out of range"))?;
     let deadline = Instant::now() + timeout;
     let mut last;

@@ -62,16 +62,28 @@ fn pick<'a>(vars: &'a Vars, names: &[&str]) -> Option<(&'a Value, String, Origin
     })
 }
 
-fn refuse(origin: &Origin, host: &str, var: &str, why: &str) -> String {
+/// Why rb will not reach a host the way its inventory says: the message names the
+/// inventory file and line, the host and the variable. The run stops before any host is
+/// touched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal(pub String);
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+fn refuse(origin: &Origin, host: &str, var: &str, why: &str) -> Refusal {
     let at = if origin.file.is_empty() {
         String::new()
     } else {
         format!("{origin}: ")
     };
-    format!("{at}host {host}: `{var}` {why}")
+    Refusal(format!("{at}host {host}: `{var}` {why}"))
 }
 
-pub fn resolve(name: &str, vars: &Vars, ssh: &Arc<SshOptions>) -> Result<Connection, String> {
+pub fn resolve(name: &str, vars: &Vars, ssh: &Arc<SshOptions>) -> Result<Connection, Refusal> {
     for secret in [
         "ansible_password",
         "ansible_ssh_pass",
@@ -158,7 +170,7 @@ pub fn resolve(name: &str, vars: &Vars, ssh: &Arc<SshOptions>) -> Result<Connect
                 )
             })?;
             ssh_args_to_config(&args, &mut lines, &mut warnings)
-                .map_err(|e| refuse(&origin, name, var, &e))?;
+                .map_err(|e| refuse(&origin, name, var, &e.0))?;
         }
     }
     let warnings = warnings
@@ -197,16 +209,16 @@ fn ssh_args_to_config(
     args: &[String],
     lines: &mut Vec<String>,
     warnings: &mut Vec<String>,
-) -> Result<(), String> {
+) -> Result<(), Refusal> {
     let mut it = args.iter();
     while let Some(a) = it.next() {
-        let mut value = |flag: &str, inline: &str| -> Result<String, String> {
+        let mut value = |flag: &str, inline: &str| -> Result<String, Refusal> {
             if !inline.is_empty() {
                 return Ok(inline.to_string());
             }
             it.next()
                 .cloned()
-                .ok_or_else(|| format!("has `{flag}` without a value"))
+                .ok_or_else(|| Refusal(format!("has `{flag}` without a value")))
         };
         let (flag, inline) = if a.starts_with('-') && a.len() > 2 {
             a.split_at(2)
@@ -219,7 +231,7 @@ fn ssh_args_to_config(
                 let (k, v) = opt
                     .split_once(['=', ' '])
                     .map(|(k, v)| (k.trim(), v.trim()))
-                    .ok_or_else(|| format!("has `-o {opt}`, which is not Key=Value"))?;
+                    .ok_or_else(|| Refusal(format!("has `-o {opt}`, which is not Key=Value")))?;
                 let key = k.to_ascii_lowercase();
                 if key == "stricthostkeychecking" && !matches!(v.to_ascii_lowercase().as_str(), "yes" | "true") {
                     warnings.push(format!(
@@ -249,9 +261,9 @@ fn ssh_args_to_config(
             "-T" | "-t" | "-x" | "-v" | "-n" | "-N" => {}
             _ if flag == "-v" || a.chars().skip(1).all(|c| c == 'v') && a.starts_with('-') => {}
             other => {
-                return Err(format!(
+                return Err(Refusal(format!(
                     "has `{other}`, an ssh flag rb does not pass on; use `-o Key=Value` (an ssh_config option) instead"
-                ))
+                )))
             }
         }
     }
@@ -262,10 +274,12 @@ fn ssh_args_to_config(
 /// the config ssh would read anyway. The options sit in a `Host DEST` block: they apply to
 /// this connection only (as on ansible-core's command line), not to the ssh that a
 /// `ProxyJump` starts for the jump host (which would otherwise jump through itself).
-fn write_config(ssh: &SshOptions, dest: &str, lines: &[String]) -> Result<PathBuf, String> {
+fn write_config(ssh: &SshOptions, dest: &str, lines: &[String]) -> Result<PathBuf, Refusal> {
     use std::hash::{Hash, Hasher};
     if dest.contains(|c: char| c.is_whitespace() || "*?!,\"".contains(c)) {
-        return Err(format!("cannot pass ssh options for host address `{dest}`"));
+        return Err(Refusal(format!(
+            "cannot pass ssh options for host address `{dest}`"
+        )));
     }
     let mut text = format!(
         "# Written by rb from inventory variables (ansible_ssh_*_args, key files).\nHost {dest}\n"
@@ -290,14 +304,15 @@ fn write_config(ssh: &SshOptions, dest: &str, lines: &[String]) -> Result<PathBu
     let dir = ssh
         .control_dir
         .join(format!("rb-{}", unsafe { libc::getuid() }));
-    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| Refusal(format!("cannot create {}: {e}", dir.display())))?;
     let _ = std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o700));
     let path = dir.join(format!("cfg-{:016x}", h.finish()));
     if !path.exists() {
         let tmp = dir.join(format!(".cfg-{}-{:016x}", std::process::id(), h.finish()));
         std::fs::write(&tmp, &text)
             .and_then(|_| std::fs::rename(&tmp, &path))
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            .map_err(|e| Refusal(format!("cannot write {}: {e}", path.display())))?;
     }
     Ok(path)
 }

@@ -6,6 +6,7 @@
 //! `--become`: it becomes only when an operation asks.
 
 use super::Host;
+use crate::raise::OrMessage;
 use rb_core::report::Secret;
 use rb_core::transport::Become;
 use rhai::Dynamic;
@@ -27,7 +28,7 @@ pub struct BecomeOpt {
 
 impl BecomeOpt {
     /// Read `key` if it is a become option: `Ok(true)` when it was one.
-    pub fn take(&mut self, key: &str, v: &Dynamic) -> Result<bool, String> {
+    pub fn take(&mut self, key: &str, v: &Dynamic) -> OrMessage<bool> {
         match key {
             "become" | "sudo" => {
                 self.enabled = Some(v.as_bool().map_err(|_| {
@@ -56,7 +57,7 @@ impl BecomeOpt {
     }
 }
 
-fn check_user(user: &str) -> Result<(), String> {
+fn check_user(user: &str) -> OrMessage<()> {
     let ok = !user.is_empty()
         && !user.starts_with('-')
         && user
@@ -78,7 +79,7 @@ fn var<'a>(host: &'a Host, names: &[&'static str]) -> Option<(&'static str, &'a 
 }
 
 /// Ansible's boolean reading of a variable (`yes`, `on`, `1`, `true`...).
-fn boolean(name: &str, host: &Host, v: &Dynamic) -> Result<bool, String> {
+fn boolean(name: &str, host: &Host, v: &Dynamic) -> OrMessage<bool> {
     if let Ok(b) = v.as_bool() {
         return Ok(b);
     }
@@ -104,7 +105,7 @@ pub fn resolve(
     defaults: &BecomeDefaults,
     host: &Host,
     op: &BecomeOpt,
-) -> Result<Option<Become>, String> {
+) -> OrMessage<Option<Become>> {
     let controller = host.name.as_ref() == "local";
     let enabled = match op.enabled {
         Some(b) => b,

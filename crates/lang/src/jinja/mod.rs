@@ -8,6 +8,7 @@
 mod python;
 mod yaml;
 
+use crate::raise::OrMessage;
 use minijinja::value::{Kwargs, Value as J, ValueKind};
 use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior};
 use python::{py_json, py_str};
@@ -126,7 +127,7 @@ fn regex_replace(
 
 /// A Python `re.sub` replacement as the regex crate's: `\1`/`\g<1>`/`\g<name>` become
 /// `${1}`/`${name}`, `$` is literal, escapes such as `\n` are the characters.
-fn python_replacement(rep: &str) -> Result<String, String> {
+fn python_replacement(rep: &str) -> OrMessage<String> {
     let mut out = String::new();
     let mut chars = rep.chars().peekable();
     while let Some(c) = chars.next() {
@@ -238,7 +239,7 @@ pub fn secret_forms() -> Vec<rb_core::report::Encoder> {
 }
 
 /// Render `source` (named `name` in errors) with `scope`.
-pub fn render(name: &str, source: &str, scope: &Value) -> Result<String, String> {
+pub fn render(name: &str, source: &str, scope: &Value) -> OrMessage<String> {
     // Text without Jinja syntax is written as it is (ansible-core does not template it, so
     // its line endings are kept too).
     if !["{{", "{%", "{#"].iter().any(|m| source.contains(m)) {

@@ -297,7 +297,7 @@ impl RuntimeBuilder {
             ),
         };
         let (mut hosts, warnings) = host::hosts_of(&inventory, Arc::new(self.ssh), limit.as_ref())
-            .map_err(|e| Diagnostic::plain(e, 2))?;
+            .map_err(|e| Diagnostic::plain(e.to_string(), 2))?;
         // Extra variables (-e, --vars) win over every inventory variable, as in Ansible.
         if !self.vars.is_empty() {
             for h in &mut hosts {

@@ -8,7 +8,7 @@ mod probe;
 use super::shell::{exec_quiet, text_of, OpError};
 use crate::context::Ctx;
 use crate::host::{privilege, Host};
-use crate::raise::{at, type_of, RhaiResult};
+use crate::raise::{at, type_of, OrMessage, RhaiResult};
 use crate::tasks::current_tasks;
 use probe::{host_become, not_regular, probe, read_file, script, Current};
 use rb_core::report::Event;
@@ -73,7 +73,7 @@ fn normalize_mode(m: &str) -> String {
     }
 }
 
-fn put_opts(ctx: &Ctx, host: &Host, opts: &Map, allow_create: bool) -> Result<PutOpts, String> {
+fn put_opts(ctx: &Ctx, host: &Host, opts: &Map, allow_create: bool) -> OrMessage<PutOpts> {
     let (what, known): (_, &[&str]) = if allow_create {
         (
             "line_in_file",

@@ -4,6 +4,7 @@
 use super::super::shell::{exec_quiet, OpError};
 use crate::context::Ctx;
 use crate::host::{privilege, Host};
+use crate::raise::OrMessage;
 use rb_core::transport::{Become, ExecError, ExecRequest, Program};
 
 /// What is at $1: `link dir|other TARGET` (not followed, with $2 = nofollow), `dir`, `file
@@ -152,6 +153,6 @@ pub fn read_file(ctx: &Ctx, host: &Host, path: &str) -> Result<Vec<u8>, OpError>
 }
 
 /// The host's own become settings, for operations that take no options (`read`, `exists`).
-pub fn host_become(ctx: &Ctx, host: &Host) -> Result<Option<Become>, String> {
+pub fn host_become(ctx: &Ctx, host: &Host) -> OrMessage<Option<Become>> {
     privilege::resolve(&ctx.become_defaults, host, &privilege::BecomeOpt::default())
 }

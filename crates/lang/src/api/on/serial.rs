@@ -1,11 +1,11 @@
 //! `serial` as runbooks write it (an int, `"30%"`, or a list of those), parsed into the
 //! core's batch sizes.
 
-use crate::raise::type_of;
+use crate::raise::{type_of, OrMessage};
 use rb_core::batches::Size;
 use rhai::{Array, Dynamic};
 
-fn one(v: &Dynamic) -> Result<Size, String> {
+fn one(v: &Dynamic) -> OrMessage<Size> {
     if let Ok(i) = v.as_int() {
         return usize::try_from(i)
             .map(Size::Count)
@@ -36,7 +36,7 @@ fn one(v: &Dynamic) -> Result<Size, String> {
     ))
 }
 
-pub fn parse_serial(v: &Dynamic) -> Result<Vec<Size>, String> {
+pub fn parse_serial(v: &Dynamic) -> OrMessage<Vec<Size>> {
     if let Some(a) = v.read_lock::<Array>() {
         if a.is_empty() {
             return Err("serial list is empty".into());
