@@ -302,9 +302,19 @@ pub fn hosts(args: HostsArgs) -> Result<(), Diagnostic> {
         None => None,
         Some(l) => Some(inv.limit(l).map_err(|e| usage(e.to_string()))?),
     };
+    if let (Some(l), Some(p)) = (&limit, &args.hosts.limit) {
+        if l.is_empty() {
+            return Err(usage(inv.selects_nothing("--limit", p)));
+        }
+    }
     let sel = inv
         .select_within(&args.pattern, limit.as_ref())
         .map_err(|e| usage(e.to_string()))?;
+    if sel.hosts.is_empty() {
+        return Err(usage(
+            inv.selects_nothing_within(&args.pattern, limit.as_ref()),
+        ));
+    }
     for t in &sel.unmatched {
         eprintln!("warning: {}", inv.no_match_warning(t));
     }

@@ -1872,3 +1872,170 @@ fn template_files_and_undefined_variables() {
     );
     assert!(!dir.path().join("never-written").exists());
 }
+
+/// A `--limit`, host pattern, `--tags`, `--skip-tags` or `--start-at-task` that selects
+/// nothing is refused before anything runs (exit 2), naming the closest name; a limit term
+/// that matches nothing beside others that do is a warning, as in ansible-core.
+#[test]
+fn selections_that_select_nothing_are_refused_before_anything_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("inv.ini"),
+        "[app]\napp1 ansible_connection=local\napp2 ansible_connection=local\n\
+         [db]\ndb1 ansible_connection=local\n",
+    )
+    .unwrap();
+    let marker = d.join("ran");
+    std::fs::write(
+        d.join("book.rhai"),
+        format!(
+            "sh(\"touch {}\");\n\
+             task(\"configure\", #{{tags: [\"config\"]}}, || {{ on(hosts(\"app\"), |h| h.sh(\"true\")); }});\n\
+             task(\"deploy\", || {{ log(\"deployed\"); }});\n",
+            marker.display()
+        ),
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        rb().current_dir(d)
+            .args(["run", "book.rhai", "-i", "inv.ini"])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let refused = [
+        (
+            vec!["--limit", "ap1"],
+            "--limit `ap1` selects no host in inv.ini (did you mean `app`?)",
+        ),
+        (
+            vec!["--tags", "confg"],
+            "--tags confg: no task of the runbook has this tag (did you mean `config`?); its tags: config",
+        ),
+        (
+            vec!["--skip-tags", "deploy"],
+            "--skip-tags deploy: no task of the runbook has this tag; its tags: config",
+        ),
+        (
+            vec!["--start-at-task", "confgure"],
+            "--start-at-task confgure: no task of the runbook is called that (did you mean `configure`?)",
+        ),
+    ];
+    for (args, message) in refused {
+        let out = run(&args);
+        out.code(2).stderr_has(message);
+        assert!(!marker.exists(), "{args:?} ran the runbook");
+    }
+    // Special tags and task paths name something; a partly matching limit runs, with a
+    // warning for the term that matched nothing.
+    run(&["--tags", "always", "--start-at-task", "deploy"]).code(0);
+    let out = run(&["--limit", "app1:ap3"]);
+    out.code(0)
+        .stderr_has("warning: --limit: host pattern `ap3` matches no host or group in inv.ini")
+        .stderr_has("app1 › true");
+    assert!(!stderr(&out).contains("app2 › true"), "{}", stderr(&out));
+    assert!(marker.exists());
+
+    // A literal pattern in the runbook, at its position; a computed task name turns the
+    // task check off (its names cannot be known before the run).
+    std::fs::write(
+        d.join("typo.rhai"),
+        "on(hosts(\"ap\"), |h| h.sh(\"true\"));\n",
+    )
+    .unwrap();
+    let out = rb()
+        .current_dir(d)
+        .args(["run", "typo.rhai", "-i", "inv.ini"])
+        .output()
+        .unwrap();
+    out.code(2).stderr_has(
+        "typo.rhai:1:4: host pattern `ap` selects no host in inv.ini (did you mean `app`?)",
+    );
+    std::fs::write(
+        d.join("computed.rhai"),
+        "let n = \"de\" + \"ploy\";\ntask(n, || log(\"ok\"));\n",
+    )
+    .unwrap();
+    rb().current_dir(d)
+        .args([
+            "run",
+            "computed.rhai",
+            "-i",
+            "inv.ini",
+            "--start-at-task",
+            "deploy",
+        ])
+        .output()
+        .unwrap()
+        .code(0);
+
+    // rb exec and rb hosts: a pattern with no host, or none inside --limit.
+    let cmd = |args: &[&str]| rb().current_dir(d).args(args).output().unwrap();
+    cmd(&["exec", "ap1", "true", "-i", "inv.ini"])
+        .code(2)
+        .stderr_has("host pattern `ap1` selects no host in inv.ini (did you mean `app`?)");
+    cmd(&["exec", "db", "true", "-i", "inv.ini", "--limit", "app"])
+        .code(2)
+        .stderr_has("host pattern `db` selects no host inside --limit");
+    let out = cmd(&["hosts", "dbb", "-i", "inv.ini"]);
+    out.code(2)
+        .stderr_has("host pattern `dbb` selects no host in inv.ini (did you mean `db`?)");
+    assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
+    cmd(&["hosts", "all", "-i", "inv.ini", "--limit", "nope"])
+        .code(2)
+        .stderr_has("--limit `nope` selects no host in inv.ini");
+}
+
+/// Become on a host without sudo names sudo (not the shell it would run) and what to do,
+/// with a password or without.
+#[test]
+fn become_without_sudo_names_sudo_and_the_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = dir.path().join("inv.ini");
+    std::fs::write(&inv, "box ansible_connection=local\n").unwrap();
+    let pw = dir.path().join("pw");
+    std::fs::write(&pw, "secret-pw\n").unwrap();
+    // A PATH with no sudo on it: the host "has none".
+    let empty = dir.path().join("bin");
+    std::fs::create_dir(&empty).unwrap();
+    let exec = |extra: &[&str]| {
+        rb().env("PATH", &empty)
+            .args(["exec", "box", "true", "-b", "-i"])
+            .arg(&inv)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    exec(&[]).code(1).stdout_has(
+        "command could not start on box: cannot start `sudo`: No such file or directory (os error 2) \
+         (become runs commands through sudo, and this host has none: install sudo, or run without become)",
+    );
+    let out = exec(&["--become-password-file", pw.to_str().unwrap()]);
+    out.code(1)
+        .stdout_has("box | FAILED | rc=127 >>")
+        .stdout_has("has none: install sudo, or run without become");
+    assert!(!stdout(&out).contains("did not accept"), "{}", stdout(&out));
+
+    // Over SSH the login shell runs sudo and says it is missing (rc 127): the same advice,
+    // here from a stand-in that answers as bash does without sudo.
+    let shim = dir.path().join("shim");
+    std::fs::create_dir(&shim).unwrap();
+    let sudo = shim.join("sudo");
+    std::fs::write(
+        &sudo,
+        "#!/bin/sh\necho 'bash: line 1: sudo: command not found' >&2\nexit 127\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&sudo, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let book = dir.path().join("b.rhai");
+    std::fs::write(&book, "sh(\"true\", #{become: true});\n").unwrap();
+    rb().env("PATH", &shim)
+        .arg("run")
+        .arg(&book)
+        .output()
+        .unwrap()
+        .code(1)
+        .stderr_has("(rc 127)")
+        .stderr_has("hint: become runs commands through sudo, and this host has none: install sudo, or run without become");
+}

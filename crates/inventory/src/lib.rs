@@ -549,6 +549,45 @@ impl Inventory {
         }
     }
 
+    /// The error for `pattern` selecting no host (`what` names it: `--limit`, `host
+    /// pattern`): the inventory, and the host or group name closest to a term that matched
+    /// nothing.
+    pub fn selects_nothing(&self, what: &str, pattern: &str) -> String {
+        let unmatched = self
+            .select(pattern)
+            .map(|s| s.unmatched)
+            .unwrap_or_default();
+        let names = self
+            .hosts
+            .iter()
+            .map(|h| h.name.as_str())
+            .chain(self.groups.keys().map(String::as_str));
+        let closest = unmatched.iter().find_map(|term| {
+            names
+                .clone()
+                .map(|n| (strsim::osa_distance(n, term), n))
+                .filter(|(d, _)| *d <= 2)
+                .min()
+                .map(|(_, n)| format!(" (did you mean `{n}`?)"))
+        });
+        format!(
+            "{what} `{pattern}` selects no host in {}{}",
+            self.describe(),
+            closest.unwrap_or_default()
+        )
+    }
+
+    /// The error for a host pattern that selects no host inside `limit`: none in the
+    /// inventory (with the closest name), or none inside `--limit`.
+    pub fn selects_nothing_within(&self, pattern: &str, limit: Option<&Limit>) -> String {
+        let anywhere = self.select(pattern).is_ok_and(|s| !s.hosts.is_empty());
+        if anywhere && limit.is_some() {
+            format!("host pattern `{pattern}` selects no host inside --limit")
+        } else {
+            self.selects_nothing("host pattern", pattern)
+        }
+    }
+
     /// The warning for a pattern term that matched nothing.
     pub fn no_match_warning(&self, term: &str) -> String {
         format!(

@@ -178,3 +178,31 @@ fn command_line_defaults_stay_under_the_inventorys_own_values() {
     assert_eq!(host["ansible_ssh_common_args"], "-o X=1");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A pattern that selects nothing is named with the inventory and the closest host or
+/// group (within two edits), or blamed on `--limit` when the inventory has its hosts.
+#[test]
+fn a_pattern_that_selects_nothing_names_the_closest_name() {
+    let inv = Inventory::load(&["web1,web2,db1,".to_string()], None).unwrap();
+    assert_eq!(
+        inv.selects_nothing("--limit", "wbe1"),
+        "--limit `wbe1` selects no host in web1,web2,db1, (did you mean `web1`?)"
+    );
+    assert_eq!(
+        inv.selects_nothing("host pattern", "web1:zzzzzz"),
+        "host pattern `web1:zzzzzz` selects no host in web1,web2,db1,"
+    );
+    let limit = inv.limit("db1").unwrap();
+    assert_eq!(
+        inv.selects_nothing_within("web*", Some(&limit)),
+        "host pattern `web*` selects no host inside --limit"
+    );
+    assert_eq!(
+        inv.selects_nothing_within("dbx", Some(&limit)),
+        "host pattern `dbx` selects no host in web1,web2,db1, (did you mean `db1`?)"
+    );
+    assert_eq!(
+        inv.selects_nothing_within("wbe2", None),
+        "host pattern `wbe2` selects no host in web1,web2,db1, (did you mean `web2`?)"
+    );
+}

@@ -170,6 +170,13 @@ impl Ctx {
             .contains_key(host)
     }
 
+    /// The error for a host pattern that selects no host: none in the inventory (with the
+    /// closest name), or none inside `--limit`.
+    pub fn selects_nothing(&self, pattern: &str) -> String {
+        self.inventory
+            .selects_nothing_within(pattern, self.limit.as_ref())
+    }
+
     /// Drive a future to completion from a plain (non-tokio) thread: the script thread or
     /// a fan-out thread. Never called from a tokio worker.
     pub fn block_on<F: Future>(&self, fut: F) -> F::Output {

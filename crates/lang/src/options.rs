@@ -17,11 +17,12 @@ pub fn check_known(opts: &Map, what: &str, known: &[&str]) -> OrMessage<()> {
     }
 }
 
-/// ` (did you mean `x`?)` for the candidate closest to `name` within two edits, or "".
+/// ` (did you mean `x`?)` for the candidate closest to `name` within two edits (a swap of
+/// two neighbours is one), or "".
 pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
     candidates
         .into_iter()
-        .map(|k| (strsim::levenshtein(k, name), k))
+        .map(|k| (strsim::osa_distance(k, name), k))
         .filter(|(d, _)| *d <= 2)
         .min()
         .map(|(_, k)| format!(" (did you mean `{k}`?)"))

@@ -90,6 +90,101 @@ impl TaskFilter {
     }
 }
 
+impl TaskFilter {
+    /// Refuse a `--tags`, `--skip-tags` or `--start-at-task` that names nothing in the
+    /// runbook's `tasks` (a typo would run everything, or nothing, and exit 0), with the
+    /// closest name. Ansible's special tags (`all`, `tagged`, `untagged`, `always`, `never`)
+    /// always name something.
+    pub fn check(&self, tasks: &[ListedTask]) -> Result<(), String> {
+        const SPECIAL: [&str; 5] = ["all", "tagged", "untagged", "always", "never"];
+        let mut known: Vec<&str> = tasks
+            .iter()
+            .flat_map(|t| t.tags.iter().map(String::as_str))
+            .collect();
+        known.sort_unstable();
+        known.dedup();
+        for (flag, list) in [("--tags", &self.tags), ("--skip-tags", &self.skip_tags)] {
+            for tag in list {
+                if SPECIAL.contains(&tag.as_str()) || known.contains(&tag.as_str()) {
+                    continue;
+                }
+                let listed = if known.is_empty() {
+                    "the runbook's tasks have no tags".to_string()
+                } else {
+                    format!("its tags: {}", known.join(", "))
+                };
+                return Err(format!(
+                    "{flag} {tag}: no task of the runbook has this tag{}; {listed}",
+                    crate::options::did_you_mean(tag, known.iter().copied())
+                ));
+            }
+        }
+        if let Some(start) = &self.start_at {
+            let paths = paths(tasks);
+            let hit = tasks.iter().zip(&paths).any(|(t, p)| {
+                [t.name.as_str(), p.as_str()]
+                    .iter()
+                    .any(|n| n == start || inventory::glob_matches(start, n))
+            });
+            if !hit {
+                return Err(format!(
+                    "--start-at-task {start}: no task of the runbook is called that{}; see them with --list-tasks",
+                    crate::options::did_you_mean(
+                        start,
+                        tasks.iter().map(|t| t.name.as_str()).chain(paths.iter().map(String::as_str))
+                    )
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Each listed task's path (`outer › inner`), from the nesting depths.
+fn paths(tasks: &[ListedTask]) -> Vec<String> {
+    let mut stack: Vec<&str> = Vec::new();
+    tasks
+        .iter()
+        .map(|t| {
+            stack.truncate(t.depth);
+            stack.push(&t.name);
+            stack.join(" › ")
+        })
+        .collect()
+}
+
+/// Whether every `task(...)` call of `ast` names its task and tags literally, so that
+/// [`list`] knows them all (a computed name or tags cannot be checked before the run).
+pub fn all_literal(ast: &AST) -> bool {
+    let mut literal = true;
+    ast.walk(&mut |path: &[ASTNode]| {
+        let call = match path.last() {
+            Some(ASTNode::Expr(Expr::FnCall(call, _))) => call,
+            Some(ASTNode::Stmt(Stmt::FnCall(call, _))) => call,
+            _ => return true,
+        };
+        if call.name == "task" && call.args.len() >= 2 {
+            let name_ok = matches!(call.args[0], Expr::StringConstant(..));
+            let literal_value = |v: &Expr| match v {
+                Expr::Array(items, _) => {
+                    items.iter().all(|e| matches!(e, Expr::StringConstant(..)))
+                }
+                other => matches!(other, Expr::StringConstant(..) | Expr::DynamicConstant(..)),
+            };
+            let tags_ok = call.args.len() == 2
+                || match &call.args[1] {
+                    Expr::Map(map, _) => map.0.iter().all(|(_, v)| literal_value(v)),
+                    other => matches!(other, Expr::DynamicConstant(..)),
+                };
+            if !(name_ok && tags_ok) {
+                literal = false;
+            }
+        }
+        literal
+    });
+    literal
+}
+
 /// A task found in a runbook's text: its name, tags and nesting depth.
 #[derive(Debug, PartialEq)]
 pub struct ListedTask {

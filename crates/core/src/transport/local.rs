@@ -62,17 +62,27 @@ pub(crate) const DRAIN: std::time::Duration = std::time::Duration::from_millis(2
 /// (rb's file writes remove their temp file in a trap).
 pub(crate) const STOP_GRACE: std::time::Duration = std::time::Duration::from_millis(500);
 
+/// Why a command could not start, naming the program that did not: with become that is
+/// sudo (or the shell that asks sudo for the password), not the command.
+fn spawn_error(req: &ExecRequest, e: &std::io::Error) -> ExecError {
+    let what = match (req.become_words().first(), &req.program) {
+        (Some(w), _) => w.clone(),
+        (None, Program::Argv(a)) => a.first().cloned().unwrap_or_default(),
+        (None, Program::Shell(_)) => req.shell.clone(),
+    };
+    let hint = if what == "sudo" && e.kind() == std::io::ErrorKind::NotFound {
+        " (become runs commands through sudo, and this host has none: install sudo, or run without become)"
+    } else {
+        ""
+    };
+    ExecError::Spawn(format!("cannot start `{what}`: {e}{hint}"))
+}
+
 impl Transport for LocalTransport {
     fn exec<'a>(&'a self, req: &'a ExecRequest, cancel: &'a CancellationToken) -> ExecFuture<'a> {
         Box::pin(async move {
             req.validate()?;
-            let mut child = build(req).spawn().map_err(|e| {
-                let what = match &req.program {
-                    Program::Argv(a) => a.first().cloned().unwrap_or_default(),
-                    Program::Shell(_) => req.shell.clone(),
-                };
-                ExecError::Spawn(format!("cannot start `{what}`: {e}"))
-            })?;
+            let mut child = build(req).spawn().map_err(|e| spawn_error(req, &e))?;
             let pid = child.id();
             let stdin = child.stdin.take();
             let input = req.stdin_bytes();

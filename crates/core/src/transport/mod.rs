@@ -96,6 +96,7 @@ impl std::fmt::Debug for Become {
 /// line here, not in the command, means a sudo that asks for no password (NOPASSWD) never
 /// passes it on to the command's stdin. Arguments: the user, then the command's argv.
 const BECOME_WITH_PASSWORD: &str = r#"IFS= read -r p || { echo "rb: no become password arrived" >&2; exit 1; }
+command -v sudo >/dev/null 2>&1 || { p=; echo "become runs commands through sudo, and $(hostname) has none: install sudo, or run without become" >&2; exit 127; }
 if ! printf '%s\n' "$p" | sudo -S -p '' -v 2>/dev/null; then
   p=; echo "sudo did not accept the become password of $(id -un) on $(hostname) (wrong password, or $(id -un) may not use sudo)" >&2; exit 1
 fi
@@ -371,6 +372,8 @@ mod tests {
         }
         assert_eq!(human_bytes(1000), "1000 bytes");
         assert_eq!(human_bytes(3 << 10), "3 KiB");
+        // GiB is the largest unit: a TiB is counted in GiB.
+        assert_eq!(human_bytes(1 << 40), "1024 GiB");
         assert_eq!(human_bytes((1 << 20) + 1), "1048577 bytes");
     }
 

@@ -29,28 +29,59 @@ impl fmt::Display for HostList {
     }
 }
 
-/// Hosts matching an Ansible pattern, narrowed by `--limit`, in inventory order.
+/// Hosts matching an Ansible pattern, narrowed by `--limit`, in inventory order. A pattern
+/// that selects no host of the inventory is an error (a typo must not run nothing, exit
+/// 0); one whose hosts are all outside `--limit` gives an empty list (that part of the
+/// runbook has nothing to do in this run). A term that matches nothing is a warning.
 pub fn select(ctx: &Ctx, pattern: &str) -> OrMessage<HostList> {
-    select_with(ctx, pattern, true)
+    let list = select_quietly(ctx, pattern)?;
+    if list.0.is_empty() && !selects_any(&ctx.inventory, pattern) {
+        return Err(ctx.selects_nothing(pattern));
+    }
+    for term in ctx
+        .inventory
+        .select(pattern)
+        .map(|s| s.unmatched)
+        .unwrap_or_default()
+    {
+        ctx.log(Level::Warn, &ctx.inventory.no_match_warning(&term));
+    }
+    Ok(list)
 }
 
-/// `select`, warning about terms that match nothing only when `warn`.
-fn select_with(ctx: &Ctx, pattern: &str, warn: bool) -> OrMessage<HostList> {
+/// Whether `pattern` selects any host of the whole inventory (`--limit` aside).
+pub fn selects_any(inv: &inventory::Inventory, pattern: &str) -> bool {
+    inv.select(pattern).is_ok_and(|s| !s.hosts.is_empty())
+}
+
+/// The hosts `pattern` selects inside `--limit`, without warnings or refusals.
+pub fn select_quietly(ctx: &Ctx, pattern: &str) -> OrMessage<HostList> {
     let sel = ctx
         .inventory
         .select_within(pattern, ctx.limit.as_ref())
         .map_err(|e| e.to_string())?;
-    if warn || !sel.hosts.is_empty() {
-        for term in &sel.unmatched {
-            ctx.log(Level::Warn, &ctx.inventory.no_match_warning(term));
-        }
-    }
     Ok(HostList(
         sel.hosts
             .into_iter()
             .map(|i| ctx.hosts[i].clone())
             .collect(),
     ))
+}
+
+/// `need_hosts(pattern)`'s refusal: what the runbook needs, and how to give it.
+pub fn needs_hosts_message(ctx: &Ctx, pattern: &str) -> String {
+    // The terms as the inventory splits them (brackets, IPv6 and commas included).
+    let terms = inventory::split_pattern(pattern);
+    let groups: Vec<&str> = terms
+        .iter()
+        .map(|t| t.trim_start_matches(['&', '!']))
+        .filter(|t| !t.is_empty())
+        .collect();
+    format!(
+        "this runbook needs hosts in {pattern}, and {} has none: pass -i inventory.ini with a group named {}",
+        ctx.inventory.describe(),
+        groups.join(" or ")
+    )
 }
 
 fn order(
@@ -148,24 +179,10 @@ pub fn register(engine: &mut Engine, ctx: &Arc<Ctx>) {
     engine.register_fn(
         "need_hosts",
         move |nctx: NativeCallContext, pattern: &str| -> RhaiResult<HostList> {
-            // Nothing selected: the error below says it all, without a warning per term.
-            let list = select_with(&c, pattern, false).map_err(|e| at(&nctx, e))?;
+            // Nothing selected: the error says it all, without a warning per term.
+            let list = select_quietly(&c, pattern).map_err(|e| at(&nctx, e))?;
             if list.0.is_empty() {
-                // The terms as the inventory splits them (brackets, IPv6 and commas included).
-                let terms = inventory::split_pattern(pattern);
-                let groups: Vec<&str> = terms
-                    .iter()
-                    .map(|t| t.trim_start_matches(['&', '!']))
-                    .filter(|t| !t.is_empty())
-                    .collect();
-                return Err(at_usage(
-                    &nctx,
-                    format!(
-                        "this runbook needs hosts in {pattern}, and {} has none: pass -i inventory.ini with a group named {}",
-                        c.inventory.describe(),
-                        groups.join(" or ")
-                    ),
-                ));
+                return Err(at_usage(&nctx, needs_hosts_message(&c, pattern)));
             }
             Ok(list)
         },

@@ -421,6 +421,12 @@ pub fn run(
                 && result.stderr.contains("sudo: a password is required")
             {
                 "sudo wants a password on this host: run with -K (or --become-password-file FILE), or set ansible_become_password in the inventory"
+            } else if req.become_.is_some()
+                && result.rc == 127
+                && result.stderr.contains("sudo")
+                && result.stderr.contains("not found")
+            {
+                "become runs commands through sudo, and this host has none: install sudo, or run without become"
             } else {
                 "pass #{check: false} to handle a failure yourself"
             }

@@ -62,11 +62,9 @@ impl Runtime {
             let hosts = crate::api::hosts::select(&ctx, &a.pattern)
                 .map_err(|e| Diagnostic::plain(e, 2))?
                 .0;
+            // Every host outside --limit: nothing to run is a refusal here, not a success.
             if hosts.is_empty() {
-                return Err(Diagnostic::plain(
-                    format!("no hosts match {}", a.pattern),
-                    1,
-                ));
+                return Err(Diagnostic::plain(ctx.selects_nothing(&a.pattern), 2));
             }
             let plan = Plan {
                 forks: a.forks,

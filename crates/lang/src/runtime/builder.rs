@@ -296,8 +296,19 @@ impl RuntimeBuilder {
                     .map_err(|e| Diagnostic::plain(format!("--limit {p}: {e}"), 2))?,
             ),
         };
-        let (mut hosts, warnings) = host::hosts_of(&inventory, Arc::new(self.ssh), limit.as_ref())
-            .map_err(|e| Diagnostic::plain(e.to_string(), 2))?;
+        if let (Some(p), Some(l)) = (&self.limit, &limit) {
+            // As ansible-core: a limit that leaves no host is refused, a term of it that
+            // matches nothing is a warning.
+            if l.is_empty() {
+                return Err(Diagnostic::plain(
+                    inventory.selects_nothing("--limit", p),
+                    2,
+                ));
+            }
+        }
+        let (mut hosts, mut warnings) =
+            host::hosts_of(&inventory, Arc::new(self.ssh), limit.as_ref())
+                .map_err(|e| Diagnostic::plain(e.to_string(), 2))?;
         // Extra variables (-e, --vars) win over every inventory variable, as in Ansible.
         if !self.vars.is_empty() {
             for h in &mut hosts {
@@ -355,6 +366,11 @@ impl RuntimeBuilder {
             runbook: Default::default(),
             unreachable: Default::default(),
         });
+        if let Some(l) = &ctx.limit {
+            for t in &l.unmatched {
+                warnings.push(format!("--limit: {}", ctx.inventory.no_match_warning(t)));
+            }
+        }
         for w in warnings {
             ctx.log(Level::Warn, &w);
         }

@@ -11,7 +11,7 @@ pub use builder::{
 
 use crate::context::{self, Ctx};
 use crate::diagnostics::{utf8_text, Diagnostic};
-use crate::{engine, raise, tasks};
+use crate::{api, engine, raise, tasks};
 use rb_core::report::Event;
 use rhai::{Dynamic, Engine, Scope};
 use std::path::{Path, PathBuf};
@@ -235,13 +235,77 @@ impl Runtime {
     /// Compile and evaluate a runbook as one framed run.
     fn run_named(&self, name: &str, text: Result<&str, Diagnostic>) -> Result<Dynamic, Diagnostic> {
         self.framed(name, true, || {
-            text.and_then(|text| self.compile(name, text))
-                .and_then(|ast| {
-                    self.engine
-                        .eval_ast_with_scope::<Dynamic>(&mut Scope::new(), &ast)
-                        .map_err(|e| self.runtime_diagnostic(name, &e))
-                })
+            text.and_then(|text| {
+                let ast = self.compile(name, text)?;
+                self.check_selections(name, &ast, text)?;
+                Ok(ast)
+            })
+            .and_then(|ast| {
+                self.engine
+                    .eval_ast_with_scope::<Dynamic>(&mut Scope::new(), &ast)
+                    .map_err(|e| self.runtime_diagnostic(name, &e))
+            })
         })
+    }
+
+    /// Before anything runs: refuse a literal `hosts("...")` whose pattern selects no host
+    /// of the inventory, a literal `need_hosts("...")` with none inside `--limit`, and a
+    /// `--tags`, `--skip-tags` or `--start-at-task` that names no task of the runbook. Each
+    /// is a typo that would otherwise run nothing and exit 0.
+    fn check_selections(&self, name: &str, ast: &rhai::AST, text: &str) -> Result<(), Diagnostic> {
+        use rhai::{ASTNode, Expr, Stmt};
+        let mut refused = None;
+        ast.walk(&mut |path: &[ASTNode]| {
+            let (call, pos) = match path.last() {
+                Some(ASTNode::Expr(Expr::FnCall(call, pos))) => (call, *pos),
+                Some(ASTNode::Stmt(Stmt::FnCall(call, pos))) => (call, *pos),
+                _ => return true,
+            };
+            let Some(Expr::StringConstant(pattern, _)) = call.args.first() else {
+                return true;
+            };
+            let message = match call.name.as_str() {
+                "hosts"
+                    if call.args.len() == 1
+                        && !api::hosts::selects_any(&self.ctx.inventory, pattern) =>
+                {
+                    self.ctx.selects_nothing(pattern)
+                }
+                "need_hosts"
+                    if call.args.len() == 1
+                        && api::hosts::select_quietly(&self.ctx, pattern)
+                            .is_ok_and(|l| l.0.is_empty()) =>
+                {
+                    api::hosts::needs_hosts_message(&self.ctx, pattern)
+                }
+                _ => return true,
+            };
+            refused = Some(Diagnostic {
+                file: Some(name.to_string()),
+                line: pos.line(),
+                col: pos.position(),
+                ..Diagnostic::plain(message, 2)
+            });
+            false
+        });
+        if let Some(d) = refused {
+            return Err(d);
+        }
+        if tasks::all_literal(ast) && !self.imports_own_modules(ast) {
+            self.ctx
+                .tasks
+                .check(&tasks::list(ast, text))
+                .map_err(|m| Diagnostic::plain(m, 2))?;
+        }
+        Ok(())
+    }
+
+    /// Whether the runbook imports a module of its own (not rb's stdlib): its tasks are not
+    /// in the runbook's text.
+    fn imports_own_modules(&self, ast: &rhai::AST) -> bool {
+        imports_of(ast)
+            .iter()
+            .any(|(path, _, _)| !crate::stdlib::STDLIB.iter().any(|(m, _)| m == path))
     }
 
     /// One run as the event stream tells it: `run_start`, whatever `body` does, an `error`
