@@ -2017,6 +2017,19 @@ fn become_without_sudo_names_sudo_and_the_fix() {
         .stdout_has("has none: install sudo, or run without become");
     assert!(!stdout(&out).contains("did not accept"), "{}", stdout(&out));
 
+    // With sudo there, a command that is missing, or that says "sudo" and "not found" but
+    // exits otherwise, gets the usual advice, not this one.
+    for (cmd, rc) in [
+        ("no-such-command-rb", 127),
+        ("echo 'sudo: not found' >&2; exit 3", 3),
+    ] {
+        let (out, _d) = run_script(&format!("sh({cmd:?}, #{{become: true}});\n"), &[]);
+        out.code(1)
+            .stderr_has(&format!("(rc {rc})"))
+            .stderr_has("hint: pass #{check: false}");
+        assert!(!stderr(&out).contains("install sudo"), "{}", stderr(&out));
+    }
+
     // Over SSH the login shell runs sudo and says it is missing (rc 127): the same advice,
     // here from a stand-in that answers as bash does without sudo.
     let shim = dir.path().join("shim");
@@ -2038,4 +2051,132 @@ fn become_without_sudo_names_sudo_and_the_fix() {
         .code(1)
         .stderr_has("(rc 127)")
         .stderr_has("hint: become runs commands through sudo, and this host has none: install sudo, or run without become");
+}
+
+/// `need_hosts` with a literal pattern is checked before anything runs, as a statement or
+/// inside an expression; `hosts(...)` as a statement too.
+#[test]
+fn need_hosts_and_hosts_are_checked_before_anything_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("inv.ini"),
+        "[app]\napp1 ansible_connection=local\n[db]\ndb1 ansible_connection=local\n",
+    )
+    .unwrap();
+    let marker = d.join("ran");
+    let run = |body: &str, args: &[&str]| {
+        std::fs::write(
+            d.join("b.rhai"),
+            format!("sh(\"touch {}\");\n{body}\n", marker.display()),
+        )
+        .unwrap();
+        rb().current_dir(d)
+            .args(["run", "b.rhai", "-i", "inv.ini"])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    run("need_hosts(\"db\");", &["--limit", "app"])
+        .code(2)
+        .stderr_has("b.rhai:2:1: this runbook needs hosts in db");
+    assert!(!marker.exists(), "the runbook ran before the refusal");
+    run("hosts(\"dbz\");", &[]).code(2).stderr_has(
+        "b.rhai:2:1: host pattern `dbz` selects no host in inv.ini (did you mean `db`?)",
+    );
+    assert!(!marker.exists(), "the runbook ran before the refusal");
+    // What selects hosts runs: need_hosts inside --limit, hosts outside it (empty).
+    run(
+        "need_hosts(\"app\");\nlet x = hosts(\"db\");\nif x.len() != 0 { fail(\"not empty\") }",
+        &["--limit", "app"],
+    )
+    .code(0);
+    assert!(marker.exists());
+}
+
+/// Tasks inside a runbook's own module are not in its text, so a tag or task named only
+/// there is not refused; importing rb's stdlib changes nothing.
+#[test]
+fn tags_of_a_runbooks_own_modules_are_not_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("steps.rhai"),
+        "fn setup() { task(\"inner\", #{tags: [\"deep\"]}, || log(\"inner ran\")); }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("own.rhai"),
+        "import \"steps\" as steps;\ntask(\"outer\", #{tags: [\"top\"]}, || steps::setup());\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("std.rhai"),
+        "import \"net\" as net;\ntask(\"outer\", #{tags: [\"top\"]}, || log(\"x\"));\n",
+    )
+    .unwrap();
+    let run = |book: &str, tag: &str| {
+        rb().current_dir(d)
+            .args(["run", book, "--tags", tag])
+            .output()
+            .unwrap()
+    };
+    run("own.rhai", "deep").code(0);
+    run("std.rhai", "deep")
+        .code(2)
+        .stderr_has("--tags deep: no task of the runbook has this tag; its tags: top");
+}
+
+/// The task check knows only literal names and tags: it refuses a typo among plain tasks,
+/// and stays quiet when a name or tags are computed (in a statement or an expression).
+#[test]
+fn the_task_check_refuses_only_what_it_can_know() {
+    let cases = [
+        ("task(\"a\", || log(1));\n", vec!["--start-at-task", "b"], 2),
+        (
+            "let t = [\"x\"];\ntask(\"a\", #{tags: t}, || log(1));\n",
+            vec!["--tags", "x"],
+            0,
+        ),
+        (
+            "let v = task(\"de\" + \"ploy\", || 1);\n",
+            vec!["--start-at-task", "deploy"],
+            0,
+        ),
+    ];
+    for (book, args, code) in cases {
+        let (out, _dir) = run_script(book, &args);
+        assert_eq!(out.status.code(), Some(code), "{book}: {}", stderr(&out));
+    }
+}
+
+/// A pattern computed at run time that selects no host of the inventory fails where it is
+/// used; one whose hosts are all outside --limit is an empty list.
+#[test]
+fn a_computed_pattern_that_selects_nothing_fails_at_its_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("inv.ini"),
+        "[app]\napp1 ansible_connection=local\n[db]\ndb1 ansible_connection=local\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("b.rhai"),
+        "let n = vars.group;\nlet l = hosts(n);\nlog(`hosts: ${l.len()}`);\n",
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        rb().current_dir(d)
+            .args(["run", "b.rhai", "-i", "inv.ini"])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    run(&["-e", "group=dbz"]).code(1).stderr_has(
+        "b.rhai:2:9: host pattern `dbz` selects no host in inv.ini (did you mean `db`?)",
+    );
+    run(&["-e", "group=db", "--limit", "app"])
+        .code(0)
+        .stdout_has("hosts: 0");
 }

@@ -70,7 +70,10 @@ fn spawn_error(req: &ExecRequest, e: &std::io::Error) -> ExecError {
         (None, Program::Argv(a)) => a.first().cloned().unwrap_or_default(),
         (None, Program::Shell(_)) => req.shell.clone(),
     };
-    let hint = if what == "sudo" && e.kind() == std::io::ErrorKind::NotFound {
+    let hint = if req.become_.is_some()
+        && what == "sudo"
+        && e.kind() == std::io::ErrorKind::NotFound
+    {
         " (become runs commands through sudo, and this host has none: install sudo, or run without become)"
     } else {
         ""
@@ -175,6 +178,42 @@ impl Transport for LocalTransport {
 mod tests {
     use super::*;
     use std::time::Duration;
+
+    /// A command that cannot start names the program that did not: sudo under become (with
+    /// what to do when there is none), else the command or its shell.
+    #[test]
+    fn spawn_errors_name_the_program_that_did_not_start() {
+        let missing = std::io::Error::from(std::io::ErrorKind::NotFound);
+        let denied = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        let mut req = ExecRequest::new(Program::Shell("true".into()));
+        let shown = |req: &ExecRequest, e: &std::io::Error| match spawn_error(req, e) {
+            ExecError::Spawn(m) => m,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            shown(&req, &missing),
+            format!("cannot start `{}`: {missing}", req.shell)
+        );
+        req.become_ = become_("root", None);
+        assert_eq!(
+            shown(&req, &missing),
+            format!("cannot start `sudo`: {missing} (become runs commands through sudo, and this host has none: install sudo, or run without become)")
+        );
+        assert_eq!(
+            shown(&req, &denied),
+            format!("cannot start `sudo`: {denied}")
+        );
+        req.become_ = become_("root", Some("pw"));
+        assert_eq!(
+            shown(&req, &missing),
+            format!("cannot start `/bin/sh`: {missing}")
+        );
+        let argv = ExecRequest::new(Program::Argv(vec!["sudo".into(), "-V".into()]));
+        assert_eq!(
+            shown(&argv, &missing),
+            format!("cannot start `sudo`: {missing}")
+        );
+    }
 
     async fn run(cmd: &str, timeout: Option<Duration>) -> Result<ExecOutput, ExecError> {
         let mut req = ExecRequest::new(Program::Shell(cmd.into()));
