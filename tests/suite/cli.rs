@@ -2139,7 +2139,8 @@ fn the_task_check_refuses_only_what_it_can_know() {
             0,
         ),
         (
-            "let v = task(\"de\" + \"ploy\", || 1);\n",
+            // A name Rhai cannot fold into a constant: it comes from the run's variables.
+            "let v = task(vars.name ?? \"deploy\", || 1);\n",
             vec!["--start-at-task", "deploy"],
             0,
         ),

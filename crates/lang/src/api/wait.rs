@@ -86,6 +86,42 @@ fn is_cancel(ctx: &Ctx) -> bool {
     ctx.is_cancelled()
 }
 
+/// The attempts of `retry` and `wait_http`, counted as ansible-core counts them: `attempt(n)`
+/// answers `Ok(value)` to stop or `Err(outcome)` to try again after the delay, announced
+/// by a `retry` event; after the last attempt the error is `headline` over every outcome.
+fn with_attempts<T>(
+    ctx: &Ctx,
+    nctx: &NativeCallContext,
+    o: &RetryOpts,
+    mut attempt: impl FnMut(i64) -> RhaiResult<Result<T, String>>,
+    headline: impl FnOnce(i64) -> String,
+) -> RhaiResult<T> {
+    let attempts = o.retries + 1;
+    let mut outcomes = Vec::new();
+    for n in 1..=attempts {
+        let outcome = match attempt(n)? {
+            Ok(v) => return Ok(v),
+            Err(outcome) => outcome,
+        };
+        outcomes.push(format!("attempt {n}: {outcome}"));
+        if n < attempts {
+            ctx.emit(Event::Retry {
+                host: current_host(),
+                task: current_tasks(),
+                attempt: n,
+                attempts,
+                outcome,
+                delay: o.delay.as_secs_f64(),
+            });
+            sleep_cancellable(ctx, o.delay).map_err(|e| at(nctx, e))?;
+        }
+    }
+    Err(at(
+        nctx,
+        format!("{}:\n  {}", headline(attempts), outcomes.join("\n  ")),
+    ))
+}
+
 /// The until loop behind `retry`. `condition` None means "the action did not raise".
 fn retry(
     ctx: &Ctx,
@@ -95,12 +131,13 @@ fn retry(
     condition: Option<&FnPtr>,
 ) -> RhaiResult<Dynamic> {
     let o = retry_opts(opts, "retry", &[]).map_err(|e| at(nctx, e))?;
-    let attempts = o.retries + 1;
-    let mut outcomes = Vec::new();
-    for attempt in 1..=attempts {
-        let outcome = match action.call_within_context::<Dynamic>(nctx, ()) {
-            Err(e) if is_cancel(ctx) => return Err(e),
-            Err(e) => format!("error: {}", short_error(&e)),
+    with_attempts(
+        ctx,
+        nctx,
+        &o,
+        |_| match action.call_within_context::<Dynamic>(nctx, ()) {
+            Err(e) if is_cancel(ctx) => Err(e),
+            Err(e) => Ok(Err(format!("error: {}", short_error(&e)))),
             Ok(v) => {
                 let met = match condition {
                     None => true,
@@ -117,34 +154,17 @@ fn retry(
                         })?
                     }
                 };
-                if met {
-                    return Ok(v);
-                }
-                describe(ctx, &v)
+                Ok(if met { Ok(v) } else { Err(describe(ctx, &v)) })
             }
-        };
-        outcomes.push(format!("attempt {attempt}: {outcome}"));
-        if attempt < attempts {
-            ctx.emit(Event::Retry {
-                host: current_host(),
-                task: current_tasks(),
-                attempt,
-                attempts,
-                outcome,
-                delay: o.delay.as_secs_f64(),
-            });
-            sleep_cancellable(ctx, o.delay).map_err(|e| at(nctx, e))?;
-        }
-    }
-    Err(at(
-        nctx,
-        format!(
-            "gave up after {attempts} attempts (retries: {}, delay: {}s):\n  {}",
-            o.retries,
-            o.delay.as_secs_f64(),
-            outcomes.join("\n  ")
-        ),
-    ))
+        },
+        |attempts| {
+            format!(
+                "gave up after {attempts} attempts (retries: {}, delay: {}s)",
+                o.retries,
+                o.delay.as_secs_f64()
+            )
+        },
+    )
 }
 
 /// Run the blocking `f` (an HTTP request, a TCP connect) on a thread of its own and wait
@@ -199,58 +219,42 @@ fn wait_http(ctx: &Ctx, nctx: &NativeCallContext, url: &str, opts: &Map) -> Rhai
         .tls_config(tls.build())
         .build()
         .into();
-    let attempts = o.retries + 1;
-    let mut outcomes = Vec::new();
-    for attempt in 1..=attempts {
-        let (a, u) = (agent.clone(), url.to_string());
-        let answer = cancellable(ctx, move || {
-            a.get(&u).call().map(|mut resp| {
-                let status = resp.status().as_u16() as i64;
-                (status, resp.body_mut().read_to_string().unwrap_or_default())
-            })
-        })
-        .map_err(|e| at(nctx, e))?;
-        let outcome = match answer {
-            Err(e) => format!("error: {e}"),
-            Ok((status, body)) => {
-                let body_ok = contains.as_ref().is_none_or(|c| body.contains(c.as_str()));
-                if status == want && body_ok {
-                    let mut m = Map::new();
-                    m.insert("status".into(), status.into());
-                    m.insert("body".into(), body.into());
-                    m.insert("attempts".into(), attempt.into());
-                    return Ok(m);
-                }
-                if status != want {
-                    format!("status {status}, want {want}")
-                } else {
-                    format!(
-                        "status {status}, body lacks {:?}",
-                        contains.clone().unwrap_or_default()
-                    )
-                }
-            }
-        };
-        outcomes.push(format!("attempt {attempt}: {outcome}"));
-        if attempt < attempts {
-            ctx.emit(Event::Retry {
-                host: current_host(),
-                task: current_tasks(),
-                attempt,
-                attempts,
-                outcome,
-                delay: o.delay.as_secs_f64(),
-            });
-            sleep_cancellable(ctx, o.delay).map_err(|e| at(nctx, e))?;
-        }
-    }
-    Err(at(
+    with_attempts(
+        ctx,
         nctx,
-        format!(
-            "{url} not ready after {attempts} attempts:\n  {}",
-            outcomes.join("\n  ")
-        ),
-    ))
+        &o,
+        |attempt| {
+            let (a, u) = (agent.clone(), url.to_string());
+            let answer = cancellable(ctx, move || {
+                a.get(&u).call().map(|mut resp| {
+                    let status = resp.status().as_u16() as i64;
+                    (status, resp.body_mut().read_to_string().unwrap_or_default())
+                })
+            })
+            .map_err(|e| at(nctx, e))?;
+            Ok(match answer {
+                Err(e) => Err(format!("error: {e}")),
+                Ok((status, body)) => {
+                    let body_ok = contains.as_ref().is_none_or(|c| body.contains(c.as_str()));
+                    if status == want && body_ok {
+                        let mut m = Map::new();
+                        m.insert("status".into(), status.into());
+                        m.insert("body".into(), body.into());
+                        m.insert("attempts".into(), attempt.into());
+                        Ok(m)
+                    } else if status != want {
+                        Err(format!("status {status}, want {want}"))
+                    } else {
+                        Err(format!(
+                            "status {status}, body lacks {:?}",
+                            contains.clone().unwrap_or_default()
+                        ))
+                    }
+                }
+            })
+        },
+        |attempts| format!("{url} not ready after {attempts} attempts"),
+    )
 }
 
 fn wait_port(ctx: &Ctx, host: &str, port: i64, timeout: Duration) -> OrMessage<()> {
