@@ -103,8 +103,14 @@ fn history_file() -> Option<PathBuf> {
     Some(base.join("rb").join("history"))
 }
 
-/// A value as people want to read it.
-pub fn format_value(v: &Dynamic, hosts: &dyn Fn(&str) -> bool) -> String {
+/// A value as people want to read it. `text` prints what the other cases do not cover as
+/// the language does (the engine's `to_string`: a HostList as its names, never a Rust
+/// type name).
+pub fn format_value(
+    v: &Dynamic,
+    hosts: &dyn Fn(&str) -> bool,
+    text: &dyn Fn(&Dynamic) -> String,
+) -> String {
     if v.is_unit() {
         return String::new();
     }
@@ -150,7 +156,7 @@ pub fn format_value(v: &Dynamic, hosts: &dyn Fn(&str) -> bool) -> String {
                             e.get("error").map(|e| e.to_string()).unwrap_or_default()
                         )
                     }
-                    _ => format_value(val, &|_| false).trim_end().to_string(),
+                    _ => format_value(val, &|_| false, text).trim_end().to_string(),
                 };
                 let mut lines = text.lines();
                 s.push_str(&format!("{host:<w$}  {}\n", lines.next().unwrap_or("")));
@@ -171,7 +177,7 @@ pub fn format_value(v: &Dynamic, hosts: &dyn Fn(&str) -> bool) -> String {
     if v.is::<rb::report::Secret>() {
         return format!("{}\n", rb::report::REDACTED);
     }
-    format!("{v}\n")
+    format!("{}\n", text(v))
 }
 
 pub struct Repl {
@@ -307,7 +313,7 @@ impl Repl {
                     serde_json::to_string_pretty(&vars).unwrap_or_default()
                 );
                 for (name, _, value) in self.scope.iter() {
-                    let shown = format_value(&value, &|_| false);
+                    let shown = format_value(&value, &|_| false, &|v| self.text(v));
                     text.push_str(&format!("{name} = {}\n", shown.trim_end()));
                 }
                 let _ = write!(out, "{}", self.rt.context().secrets().redact(&text));
@@ -315,7 +321,7 @@ impl Repl {
             ":load" => match std::fs::read_to_string(arg) {
                 Ok(text) => match self.eval(arg, &text) {
                     Ok(v) => {
-                        let shown = format_value(&v, &|h| self.is_host(h));
+                        let shown = format_value(&v, &|h| self.is_host(h), &|v| self.text(v));
                         let _ = write!(out, "{}", self.rt.context().secrets().redact(&shown));
                     }
                     Err(d) => {
@@ -336,11 +342,22 @@ impl Repl {
         Some(true)
     }
 
+    /// `v` as the language prints it: through the engine's `to_string` (rb's types register
+    /// theirs), as `print` does.
+    fn text(&self, v: &Dynamic) -> String {
+        let mut scope = Scope::new();
+        scope.push_dynamic("value", v.clone());
+        self.rt
+            .engine()
+            .eval_with_scope::<String>(&mut scope, "value.to_string()")
+            .unwrap_or_else(|_| v.to_string())
+    }
+
     fn show(&self, result: Result<Dynamic, Diagnostic>, out: &mut dyn Write) -> bool {
         match result {
             Ok(v) => {
                 // Results go through the run's redaction like every other output.
-                let shown = format_value(&v, &|h| self.is_host(h));
+                let shown = format_value(&v, &|h| self.is_host(h), &|v| self.text(v));
                 let shown = self.rt.context().secrets().redact(&shown);
                 let _ = write!(out, "{shown}");
                 let _ = out.flush();

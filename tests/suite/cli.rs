@@ -2181,3 +2181,28 @@ fn a_computed_pattern_that_selects_nothing_fails_at_its_call() {
         .code(0)
         .stdout_has("hosts: 0");
 }
+
+/// The REPL prints rb's own values as the language does (a host list as its names, a host
+/// as its name, a secret hidden), never as a Rust type name (issue 24).
+#[test]
+fn the_repl_prints_rbs_values_as_the_language_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = dir.path().join("inv.ini");
+    std::fs::write(
+        &inv,
+        "[web]\nweb1 ansible_connection=local\nweb2 ansible_connection=local\n",
+    )
+    .unwrap();
+    let out = repl_piped(
+        &["-i", inv.to_str().unwrap()],
+        "hosts(\"web\")\nhost(\"web2\")\nsecret(\"hunter22\")\n",
+    );
+    out.code(0);
+    assert_eq!(
+        stdout(&out),
+        "[web1, web2]\nweb2\n********\n",
+        "{}",
+        stderr(&out)
+    );
+    assert!(!stdout(&out).contains("rb::"), "{}", stdout(&out));
+}
