@@ -1,7 +1,7 @@
 //! `rb run` and `rb check` as an operator meets them: outputs, exit codes, error text.
 
 use crate::common::*;
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn assert_no_panic(out: &std::process::Output) {
@@ -2205,4 +2205,43 @@ fn the_repl_prints_rbs_values_as_the_language_does() {
         stderr(&out)
     );
     assert!(!stdout(&out).contains("rb::"), "{}", stdout(&out));
+}
+
+/// The REPL's commands, piped: `:vars` lists the variables as the language prints them
+/// (secrets hidden), `:hosts` and `:load` work, an unknown command is an error, `:quit`
+/// ends the session before the lines after it.
+#[test]
+fn the_repls_commands_piped() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("inv.ini"),
+        "[web]\nweb1 ansible_connection=local\nweb2 ansible_connection=local\n",
+    )
+    .unwrap();
+    std::fs::write(d.join("f.rhai"), "40 + 2\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_rb"))
+        .current_dir(d)
+        .args(["repl", "-i", "inv.ini"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            use std::io::Write;
+            c.stdin.take().unwrap().write_all(
+                b"let l = hosts(\"web\");\nlet pw = secret(\"hunter22\");\n:vars\n:hosts web\n\
+                  :load f.rhai\n:bogus\n:quit\nprint(\"after quit\")\n",
+            )?;
+            c.wait_with_output()
+        })
+        .unwrap();
+    assert_eq!(
+        stdout(&out),
+        "vars = {}\nl = [web1, web2]\npw = ********\nweb1  127.0.0.1\nweb2  127.0.0.1\n42\n",
+        "{}",
+        stderr(&out)
+    );
+    out.code(1)
+        .stderr_has("error: unknown command :bogus; try :help");
 }
