@@ -1,7 +1,7 @@
 //! `rb run` and `rb check` as an operator meets them: outputs, exit codes, error text.
 
 use crate::common::*;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 fn assert_no_panic(out: &std::process::Output) {
@@ -2220,22 +2220,12 @@ fn the_repls_commands_piped() {
     )
     .unwrap();
     std::fs::write(d.join("f.rhai"), "40 + 2\n").unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_rb"))
-        .current_dir(d)
-        .args(["repl", "-i", "inv.ini"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .and_then(|mut c| {
-            use std::io::Write;
-            c.stdin.take().unwrap().write_all(
-                b"let l = hosts(\"web\");\nlet pw = secret(\"hunter22\");\n:vars\n:hosts web\n\
-                  :load f.rhai\n:bogus\n:quit\nprint(\"after quit\")\n",
-            )?;
-            c.wait_with_output()
-        })
-        .unwrap();
+    let out = repl_piped_in(
+        d,
+        &["-i", "inv.ini"],
+        "let l = hosts(\"web\");\nlet pw = secret(\"hunter22\");\n:vars\n:hosts web\n\
+         :load f.rhai\n:bogus\n:quit\nprint(\"after quit\")\n",
+    );
     assert_eq!(
         stdout(&out),
         "vars = {}\nl = [web1, web2]\npw = ********\nweb1  127.0.0.1\nweb2  127.0.0.1\n42\n",

@@ -36,8 +36,14 @@ pub fn interrupt_after(
 
 /// `rb repl ARGS` fed `input` on a pipe (the scripted REPL: no prompts, results on stdout).
 pub fn repl_piped(args: &[&str], input: &str) -> Output {
+    repl_piped_in(Path::new("."), args, input)
+}
+
+/// `repl_piped` in the folder `dir` (where relative paths in `args` and `:load` resolve).
+pub fn repl_piped_in(dir: &Path, args: &[&str], input: &str) -> Output {
     use std::io::Write;
     let mut child = Command::new(env!("CARGO_BIN_EXE_rb"))
+        .current_dir(dir)
         .arg("repl")
         .args(args)
         .stdin(Stdio::piped())

@@ -5,7 +5,7 @@
 //! inside it, and a task left out skips its whole body (the tasks inside it too), giving
 //! `()`. Tag a task whose value later steps need `always`, as Ansible users do.
 
-use rhai::{ASTNode, Expr, FnCallExpr, Stmt, AST};
+use rhai::{ASTNode, Expr, FnCallExpr, AST};
 use std::cell::RefCell;
 use std::collections::{BTreeSet, HashSet};
 use std::sync::Mutex;
@@ -79,18 +79,20 @@ impl TaskFilter {
         if started.contains(host) {
             return true;
         }
-        let hit = [name, path]
-            .iter()
-            .any(|n| *n == start || inventory::glob_matches(start, n));
+        let hit = starts_here(start, name, path);
         if hit {
             started.insert(host.to_string());
         }
         // `outer › inner`: enter `outer` (its own steps run) to reach `inner`.
         hit || start.starts_with(&format!("{path} › "))
     }
-}
 
-impl TaskFilter {
+    /// Whether the run names tags or a start task at all (else every task runs and there
+    /// is nothing to check).
+    pub fn selects_some(&self) -> bool {
+        !self.tags.is_empty() || !self.skip_tags.is_empty() || self.start_at.is_some()
+    }
+
     /// Refuse a `--tags`, `--skip-tags` or `--start-at-task` that names nothing in the
     /// runbook's `tasks` (a typo would run everything, or nothing, and exit 0), with the
     /// closest name. Ansible's special tags (`all`, `tagged`, `untagged`, `always`, `never`)
@@ -121,11 +123,10 @@ impl TaskFilter {
         }
         if let Some(start) = &self.start_at {
             let paths = paths(tasks);
-            let hit = tasks.iter().zip(&paths).any(|(t, p)| {
-                [t.name.as_str(), p.as_str()]
-                    .iter()
-                    .any(|n| n == start || inventory::glob_matches(start, n))
-            });
+            let hit = tasks
+                .iter()
+                .zip(&paths)
+                .any(|(t, p)| starts_here(start, &t.name, p));
             if !hit {
                 return Err(format!(
                     "--start-at-task {start}: no task of the runbook is called that{}; see them with --list-tasks",
@@ -138,6 +139,14 @@ impl TaskFilter {
         }
         Ok(())
     }
+}
+
+/// Whether `--start-at-task START` names the task `name` at `path` (`outer › name`):
+/// exactly, or as a glob.
+fn starts_here(start: &str, name: &str, path: &str) -> bool {
+    [name, path]
+        .iter()
+        .any(|n| *n == start || inventory::glob_matches(start, n))
 }
 
 /// Each listed task's path (`outer › inner`), from the nesting depths.
@@ -153,17 +162,18 @@ fn paths(tasks: &[ListedTask]) -> Vec<String> {
         .collect()
 }
 
+/// A `task(name, [opts,] body)` call, with its position.
+fn task_call<'a>(node: &'a ASTNode) -> Option<(&'a FnCallExpr, rhai::Position)> {
+    crate::engine::calls::fn_call(node)
+        .filter(|(call, _)| call.name == "task" && call.args.len() >= 2)
+}
+
 /// Whether every `task(...)` call of `ast` names its task and tags literally, so that
 /// [`list`] knows them all (a computed name or tags cannot be checked before the run).
 pub fn all_literal(ast: &AST) -> bool {
     let mut literal = true;
     ast.walk(&mut |path: &[ASTNode]| {
-        let call = match path.last() {
-            Some(ASTNode::Expr(Expr::FnCall(call, _))) => call,
-            Some(ASTNode::Stmt(Stmt::FnCall(call, _))) => call,
-            _ => return true,
-        };
-        if call.name == "task" && call.args.len() >= 2 {
+        if let Some((call, _)) = path.last().and_then(task_call) {
             let name_ok = matches!(call.args[0], Expr::StringConstant(..));
             let literal_value = |v: &Expr| match v {
                 Expr::Array(items, _) => {
@@ -201,15 +211,6 @@ pub struct ListedTask {
 /// before the run). Closures are compiled apart from the code around them, so nesting is
 /// read from the text: a task is inside another when it lies within that call's parentheses.
 pub fn list(ast: &AST, source: &str) -> Vec<ListedTask> {
-    // A call is an expression, or a statement when its value is not used.
-    fn task_call<'a>(node: &'a ASTNode) -> Option<(&'a FnCallExpr, rhai::Position)> {
-        let (call, pos) = match node {
-            ASTNode::Expr(Expr::FnCall(call, pos)) => (call, *pos),
-            ASTNode::Stmt(Stmt::FnCall(call, pos)) => (call, *pos),
-            _ => return None,
-        };
-        (call.name == "task" && call.args.len() >= 2).then_some((&**call, pos))
-    }
     let mut found: Vec<((usize, usize), String, Vec<String>)> = Vec::new();
     let mut visit = |path: &[ASTNode]| {
         if let Some((call, pos)) = path.last().and_then(task_call) {

@@ -34,19 +34,17 @@ impl fmt::Display for HostList {
 /// 0); one whose hosts are all outside `--limit` gives an empty list (that part of the
 /// runbook has nothing to do in this run). A term that matches nothing is a warning.
 pub fn select(ctx: &Ctx, pattern: &str) -> OrMessage<HostList> {
-    let list = select_quietly(ctx, pattern)?;
-    if list.0.is_empty() && !selects_any(&ctx.inventory, pattern) {
+    // One selection over the whole inventory: its emptiness is the refusal, its unmatched
+    // terms the warnings, and --limit narrows what is left.
+    let sel = ctx.inventory.select(pattern).map_err(|e| e.to_string())?;
+    if sel.hosts.is_empty() {
         return Err(ctx.selects_nothing(pattern));
     }
-    for term in ctx
-        .inventory
-        .select(pattern)
-        .map(|s| s.unmatched)
-        .unwrap_or_default()
-    {
-        ctx.log(Level::Warn, &ctx.inventory.no_match_warning(&term));
+    for term in &sel.unmatched {
+        ctx.log(Level::Warn, &ctx.inventory.no_match_warning(term));
     }
-    Ok(list)
+    let within = |i: &usize| ctx.limit.as_ref().is_none_or(|l| l.allows(*i));
+    Ok(hosts_at(ctx, sel.hosts.into_iter().filter(within)))
 }
 
 /// Whether `pattern` selects any host of the whole inventory (`--limit` aside).
@@ -60,12 +58,12 @@ pub fn select_quietly(ctx: &Ctx, pattern: &str) -> OrMessage<HostList> {
         .inventory
         .select_within(pattern, ctx.limit.as_ref())
         .map_err(|e| e.to_string())?;
-    Ok(HostList(
-        sel.hosts
-            .into_iter()
-            .map(|i| ctx.hosts[i].clone())
-            .collect(),
-    ))
+    Ok(hosts_at(ctx, sel.hosts))
+}
+
+/// The run's hosts at these inventory indices.
+fn hosts_at(ctx: &Ctx, indices: impl IntoIterator<Item = usize>) -> HostList {
+    HostList(indices.into_iter().map(|i| ctx.hosts[i].clone()).collect())
 }
 
 /// `need_hosts(pattern)`'s refusal: what the runbook needs, and how to give it.
@@ -170,9 +168,7 @@ pub fn register(engine: &mut Engine, ctx: &Arc<Ctx>) {
                 .inventory
                 .select(pattern)
                 .map_err(|e| at(&nctx, e.to_string()))?;
-            Ok(HostList(
-                sel.hosts.into_iter().map(|i| c.hosts[i].clone()).collect(),
-            ))
+            Ok(hosts_at(&c, sel.hosts))
         },
     );
     let c = ctx.clone();

@@ -2,7 +2,7 @@
 //! misspelled function in step 5 would otherwise fail after steps 1-4 changed hosts.
 
 use crate::diagnostics::Diagnostic;
-use rhai::{ASTNode, Engine, Expr, Module, Stmt, AST};
+use rhai::{ASTNode, Engine, Expr, FnCallExpr, Module, Position, Stmt, AST};
 use std::collections::{HashMap, HashSet};
 
 /// The public functions of each imported module, by the alias it is imported as.
@@ -75,16 +75,14 @@ pub fn check(
     let mut unknown = None;
     let mut suggest_from: Vec<String> = Vec::new();
     ast.walk(&mut |path: &[ASTNode]| {
-        // A call is an expression, or a statement of its own (`frobnicate(1);`).
         let call = match path.last() {
-            Some(ASTNode::Expr(Expr::FnCall(call, pos))) => Some((call, pos, false)),
-            Some(ASTNode::Stmt(Stmt::FnCall(call, pos))) => Some((call, pos, false)),
             // Methods only for whole files: a REPL entry may call a closure kept in a map
             // made by an earlier entry, which this AST cannot see.
             Some(ASTNode::Expr(Expr::MethodCall(call, pos))) if earlier.is_none() => {
-                Some((call, pos, true))
+                Some((&**call, *pos, true))
             }
-            _ => None,
+            Some(node) => fn_call(node).map(|(call, pos)| (call, pos, false)),
+            None => None,
         };
         if let Some((call, pos, method)) = call {
             let name = call.name.as_str();
@@ -97,7 +95,7 @@ pub fn check(
                 let alias = call.namespace.root();
                 if let Some(fns) = modules.get(alias) {
                     if !fns.contains(name) {
-                        unknown = Some((format!("{alias}::{name}"), *pos, false));
+                        unknown = Some((format!("{alias}::{name}"), pos, false));
                         suggest_from = fns.iter().map(|f| format!("{alias}::{f}")).collect();
                         return false;
                     }
@@ -107,7 +105,7 @@ pub fn check(
             // Operators are calls too (`+`, `==`): only named functions are checked.
             let plain = name.starts_with(|c: char| c.is_alphabetic() || c == '_');
             if plain && !known.contains(name) && !(method && props.contains(name)) {
-                unknown = Some((name.to_string(), *pos, method));
+                unknown = Some((name.to_string(), pos, method));
                 return false;
             }
         }
@@ -139,4 +137,15 @@ pub fn check(
         fault: None,
         reported: false,
     })
+}
+
+/// The function call a syntax-tree node is, with its position: an expression, or a
+/// statement of its own when its value is not used (`frobnicate(1);`).
+pub fn fn_call<'a>(node: &'a ASTNode) -> Option<(&'a FnCallExpr, Position)> {
+    match node {
+        ASTNode::Expr(Expr::FnCall(call, pos)) | ASTNode::Stmt(Stmt::FnCall(call, pos)) => {
+            Some((&**call, *pos))
+        }
+        _ => None,
+    }
 }

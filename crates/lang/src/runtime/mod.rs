@@ -253,13 +253,11 @@ impl Runtime {
     /// `--tags`, `--skip-tags` or `--start-at-task` that names no task of the runbook. Each
     /// is a typo that would otherwise run nothing and exit 0.
     fn check_selections(&self, name: &str, ast: &rhai::AST, text: &str) -> Result<(), Diagnostic> {
-        use rhai::{ASTNode, Expr, Stmt};
+        use rhai::{ASTNode, Expr};
         let mut refused = None;
         ast.walk(&mut |path: &[ASTNode]| {
-            let (call, pos) = match path.last() {
-                Some(ASTNode::Expr(Expr::FnCall(call, pos))) => (call, *pos),
-                Some(ASTNode::Stmt(Stmt::FnCall(call, pos))) => (call, *pos),
-                _ => return true,
+            let Some((call, pos)) = path.last().and_then(engine::calls::fn_call) else {
+                return true;
             };
             let Some(Expr::StringConstant(pattern, _)) = call.args.first() else {
                 return true;
@@ -291,7 +289,11 @@ impl Runtime {
         if let Some(d) = refused {
             return Err(d);
         }
-        if tasks::all_literal(ast) && !self.imports_own_modules(ast) {
+        // Only a run that names tags or a start task pays for reading the runbook's tasks.
+        if self.ctx.tasks.selects_some()
+            && tasks::all_literal(ast)
+            && !self.imports_own_modules(ast)
+        {
             self.ctx
                 .tasks
                 .check(&tasks::list(ast, text))
