@@ -2235,3 +2235,12 @@ fn the_repls_commands_piped() {
     out.code(1)
         .stderr_has("error: unknown command :bogus; try :help");
 }
+
+/// A REPL entry may call a closure kept in a map by an earlier entry: the call check,
+/// which cannot see that map, leaves method calls of later entries to run time.
+#[test]
+fn a_repl_entry_calls_a_closure_an_earlier_entry_kept() {
+    let out = repl_piped(&[], "let m = #{inc: |x| x + 1};\nm.inc(41)\n");
+    out.code(0);
+    assert_eq!(stdout(&out), "42\n", "{}", stderr(&out));
+}
