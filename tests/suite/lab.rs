@@ -559,6 +559,17 @@ fn exec_groups_output_per_host_and_hosts_lists_in_order() {
         [["rbh4", "0", "0", "1"], ["rbh5", "1", "1", "0"]],
         "{err}"
     );
+    // 127 is an exit status like any other (openssh's client library reports it as an
+    // error: "remote command not found"), with the command's own words.
+    let out = lab
+        .rb(&["exec", "rbh4", "no-such-command-rb"])
+        .output()
+        .unwrap();
+    out.code(1);
+    assert_eq!(
+        stdout(&out),
+        "rbh4 | FAILED | rc=127 >>\n/bin/sh: 1: no-such-command-rb: not found\n"
+    );
     let out = lab
         .rb(&["exec", "rbh4", "exit 3", "--json"])
         .output()
@@ -983,22 +994,35 @@ fn two_hundred_hosts_run_ten_commands_each() {
     }
 }
 
-/// The lab's systemctl stand-in behaves as systemd at the interface the runbooks touch: a
+/// The lab's test hosts are machines: Debian's systemd is PID 1 (lab/start-host.sh), so a
 /// changed unit file runs only after `daemon-reload` (until then the old definition, with
-/// systemd's warning), `Requires=` starts the required unit first and fails with it, and
-/// stopping a unit stops the units that require it. Without this a runbook that forgets
-/// `daemon-reload` passes on the lab and fails on a real host.
+/// systemd's warning), a failed requirement fails the start, a unit's output is in its
+/// journal, and a package's maintainer scripts start its service at install, as on a real
+/// host. The retired systemctl stand-in got two of these wrong: it failed a start whose
+/// required `Type=simple` unit exited at once (systemd counts that job done), and it started
+/// nothing at install.
 #[test]
-fn lab_systemctl_loads_units_as_systemd_does() {
+fn lab_hosts_boot_systemd_and_packages_start_their_services() {
     let (lab, _g) = lab!();
     let h = "rbh8";
+    lab.ssh(
+        h,
+        "systemctl stop rbsd rbdep 2>/dev/null; systemctl reset-failed",
+    );
+    assert_eq!(
+        lab.ssh(h, "ps -p 1 -o comm=; systemctl is-system-running")
+            .trim(),
+        "systemd\nrunning"
+    );
     let cmdline = "xargs -0 echo </proc/$(systemctl show -p MainPID --value rbsd)/cmdline";
     lab.ssh(
         h,
         "systemctl stop rbsd rbdep 2>/dev/null; rm -f /etc/systemd/system/rbsd.service /etc/systemd/system/rbdep.service; systemctl daemon-reload; \
-         printf '[Service]\\nExecStart=/bin/sleep 701\\n' >/etc/systemd/system/rbsd.service; systemctl start rbsd",
+         printf '[Service]\\nExecStart=/bin/sh -c \"echo rbsd-says-hi; exec sleep 701\"\\n' >/etc/systemd/system/rbsd.service; systemctl start rbsd",
     );
-    assert_eq!(lab.ssh(h, cmdline).trim(), "/bin/sleep 701");
+    assert_eq!(lab.ssh(h, cmdline).trim(), "sleep 701");
+    let journal = lab.ssh(h, "journalctl -u rbsd --no-pager -o cat");
+    assert!(journal.contains("rbsd-says-hi"), "{journal}");
     // Changed on disk, no reload: the old definition runs again, and systemctl says why.
     let restart = lab.ssh(
         h,
@@ -1008,14 +1032,15 @@ fn lab_systemctl_loads_units_as_systemd_does() {
         restart.contains("changed on disk. Run 'systemctl daemon-reload'"),
         "{restart}"
     );
-    assert_eq!(lab.ssh(h, cmdline).trim(), "/bin/sleep 701");
+    assert_eq!(lab.ssh(h, cmdline).trim(), "sleep 701");
     lab.ssh(h, "systemctl daemon-reload; systemctl restart rbsd");
     assert_eq!(lab.ssh(h, cmdline).trim(), "/bin/sleep 702");
 
-    // Requires=: a failing requirement fails the start; a working one starts first.
+    // Requires=: a requirement that fails (a oneshot exiting 1) fails the start; a simple
+    // service that exits at once has started, as far as systemd is concerned.
     let failed = lab.ssh(
         h,
-        "systemctl stop rbsd; printf '[Service]\\nExecStart=/bin/false\\n' >/etc/systemd/system/rbdep.service; \
+        "systemctl stop rbsd; printf '[Service]\\nType=oneshot\\nExecStart=/bin/false\\n' >/etc/systemd/system/rbdep.service; \
          printf '[Unit]\\nRequires=rbdep.service\\nAfter=rbdep.service\\n[Service]\\nExecStart=/bin/sleep 703\\n' >/etc/systemd/system/rbsd.service; \
          systemctl daemon-reload; systemctl start rbsd 2>&1; echo rc=$?; systemctl is-active rbsd",
     );
@@ -1025,13 +1050,31 @@ fn lab_systemctl_loads_units_as_systemd_does() {
             && failed.ends_with("inactive\n"),
         "{failed}"
     );
-    let ok = lab.ssh(
+    let simple = lab.ssh(
         h,
-        "printf '[Service]\\nExecStart=/bin/sleep 704\\n' >/etc/systemd/system/rbdep.service; systemctl daemon-reload; \
-         systemctl start rbsd; systemctl is-active rbdep rbsd; systemctl stop rbdep; systemctl is-active rbsd; \
-         rm -f /etc/systemd/system/rbsd.service /etc/systemd/system/rbdep.service; systemctl daemon-reload",
+        "printf '[Service]\\nExecStart=/bin/false\\n' >/etc/systemd/system/rbdep.service; systemctl daemon-reload; \
+         systemctl start rbsd; echo rc=$?; systemctl is-active rbsd; systemctl stop rbsd; \
+         rm -f /etc/systemd/system/rbsd.service /etc/systemd/system/rbdep.service; systemctl daemon-reload; systemctl reset-failed",
     );
-    assert_eq!(ok, "active\nactive\ninactive\n");
+    assert_eq!(simple, "rc=0\nactive\n");
+
+    // A package's postinst starts its service (Debian's deb-systemd-invoke), before any
+    // configuration a runbook would write: what etcd.rhai must expect on a real host.
+    let started = lab.ssh(
+        h,
+        "DEBIAN_FRONTEND=noninteractive apt-get install -y -q etcd-server >/dev/null 2>&1; systemctl is-active etcd; \
+         DEBIAN_FRONTEND=noninteractive apt-get purge -y -q etcd-server >/dev/null 2>&1; rm -rf /var/lib/etcd; systemctl is-active etcd",
+    );
+    assert_eq!(started, "active\ninactive\n");
+    // The host's package state is its own: the controller's dpkg is not the host's.
+    assert_eq!(
+        lab.ssh(
+            h,
+            "dpkg-query -W -f='${Status}' tmux 2>&1 | grep -c 'install ok' || true"
+        )
+        .trim(),
+        "0"
+    );
 }
 
 /// An inventory of two lab hosts reached as `rbop`, a user who needs sudo with a password

@@ -31,10 +31,11 @@ fn stdlib_md_is_generated_from_the_modules() {
 fn every_stdlib_example_gives_what_it_says() {
     let (lab, _g) = lab!();
     // rbh7: a single-member etcd for the etcd examples (lab hosts start bare: etcd-server
-    // comes from the lab's package repository).
+    // and etcdctl's etcd-client come from the lab's package repository; the package starts
+    // etcd at install, as on any Debian host, so it is stopped and reconfigured).
     lab.ssh(
         "rbh7",
-        "DEBIAN_FRONTEND=noninteractive apt-get install -y -q etcd-server >/dev/null 2>&1; systemctl stop etcd; rm -rf /var/lib/etcd/default; printf 'ETCD_LISTEN_CLIENT_URLS=\"http://10.77.0.17:2379\"\\nETCD_ADVERTISE_CLIENT_URLS=\"http://10.77.0.17:2379\"\\n' > /etc/default/etcd; systemctl start etcd",
+        "DEBIAN_FRONTEND=noninteractive apt-get install -y -q etcd-server etcd-client >/dev/null 2>&1; systemctl stop etcd; rm -rf /var/lib/etcd/default; printf 'ETCD_LISTEN_CLIENT_URLS=\"http://10.77.0.17:2379\"\\nETCD_ADVERTISE_CLIENT_URLS=\"http://10.77.0.17:2379\"\\n' > /etc/default/etcd; systemctl start etcd",
     );
     let stub = KubeStub::start(&root().join("tests/fixtures/nodes.json"));
     let dir = tempfile::tempdir().unwrap();

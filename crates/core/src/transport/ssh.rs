@@ -480,6 +480,16 @@ impl Transport for SshTransport {
                     stderr,
                     rc: st.code().map(i64::from).unwrap_or(-1),
                 }),
+                // openssh turns exit status 127 into this error (its guess: "remote command
+                // not found"); it is an exit status like any other, and the command's own
+                // stderr says why.
+                Err(openssh::Error::Remote(e)) if e.kind() == std::io::ErrorKind::NotFound => {
+                    Ok(ExecOutput {
+                        stdout,
+                        stderr,
+                        rc: 127,
+                    })
+                }
                 Err(e) => {
                     // The multiplex protocol cannot tell "killed by a signal" from "the
                     // connection dropped": ask the master.
