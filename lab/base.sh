@@ -16,8 +16,9 @@ LAB=${RB_LAB_DIR:-/var/tmp/rblab}
 SUITE=bookworm
 MIRROR=${RB_LAB_MIRROR:-http://deb.debian.org/debian}
 # What a minimal server image has, plus what the lab's stand-ins need (python3 with YAML for
-# the kubelet and flanneld stand-ins) and what the tests look at hosts with.
-BASE_PACKAGES="systemd,systemd-sysv,dbus,openssh-server,iproute2,sudo,python3,python3-yaml,curl,ca-certificates,procps,kmod,iptables,iputils-ping,less"
+# the kubelet and flanneld stand-ins), openssl for the lab's certificates, and what the tests
+# look at hosts with.
+BASE_PACKAGES="systemd,systemd-sysv,dbus,openssh-server,iproute2,sudo,python3,python3-yaml,curl,ca-certificates,openssl,procps,kmod,iptables,iputils-ping,less"
 # What the runbooks install from the lab's repository (etcd.rhai, workers.rhai).
 REPO_PACKAGES="etcd-server etcd-client containerd runc conntrack containernetworking-plugins ipset ipvsadm"
 stamp="$SUITE $BASE_PACKAGES $REPO_PACKAGES"

@@ -3,7 +3,8 @@
 # (vRELEASE/bin/linux/amd64/NAME and NAME.sha256) — kubelet and kube-proxy are the stand-in
 # lab/stand-ins/kubelet (Debian packages neither), kubectl is the real one — and flanneld
 # laid out like flannel's GitHub releases (flannel-io/flannel/releases/download/vVERSION/
-# flanneld-amd64 and .sha256), the stand-in lab/stand-ins/flanneld, and etcd laid out like
+# flanneld-amd64, and no digest file: flannel publishes none), the stand-in
+# lab/stand-ins/flanneld, and etcd laid out like
 # etcd's GitHub releases (etcd-io/etcd/releases/download/vV/etcd-vV-linux-amd64.tar.gz and
 # SHA256SUMS), made from this machine's real etcd and etcdctl (Debian's etcd-server).
 #
@@ -23,7 +24,7 @@ done
 flannel=$dir/flannel-io/flannel/releases/download/v${FLANNEL_VERSION:-0.25.1}
 mkdir -p "$flannel"
 install -m 0755 "$here/stand-ins/flanneld" "$flannel/flanneld-amd64"
-sha256sum "$flannel/flanneld-amd64" | cut -d' ' -f1 > "$flannel/flanneld-amd64.sha256"
+# No digest beside it: flannel's releases publish none (a runbook must pin flanneld_sha256).
 etcd_v=$(etcd --version | sed -n 's/^etcd Version: //p')
 etcd_rel=$dir/etcd-io/etcd/releases/download/v$etcd_v
 name=etcd-v$etcd_v-linux-amd64

@@ -8,8 +8,8 @@
 # as PID 1 on its own root file system, a copy-on-write layer (overlayfs) over the base that
 # lab/base.sh built, so sshd, etcd, containerd and every unit run under the real systemd and
 # apt's maintainer scripts run as on a real host. The first start configures the root: name,
-# machine id, host key, root's authorized key, the sudo user `rbop`, apt pointed at the lab's
-# repository (bound read-only at /srv/rb-lab-debs).
+# machine id, host key, root's authorized key, its certificates (/etc/rb-lab/pki), the sudo
+# user `rbop`, apt pointed at the lab's repository (bound read-only at /srv/rb-lab-debs).
 #
 # A scale host (kind = light) is a lighter sketch of one for the 200-host test: sshd in its
 # own mount and UTS namespaces over the controller's file systems (copy-on-write /etc,
@@ -49,6 +49,10 @@ UseDNS no
 MaxSessions 200
 MaxStartups 200
 CFG
+        # The host's certificates and keys from the lab's CA (lab/pki.sh).
+        install -d -m 0755 "$root/etc/rb-lab/pki"
+        install -m 0644 "$LAB/pki/$h"/*.crt "$root/etc/rb-lab/pki/"
+        install -m 0600 "$LAB/pki/$h"/*.key "$root/etc/rb-lab/pki/"
         install -d -m 0700 "$root/root/.ssh"
         install -m 0600 "$LAB/authorized_keys" "$root/root/.ssh/authorized_keys"
         # rbop: a login user who needs sudo with a password, for become tests (docs/hosts.md).

@@ -2245,3 +2245,64 @@ fn a_repl_entry_calls_a_closure_an_earlier_entry_kept() {
     out.code(0);
     assert_eq!(stdout(&out), "42\n", "{}", stderr(&out));
 }
+
+/// The stdlib's errors carry the failing command's own words. (Rhai's `trim` changes its
+/// string in place and returns `()`: `r.stderr.trim()` once made them say "()".)
+#[test]
+fn stdlib_errors_carry_the_failing_commands_own_words() {
+    let (out, _dir) = run_script(
+        "import \"stdlib/files\" as files;\nfiles::install_binary(local, \"file:///nonexistent-rb/tool\", \"/nonexistent-rb/tool\", ());\n",
+        &[],
+    );
+    out.code(1).stderr_has(
+        "no sha256 for file:///nonexistent-rb/tool: file:///nonexistent-rb/tool.sha256 could not be read (curl: (37) Couldn't open file /nonexistent-rb/tool.sha256); give the digest",
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    std::fs::write(
+        &kubeconfig,
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: http://127.0.0.1:1\ncontexts:\n- name: c\n  context:\n    cluster: c\ncurrent-context: c\n",
+    )
+    .unwrap();
+    let file = dir.path().join("k.rhai");
+    std::fs::write(
+        &file,
+        "import \"stdlib/k8s\" as k8s;\nk8s::node_ready(\"node1\");\n",
+    )
+    .unwrap();
+    let out = rb()
+        .arg("run")
+        .arg(&file)
+        .env("KUBECONFIG", &kubeconfig)
+        .output()
+        .unwrap();
+    out.code(1)
+        .stderr_has("kubectl cannot ask the cluster about node node1: ")
+        .stderr_has("127.0.0.1:1");
+    assert!(!stderr(&out).contains("node1: ()"), "{}", stderr(&out));
+}
+
+/// flannel's releases publish no digest beside flanneld: from there the flannel runbook
+/// needs `flanneld_sha256`, and refuses before a host is touched without it.
+#[test]
+fn flannel_runbook_refuses_flannels_own_release_without_a_pinned_digest() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = dir.path().join("inv.ini");
+    std::fs::write(
+        &inv,
+        "[etcd]\ne1 ansible_connection=local\n\n[workers]\nw1 ansible_connection=local\n",
+    )
+    .unwrap();
+    let out = rb()
+        .arg("run")
+        .arg(root().join("runbooks/flannel.rhai"))
+        .arg("-i")
+        .arg(&inv)
+        .output()
+        .unwrap();
+    out.code(1).stderr_has(
+        "flannel's releases publish no sha256 for flanneld: set flanneld_sha256 (the digest of https://github.com/flannel-io/flannel/releases/download/v0.25.1/flanneld-amd64) for w1, or flanneld_url to a mirror that publishes URL.sha256",
+    );
+    assert!(!stderr(&out).contains(" › "), "{}", stderr(&out));
+}

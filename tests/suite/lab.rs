@@ -1077,6 +1077,61 @@ fn lab_hosts_boot_systemd_and_packages_start_their_services() {
     );
 }
 
+/// Every test host holds a server, a peer and a client certificate from the lab's CA
+/// (lab/pki.sh), at the paths the inventory gives: a TLS server on one host that demands a
+/// client certificate accepts another host's, reached by FQDN or address, and refuses a
+/// certificate the CA did not sign, and a client without one.
+#[test]
+fn lab_hosts_hold_certificates_from_the_lab_ca_for_tls_with_client_auth() {
+    let (lab, _g) = lab!();
+    let out = lab.run(
+        "let h = host(\"rbh3\");\nprint(h.vars.pki_ca);\nprint(h.vars.pki_server_cert);\nprint(h.vars.pki_client_key);\n",
+        &[],
+    );
+    out.code(0);
+    assert_eq!(
+        stdout(&out),
+        "/etc/rb-lab/pki/ca.crt\n/etc/rb-lab/pki/server.crt\n/etc/rb-lab/pki/client.key\n"
+    );
+    lab.ssh(
+        "rbh3",
+        "systemctl stop rb-tls-test 2>/dev/null; systemctl reset-failed rb-tls-test 2>/dev/null; \
+         systemd-run --quiet --unit=rb-tls-test --working-directory=/etc/rb-lab/pki \
+         openssl s_server -accept 8443 -cert server.crt -key server.key -CAfile ca.crt -Verify 1 -verify_return_error -www",
+    );
+    let curl = |args: &str| {
+        lab.ssh(
+            "rbh4",
+            &format!(
+                "cd /etc/rb-lab/pki; for i in $(seq 50); do curl -s --cacert ca.crt {args} -o /dev/null -w '%{{http_code}}'; rc=$?; \
+                 [ $rc = 7 ] || break; sleep 0.1; done; echo \" rc=$rc\""
+            ),
+        )
+        .trim()
+        .to_string()
+    };
+    assert_eq!(
+        curl("--cert client.crt --key client.key https://rbh3.rblab.internal:8443/"),
+        "200 rc=0"
+    );
+    assert_eq!(
+        curl("--cert client.crt --key client.key https://10.77.0.13:8443/"),
+        "200 rc=0"
+    );
+    // A certificate of the right name from no CA the server trusts, and none at all.
+    lab.ssh(
+        "rbh4",
+        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout /tmp/rogue.key \
+         -out /tmp/rogue.crt -subj /CN=rbh4 -days 1 2>/dev/null",
+    );
+    assert!(
+        !curl("--cert /tmp/rogue.crt --key /tmp/rogue.key https://rbh3.rblab.internal:8443/")
+            .ends_with("rc=0")
+    );
+    assert!(!curl("https://rbh3.rblab.internal:8443/").ends_with("rc=0"));
+    lab.ssh("rbh3", "systemctl stop rb-tls-test");
+}
+
 /// An inventory of two lab hosts reached as `rbop`, a user who needs sudo with a password
 /// (lab/start-host.sh): rbh3 with the password in the inventory, rbh4 without.
 fn become_inventory(dir: &std::path::Path) -> std::path::PathBuf {

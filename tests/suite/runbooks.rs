@@ -499,7 +499,13 @@ fn flannel_runbook_leases_subnets_builds_vxlan_and_cleans_stale_leases() {
     let dir = tempfile::tempdir().unwrap();
     // flanneld comes from the mirror, laid out like flannel's GitHub releases.
     let (mut mirror, port) = serve_mirror(&dir.path().join("flannel-mirror"));
-    let url = format!("flanneld_url=http://10.77.0.1:{port}/flannel-io/flannel/releases/download/v0.25.1/flanneld-amd64");
+    // Like flannel's releases, the mirror publishes no digest: the inventory pins it.
+    let sha = std::process::Command::new("sha256sum")
+        .arg(root().join("lab/stand-ins/flanneld"))
+        .output()
+        .unwrap();
+    let sha = stdout(&sha).split_whitespace().next().unwrap().to_string();
+    let url = format!("flanneld_url=http://10.77.0.1:{port}/flannel-io/flannel/releases/download/v0.25.1/flanneld-amd64\nflanneld_sha256={sha}");
     let inv = dir.path().join("flannel.ini");
     std::fs::write(
         &inv,
@@ -559,16 +565,12 @@ fn flannel_runbook_leases_subnets_builds_vxlan_and_cleans_stale_leases() {
         "{}",
         stderr(&out)
     );
-    // flanneld was installed from the mirror, its sha256 checked.
-    let want =
-        std::fs::read_to_string(dir.path().join(
-            "flannel-mirror/flannel-io/flannel/releases/download/v0.25.1/flanneld-amd64.sha256",
-        ))
-        .unwrap();
+    // flanneld was installed from the mirror, checked against the pinned sha256.
     for (h, _) in WORKERS {
         assert_eq!(
-            lab.ssh(h, "sha256sum /usr/local/bin/flanneld | cut -d' ' -f1"),
-            want,
+            lab.ssh(h, "sha256sum /usr/local/bin/flanneld | cut -d' ' -f1")
+                .trim(),
+            sha,
             "{h}"
         );
     }
@@ -1037,17 +1039,20 @@ fn workers_runbook_installs_renders_starts_and_rerun_changes_nothing() {
     }
     rerun_changes_nothing(&lab, &inv, "workers.rhai", &args, &fx.env());
     assert!(fx.url.starts_with("http://10.77.0.1:"));
-    // The kubelet stand-in refuses at start-up what the real kubelet refuses: an unknown
-    // field, a missing certificate, a cgroup driver containerd does not use.
+    // The kubelet stand-in refuses at start-up what the real kubelet refuses: a missing
+    // certificate, a cgroup driver containerd does not use. An unknown field is not refused
+    // (kubelet decodes leniently, with a warning): a misspelt `cgroupDriver` is ignored, the
+    // default cgroupfs applies, and that is what stops it.
     let kubelet = |setup: &str| {
         lab.ssh(
             "rbh5",
             &format!("cp /var/lib/kubelet/kubelet-config.yaml /tmp/k.yaml; {setup}; timeout 5 /usr/local/bin/kubelet --config=/tmp/k.yaml --kubeconfig=/var/lib/kubelet/kubeconfig --node-ip=10.77.0.15 2>&1; echo rc=$?"),
         )
     };
-    let out = kubelet("echo 'cgroupDrivr: systemd' >> /tmp/k.yaml");
+    let out = kubelet("sed -i 's/^cgroupDriver:/cgroupDrivr:/' /tmp/k.yaml");
     assert!(
-        out.contains("strict decoding error: unknown field \"cgroupDrivr\"")
+        out.contains("\"Using lenient decoding as strict decoding failed\" err=\"strict decoding error: unknown field \\\"cgroupDrivr\\\"\"")
+            && out.contains("kubelet cgroup driver: \"cgroupfs\" is different from the container runtime's cgroup driver: \"systemd\"")
             && out.ends_with("rc=1\n"),
         "{out}"
     );
@@ -1056,6 +1061,42 @@ fn workers_runbook_installs_renders_starts_and_rerun_changes_nothing() {
     let out =
         kubelet("sed -i 's/cgroupDriver: \"systemd\"/cgroupDriver: \"cgroupfs\"/' /tmp/k.yaml");
     assert!(out.contains("kubelet cgroup driver: \"cgroupfs\" is different from the container runtime's cgroup driver: \"systemd\"") && out.ends_with("rc=1\n"), "{out}");
+    // Without a CNI network configuration (or with one containerd cannot load) the node
+    // is NotReady, with kubelet's words; it is Ready again once one is back.
+    let ready_of = |node: &str| {
+        let out = fx.stub.kubectl(&[
+            "get",
+            "node",
+            node,
+            "-o",
+            r#"jsonpath={.status.conditions[?(@.type=="Ready")].status} {.status.conditions[?(@.type=="Ready")].message}"#,
+        ]);
+        stdout(&out)
+    };
+    let wait_for = |node: &str, want: &str| {
+        for _ in 0..50 {
+            if ready_of(node).starts_with(want) {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+        panic!("{node} never became {want}: {}", ready_of(node));
+    };
+    lab.ssh(
+        "rbh7",
+        "mv /etc/cni/net.d/10-flannel.conflist /tmp/; echo '{\"cniVersion\": \"0.3.1\"}' > /etc/cni/net.d/10-broken.conflist",
+    );
+    wait_for("rbh7", "False ");
+    assert!(
+        ready_of("rbh7").ends_with("NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized"),
+        "{}",
+        ready_of("rbh7")
+    );
+    lab.ssh(
+        "rbh7",
+        "rm /etc/cni/net.d/10-broken.conflist; mv /tmp/10-flannel.conflist /etc/cni/net.d/",
+    );
+    wait_for("rbh7", "True ");
     lab.ssh("rbh6", "ip link del rbk0");
     reset_workers(&lab, &workers);
 }
