@@ -9,9 +9,20 @@ seconds, and, as the node controller does, a node not heard from for 10 s is rep
 with Ready "Unknown". It listens on loopback, or on ADDR (the lab bridge 10.77.0.1, so
 the lab's hosts reach it).
 
-usage: kube-api-stub.py NODES.json [PORT [ADDR]]   (PORT 0 or absent: pick one; it is printed)
+With --tls CERT KEY CA it serves HTTPS and authenticates as kube-apiserver does with
+client certificates (--client-ca-file) and anonymous auth off: a request without a
+certificate the CA signed is 401 Unauthorized (a certificate from another CA fails the
+handshake); a user's name is its certificate's CN and its groups its O. system:masters may
+do anything; a node (CN system:node:NAME, O system:nodes) may read nodes and write only its
+own node's status, as the Node authorizer and the NodeRestriction admission plugin allow
+(plugin/pkg/auth/authorizer/node/node_authorizer.go, plugin/pkg/admission/noderestriction/
+admission.go); anyone else is 403 Forbidden with kube-apiserver's words.
+
+usage: kube-api-stub.py NODES.json [PORT [ADDR]] [--tls CERT KEY CA]
+       (PORT 0 or absent: pick one; it is printed)
 """
 import json
+import ssl
 import sys
 import threading
 import time
@@ -54,9 +65,54 @@ def node_list():
     return {"kind": "NodeList", "apiVersion": "v1", "metadata": {"resourceVersion": "1"}, "items": items}
 
 
+TLS = None  # (cert, key, ca) with --tls
+
+
+def status(code, reason, message, details=None):
+    body = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+            "message": message, "reason": reason, "code": code}
+    if details:
+        body["details"] = details
+    return code, body
+
+
 class Handler(BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
+
+    def user(self):
+        """(name, groups) from the client certificate; None without one (no TLS: anyone)."""
+        if TLS is None:
+            return ("system:admin", ["system:masters"])
+        cert = self.connection.getpeercert()
+        if not cert:
+            return None
+        rdns = [pair for rdn in cert.get("subject", ()) for pair in rdn]
+        name = next((v for k, v in rdns if k == "commonName"), "")
+        groups = [v for k, v in rdns if k == "organizationName"]
+        return (name, groups)
+
+    def denied(self, verb, node=None):
+        """The refusal kube-apiserver would give this request, or None if it is allowed."""
+        who = self.user()
+        if who is None:
+            return status(401, "Unauthorized", "Unauthorized")
+        name, groups = who
+        if "system:masters" in groups:
+            return None
+        if "system:nodes" in groups and name.startswith("system:node:"):
+            own = name[len("system:node:"):]
+            if verb in ("get", "list") or node == own:
+                return None
+            return status(403, "Forbidden",
+                          f'nodes "{node}" is forbidden: node "{own}" is not allowed to modify node "{node}"',
+                          {"name": node, "kind": "nodes"})
+        what = f'nodes "{node}"' if node else "nodes"
+        verb_word = {"update": "update", "get": "get", "list": "list"}[verb]
+        scope = 'resource "nodes/status"' if verb == "update" else 'resource "nodes"'
+        return status(403, "Forbidden",
+                      f'{what} is forbidden: User "{name}" cannot {verb_word} {scope} in API group "" at the cluster scope',
+                      {"name": node, "kind": "nodes"} if node else {"kind": "nodes"})
 
     def send_json(self, code, body):
         data = json.dumps(body).encode()
@@ -70,6 +126,9 @@ class Handler(BaseHTTPRequestHandler):
         path = self.path.split("?")[0].rstrip("/")
         parts = path.split("/")
         if len(parts) == 6 and parts[1:4] == ["api", "v1", "nodes"] and parts[5] == "status":
+            refused = self.denied("update", parts[4])
+            if refused:
+                return self.send_json(*refused)
             body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
             node = {"metadata": {"name": parts[4]}, "spec": body.get("spec", {}),
                     "status": body.get("status", {})}
@@ -82,6 +141,10 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self):
         path = self.path.split("?")[0].rstrip("/")
+        refused = self.denied("list" if path == "/api/v1/nodes" else "get",
+                              path.rsplit("/", 1)[1] if path.startswith("/api/v1/nodes/") else None)
+        if refused:
+            return self.send_json(*refused)
         if path == "/api":
             return self.send_json(200, API_VERSIONS)
         if path == "/apis":
@@ -104,9 +167,23 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def main():
-    port = int(sys.argv[2]) if len(sys.argv) > 2 else 0
-    addr = sys.argv[3] if len(sys.argv) > 3 else "127.0.0.1"
+    global TLS
+    args = sys.argv[1:]
+    if "--tls" in args:
+        i = args.index("--tls")
+        TLS = tuple(args[i + 1:i + 4])
+        args = args[:i] + args[i + 4:]
+    port = int(args[1]) if len(args) > 1 else 0
+    addr = args[2] if len(args) > 2 else "127.0.0.1"
     server = ThreadingHTTPServer((addr, port), Handler)
+    if TLS:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(TLS[0], TLS[1])
+        ctx.load_verify_locations(TLS[2])
+        # A certificate is asked for, not required (anonymous requests get 401, as
+        # kube-apiserver with --anonymous-auth=false); one the CA did not sign fails the handshake.
+        ctx.verify_mode = ssl.CERT_OPTIONAL
+        server.socket = ctx.wrap_socket(server.socket, server_side=True)
     print(server.server_address[1], flush=True)
     server.serve_forever()
 

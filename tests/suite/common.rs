@@ -103,6 +103,9 @@ pub struct KubeStub {
     child: Child,
     pub port: u16,
     addr: String,
+    /// With TLS: the lab's PKI folder (lab/pki.sh): the stub serves apiserver.crt, checks
+    /// client certificates against ca.crt, and kubectl speaks as admin.crt.
+    pki: Option<PathBuf>,
 }
 
 impl KubeStub {
@@ -112,10 +115,27 @@ impl KubeStub {
 
     /// Listening on `addr` (the lab bridge 10.77.0.1: kubelets on the lab hosts register).
     pub fn start_on(nodes: &Path, addr: &str) -> KubeStub {
-        let mut child = Command::new("python3")
-            .arg(root().join("lab/kube-api-stub.py"))
+        Self::spawn(nodes, addr, None)
+    }
+
+    /// Over HTTPS with client-certificate authentication, as kube-apiserver: the serving
+    /// certificate and the CA from the lab's PKI folder `pki`.
+    pub fn start_tls(nodes: &Path, addr: &str, pki: &Path) -> KubeStub {
+        Self::spawn(nodes, addr, Some(pki.to_path_buf()))
+    }
+
+    fn spawn(nodes: &Path, addr: &str, pki: Option<PathBuf>) -> KubeStub {
+        let mut cmd = Command::new("python3");
+        cmd.arg(root().join("lab/kube-api-stub.py"))
             .arg(nodes)
-            .args(["0", addr])
+            .args(["0", addr]);
+        if let Some(p) = &pki {
+            cmd.arg("--tls")
+                .arg(p.join("apiserver.crt"))
+                .arg(p.join("apiserver.key"))
+                .arg(p.join("ca.crt"));
+        }
+        let mut child = cmd
             .stdout(Stdio::piped())
             .spawn()
             .expect("python3 runs the kube API stub");
@@ -128,28 +148,53 @@ impl KubeStub {
             child,
             port,
             addr: addr.to_string(),
+            pki,
         }
     }
 
     pub fn server(&self) -> String {
-        format!("http://{}:{}", self.addr, self.port)
+        let scheme = if self.pki.is_some() { "https" } else { "http" };
+        format!("{scheme}://{}:{}", self.addr, self.port)
     }
 
-    /// A kubeconfig that points at the stub.
+    /// A kubeconfig that points at the stub (as the lab's admin, with TLS).
     pub fn kubeconfig(&self) -> String {
+        let (ca, user) = match &self.pki {
+            Some(p) => (
+                format!(
+                    "\n    certificate-authority: {}",
+                    p.join("ca.crt").display()
+                ),
+                format!(
+                    "\n    client-certificate: {}\n    client-key: {}",
+                    p.join("admin.crt").display(),
+                    p.join("admin.key").display()
+                ),
+            ),
+            None => (String::new(), " {}".to_string()),
+        };
         format!(
-            "apiVersion: v1\nkind: Config\nclusters:\n- name: lab\n  cluster:\n    server: {}\ncontexts:\n- name: lab\n  context:\n    cluster: lab\n    user: lab\ncurrent-context: lab\nusers:\n- name: lab\n  user: {{}}\n",
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: lab\n  cluster:\n    server: {}{ca}\ncontexts:\n- name: lab\n  context:\n    cluster: lab\n    user: lab\ncurrent-context: lab\nusers:\n- name: lab\n  user:{user}\n",
             self.server()
         )
     }
 
-    /// `kubectl --server=STUB ARGS...`
+    /// `kubectl --server=STUB ARGS...` (as the lab's admin, with TLS)
     pub fn kubectl(&self, args: &[&str]) -> Output {
-        Command::new("kubectl")
-            .arg(format!("--server={}", self.server()))
-            .args(args)
-            .output()
-            .expect("kubectl is installed")
+        let mut cmd = Command::new("kubectl");
+        cmd.arg(format!("--server={}", self.server()));
+        if let Some(p) = &self.pki {
+            cmd.arg(format!(
+                "--certificate-authority={}",
+                p.join("ca.crt").display()
+            ))
+            .arg(format!(
+                "--client-certificate={}",
+                p.join("admin.crt").display()
+            ))
+            .arg(format!("--client-key={}", p.join("admin.key").display()));
+        }
+        cmd.args(args).output().expect("kubectl is installed")
     }
 }
 

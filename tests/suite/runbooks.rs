@@ -732,6 +732,8 @@ struct K8sFixture {
     /// kubectl on the controller (KUBECONFIG).
     stub: KubeStub,
     kubeconfig: std::path::PathBuf,
+    /// The workers' kubeconfigs the runbook copies (k8s_config_directory).
+    configs: std::path::PathBuf,
     _dir: tempfile::TempDir,
     args: Vec<String>,
 }
@@ -766,34 +768,46 @@ impl Drop for K8sFixture {
     }
 }
 
-fn k8s_fixture(workers: &[&str]) -> K8sFixture {
+fn k8s_fixture(lab: &Lab, workers: &[&str]) -> K8sFixture {
     let dir = tempfile::tempdir().unwrap();
     let mirror = dir.path().join("mirror");
     let (server, port) = serve_mirror(&mirror);
     let nodes = dir.path().join("nodes.json");
     std::fs::write(&nodes, "{\"items\": []}").unwrap();
-    let stub = KubeStub::start_on(&nodes, "10.77.0.1");
+    // The API server stand-in over TLS with client certificates from the lab's CA; each
+    // worker's certificate is its node identity (CN system:node:NAME, lab/pki.sh).
+    let lab_pki = lab.dir.join("pki");
+    let stub = KubeStub::start_tls(&nodes, "10.77.0.1", &lab_pki);
     let kubeconfig = dir.path().join("kubeconfig");
     std::fs::write(&kubeconfig, stub.kubeconfig()).unwrap();
     let pki = dir.path().join("certs");
     let configs = dir.path().join("configs");
     std::fs::create_dir_all(&pki).unwrap();
     std::fs::create_dir_all(&configs).unwrap();
-    std::fs::write(
-        pki.join("ca-k8s-apiserver.pem"),
-        "-----BEGIN CERTIFICATE-----\nlab CA\n-----END CERTIFICATE-----\n",
-    )
-    .unwrap();
+    std::fs::copy(lab_pki.join("ca.crt"), pki.join("ca-k8s-apiserver.pem")).unwrap();
+    let b64 = |path: &std::path::Path| {
+        let out = std::process::Command::new("base64")
+            .arg("-w0")
+            .arg(path)
+            .output()
+            .unwrap();
+        stdout(&out)
+    };
     for w in workers {
-        std::fs::write(pki.join(format!("cert-{w}.pem")), format!("cert of {w}\n")).unwrap();
-        std::fs::write(
-            pki.join(format!("cert-{w}-key.pem")),
-            format!("key of {w}\n"),
-        )
-        .unwrap();
+        let cert = lab_pki.join(w).join("client.crt");
+        let key = lab_pki.join(w).join("client.key");
+        std::fs::copy(&cert, pki.join(format!("cert-{w}.pem"))).unwrap();
+        std::fs::copy(&key, pki.join(format!("cert-{w}-key.pem"))).unwrap();
+        // As githubixx-2022's kubeconfigs: everything embedded.
         std::fs::write(
             configs.join(format!("{w}.kubeconfig")),
-            format!("# kubeconfig of {w}\n{}", stub.kubeconfig()),
+            format!(
+                "apiVersion: v1\nkind: Config\nclusters:\n- name: lab\n  cluster:\n    server: {}\n    certificate-authority-data: {}\ncontexts:\n- name: default\n  context:\n    cluster: lab\n    user: system:node:{w}\ncurrent-context: default\nusers:\n- name: system:node:{w}\n  user:\n    client-certificate-data: {}\n    client-key-data: {}\n",
+                stub.server(),
+                b64(&lab_pki.join("ca.crt")),
+                b64(&cert),
+                b64(&key)
+            ),
         )
         .unwrap();
     }
@@ -819,6 +833,7 @@ fn k8s_fixture(workers: &[&str]) -> K8sFixture {
         mirror,
         stub,
         kubeconfig,
+        configs,
         _dir: dir,
         args,
     }
@@ -854,7 +869,7 @@ fn workers_runbook_installs_renders_starts_and_rerun_changes_nothing() {
     let (lab, _g) = lab!();
     let workers = ["rbh5", "rbh6", "rbh7"];
     reset_workers(&lab, &workers);
-    let fx = k8s_fixture(&workers);
+    let fx = k8s_fixture(&lab, &workers);
     let dir = tempfile::tempdir().unwrap();
     // rbh6 says in the inventory that its Kubernetes interface is rbk0, not the group's eth0
     // (the default is the seed's wg0): the runbook must read that per host (h.setting),
@@ -1015,7 +1030,7 @@ fn workers_runbook_installs_renders_starts_and_rerun_changes_nothing() {
         );
         assert_eq!(
             lab.ssh(h, "cat /var/lib/kubelet/kubeconfig"),
-            format!("# kubeconfig of {h}\n{}", fx.stub.kubeconfig())
+            std::fs::read_to_string(fx.configs.join(format!("{h}.kubeconfig"))).unwrap()
         );
         assert_eq!(
             lab.ssh(h, "stat -c %a /var/lib/kubernetes/cert-*-key.pem")
@@ -1097,6 +1112,35 @@ fn workers_runbook_installs_renders_starts_and_rerun_changes_nothing() {
         "rm /etc/cni/net.d/10-broken.conflist; mv /tmp/10-flannel.conflist /etc/cni/net.d/",
     );
     wait_for("rbh7", "True ");
+    // The API server stand-in authenticates as kube-apiserver does: a node's certificate may
+    // write its own node's status only (NodeRestriction), a certificate the lab's CA did not
+    // sign fails the handshake, and no certificate at all is 401.
+    let put = |cert: &str| {
+        lab.ssh(
+            "rbh5",
+            &format!(
+                "cd /var/lib/kubernetes; curl -s --cacert ca-k8s-apiserver.pem {cert} -X PUT -H 'Content-Type: application/json' \
+                 -d '{{\"status\": {{}}}}' -w ' %{{http_code}}' {}/api/v1/nodes/rbh6/status; echo \" rc=$?\"",
+                fx.stub.server()
+            ),
+        )
+    };
+    let out = put("--cert cert-rbh5.pem --key cert-rbh5-key.pem");
+    assert!(
+        out.contains(
+            r#"nodes \"rbh6\" is forbidden: node \"rbh5\" is not allowed to modify node \"rbh6\""#
+        ) && out.ends_with(" 403 rc=0\n"),
+        "{out}"
+    );
+    lab.ssh(
+        "rbh5",
+        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout /tmp/rogue.key \
+         -out /tmp/rogue.crt -subj /O=system:nodes/CN=system:node:rbh6 -days 1 2>/dev/null",
+    );
+    let out = put("--cert /tmp/rogue.crt --key /tmp/rogue.key");
+    assert!(!out.ends_with(" rc=0\n"), "{out}");
+    let out = put("");
+    assert!(out.ends_with(" 401 rc=0\n"), "{out}");
     lab.ssh("rbh6", "ip link del rbk0");
     reset_workers(&lab, &workers);
 }
@@ -1111,7 +1155,7 @@ fn a_rolling_run_stops_at_the_first_unhealthy_worker() {
         "rbh6",
         "mkdir -p /etc/rb-lab && touch /etc/rb-lab/kubelet-fail",
     );
-    let fx = k8s_fixture(&workers);
+    let fx = k8s_fixture(&lab, &workers);
     let dir = tempfile::tempdir().unwrap();
     let inv = lab.inventory_with(
         "",
