@@ -656,6 +656,78 @@ fn flannel_runbook_leases_subnets_builds_vxlan_and_cleans_stale_leases() {
         ["10.77.0.18", "10.77.0.19", "10.77.0.20", "10.77.0.98"]
     );
     rerun_changes_nothing(&lab, &inv, "flannel.rhai", &[], &[]);
+
+    // The flanneld stand-in as upstream, beside the runbook's (its own prefix, host-gw so
+    // flannel.1 is left alone, its own subnet file): SubnetMin..SubnetMax bound what it
+    // leases, a reservation (a key without an etcd lease) is taken as it is, a full range is
+    // "out of subnets", and a backend type it does not know is refused.
+    lab.ssh(
+        "rbh1",
+        &format!(
+            "{etcdctl} del --prefix /rbtest; {etcdctl} put /rbtest/config '{{\"Network\": \"10.241.0.0/16\", \"SubnetLen\": 24, \"SubnetMin\": \"10.241.5.0\", \"SubnetMax\": \"10.241.5.0\", \"Backend\": {{\"Type\": \"host-gw\"}}}}'; \
+             {etcdctl} put /rbtest/subnets/10.241.7.0-24 '{{\"PublicIP\": \"10.77.0.20\", \"BackendType\": \"host-gw\", \"BackendData\": {{}}}}'"
+        ),
+    );
+    let flanneld = |h: &str| {
+        lab.ssh(
+            h,
+            "systemctl stop rbflt 2>/dev/null; systemctl reset-failed rbflt 2>/dev/null; rm -f /run/rbflt.env; \
+             systemd-run --quiet --unit=rbflt /usr/local/bin/flanneld -etcd-endpoints=http://10.77.0.11:2379 \
+             -etcd-prefix=/rbtest --iface=eth0 -subnet-file=/run/rbflt.env; \
+             for i in $(seq 50); do [ -f /run/rbflt.env ] && break; systemctl -q is-active rbflt || break; sleep 0.1; done; \
+             cat /run/rbflt.env 2>/dev/null; journalctl -u rbflt -o cat --no-pager | grep flanneld:",
+        )
+    };
+    let first = flanneld("rbh8");
+    assert!(
+        first.contains("FLANNEL_SUBNET=10.241.5.1/24\nFLANNEL_MTU=1500\n"),
+        "{first}"
+    );
+    let full = flanneld("rbh9");
+    assert!(
+        full.contains("flanneld: Failed to acquire lease: out of subnets"),
+        "{full}"
+    );
+    let reserved = flanneld("rbh10");
+    assert!(
+        reserved.contains("FLANNEL_SUBNET=10.241.7.1/24"),
+        "{reserved}"
+    );
+    // The reservation is still one: no etcd lease on its key, while rbh8's has one.
+    let lease_of = |key: &str| {
+        let out = lab.ssh("rbh1", &format!("{etcdctl} get {key} -w json"));
+        serde_json::from_str::<Value>(&out).unwrap()["kvs"][0]["lease"].clone()
+    };
+    assert_eq!(lease_of("/rbtest/subnets/10.241.7.0-24"), Value::Null);
+    assert!(
+        lease_of("/rbtest/subnets/10.241.5.0-24")
+            .as_i64()
+            .unwrap_or(0)
+            > 0
+    );
+    // rbh8 routes rbh10's reserved subnet via rbh10's address (host-gw).
+    let mut routed = String::new();
+    for _ in 0..30 {
+        routed = lab.ssh("rbh8", "ip route show 10.241.7.0/24");
+        if !routed.is_empty() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    assert!(routed.contains("via 10.77.0.20 dev eth0"), "{routed}");
+    lab.ssh(
+        "rbh1",
+        &format!("{etcdctl} put /rbtest/config '{{\"Network\": \"10.241.0.0/16\", \"Backend\": {{\"Type\": \"udpx\"}}}}'"),
+    );
+    let refused = flanneld("rbh9");
+    assert!(
+        refused.contains("flanneld: Error fetching backend: unknown backend type: udpx"),
+        "{refused}"
+    );
+    for h in ["rbh8", "rbh9", "rbh10"] {
+        lab.ssh(h, "systemctl stop rbflt 2>/dev/null; systemctl reset-failed rbflt 2>/dev/null; ip route del 10.241.0.0/16 2>/dev/null; ip route flush 10.241.0.0/16 2>/dev/null");
+    }
+    lab.ssh("rbh1", &format!("{etcdctl} del --prefix /rbtest"));
     let _ = mirror.kill();
     let _ = mirror.wait();
     for (h, _) in WORKERS {
