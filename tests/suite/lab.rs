@@ -1132,6 +1132,30 @@ fn lab_hosts_hold_certificates_from_the_lab_ca_for_tls_with_client_auth() {
     lab.ssh("rbh3", "systemctl stop rb-tls-test");
 }
 
+/// lab/up.sh's fqdn.ini names the test hosts by FQDN while each host's own name is short,
+/// as on hosts set up by Debian's installer: `h.name` is the FQDN, `hostname` (and the
+/// kernel's node name, which kubelet registers) the short name, `hostname -f` the FQDN.
+#[test]
+fn an_fqdn_inventory_reaches_hosts_whose_own_names_are_short() {
+    let (lab, _g) = lab!();
+    let out = lab
+        .rb_with(
+            &lab.dir.join("fqdn.ini"),
+            &[
+                "exec",
+                "rbh2.rblab.internal",
+                "hostname; uname -n; hostname -f",
+            ],
+        )
+        .output()
+        .unwrap();
+    out.code(0);
+    assert_eq!(
+        stdout(&out),
+        "rbh2.rblab.internal | CHANGED | rc=0 >>\nrbh2\nrbh2\nrbh2.rblab.internal\n"
+    );
+}
+
 /// An inventory of two lab hosts reached as `rbop`, a user who needs sudo with a password
 /// (lab/start-host.sh): rbh3 with the password in the inventory, rbh4 without.
 fn become_inventory(dir: &std::path::Path) -> std::path::PathBuf {

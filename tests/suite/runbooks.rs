@@ -898,6 +898,10 @@ fn k8s_fixture(lab: &Lab, workers: &[&str]) -> K8sFixture {
         format!("k8s_config_directory={}", configs.display()),
         "-e".into(),
         "order=inventory".into(),
+        // The lab's kernel has no ip_vs: kube-proxy in githubixx-2022's ipvs mode would exit
+        // (the workers test shows the runbook refusing it first).
+        "-e".into(),
+        "kube_proxy_mode=iptables".into(),
     ];
     K8sFixture {
         server,
@@ -985,6 +989,25 @@ fn workers_runbook_installs_renders_starts_and_rerun_changes_nothing() {
     for h in workers {
         assert_eq!(lab.ssh(h, "ls /usr/local/bin/kubelet /var/lib/kubelet /etc/systemd/system/kubelet.service 2>/dev/null"), "", "{h}");
     }
+    // githubixx-2022's kube-proxy mode, ipvs, on a kernel without ip_vs (the lab's): refused
+    // on the first worker before anything is installed, naming the way out.
+    let mut ipvs_args = args.clone();
+    ipvs_args.extend(["-e", "kube_proxy_mode=ipvs"]);
+    let ipvs = run_book(&lab, &inv, "workers.rhai", &ipvs_args, &fx.env());
+    ipvs.code(1)
+        .stderr_has("rbh5 › FAILED: ipvs: ")
+        .stderr_has(
+            "kube-proxy mode ipvs needs the kernel's ip_vs modules, and rbh5 cannot load them (modprobe: ",
+        )
+        .stderr_has("): load them, or set kube_proxy_mode=iptables");
+    assert_eq!(
+        lab.ssh(
+            "rbh5",
+            "dpkg-query -W -f='${Status}' containerd 2>&1 | grep -c 'install ok' || true"
+        )
+        .trim(),
+        "0"
+    );
     let out = run_book(&lab, &inv, "workers.rhai", &args, &fx.env());
     out.code(0);
     // Both daemons' healthz were polled on each worker until they answered (prefetch-2020;
@@ -1145,6 +1168,17 @@ fn workers_runbook_installs_renders_starts_and_rerun_changes_nothing() {
     );
     let out = kubelet("sed -i 's/cert-rbh5.pem/cert-rbh9.pem/' /tmp/k.yaml");
     assert!(out.contains("unable to load server certificate: open /var/lib/kubernetes/cert-rbh9.pem: no such file or directory") && out.ends_with("rc=1\n"), "{out}");
+    // kube-proxy in ipvs mode without the kernel's IPVS exits, as since 1.26.
+    let proxy = lab.ssh(
+        "rbh5",
+        "sed 's/^mode: .*/mode: \"ipvs\"/' /var/lib/kube-proxy/kubeproxy-config.yaml > /tmp/p.yaml; \
+         timeout 5 /usr/local/bin/kube-proxy --config=/tmp/p.yaml 2>&1; echo rc=$?",
+    );
+    assert!(
+        proxy.contains("\"command failed\" err=\"can't use the IPVS proxier: ")
+            && proxy.ends_with("rc=1\n"),
+        "{proxy}"
+    );
     let out =
         kubelet("sed -i 's/cgroupDriver: \"systemd\"/cgroupDriver: \"cgroupfs\"/' /tmp/k.yaml");
     assert!(out.contains("kubelet cgroup driver: \"cgroupfs\" is different from the container runtime's cgroup driver: \"systemd\"") && out.ends_with("rc=1\n"), "{out}");
