@@ -185,6 +185,15 @@ pub struct Output {
     pub verbose: u8,
 }
 
+/// `-f N`: how many hosts at once, 1 or more (0 would run nothing at all).
+pub fn parse_forks(s: &str) -> Result<u64, String> {
+    match s.parse::<u64>() {
+        Ok(0) => Err("0 hosts at once would run nothing: give 1 or more (without -f, every host of a batch runs at once)".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("`{s}` is not a number of hosts: give 1 or more")),
+    }
+}
+
 /// `256M` → 268435456: sizes as people write them.
 pub fn parse_size(s: &str) -> Result<usize, String> {
     let (digits, unit) = match s.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
@@ -229,7 +238,7 @@ pub struct RunArgs {
     pub max_operations: u64,
     /// At most this many hosts at once in every on(...) that sets no forks (default: the
     /// whole batch).
-    #[arg(short = 'f', long, env = "RB_FORKS", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(short = 'f', long, env = "RB_FORKS", value_parser = parse_forks)]
     pub forks: Option<u64>,
     /// Run only tasks with these tags (comma-separated; Ansible's rules: `always`, `never`,
     /// `tagged`, `untagged`, `all`).
@@ -256,7 +265,7 @@ pub struct ExecArgs {
     #[command(flatten)]
     pub hosts: HostOpts,
     /// At most this many hosts at once (default: all).
-    #[arg(short = 'f', long, env = "RB_FORKS", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(short = 'f', long, env = "RB_FORKS", value_parser = parse_forks)]
     pub forks: Option<u64>,
     /// Seconds before the command is killed.
     #[arg(long)]

@@ -229,9 +229,13 @@ impl HumanPrinter {
                 changed,
                 skipped,
                 duration,
+                checked,
             } => {
                 let status = if *skipped {
                     "would run (check mode)".to_string()
+                } else if !ok && !checked {
+                    // A probe (`check: false`): its rc is an answer, not a failure.
+                    format!("rc {rc}, not checked")
                 } else if !ok {
                     format!("failed (rc {rc})")
                 } else if *changed {

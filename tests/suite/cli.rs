@@ -1133,11 +1133,16 @@ fn tags_choose_which_tasks_run() {
         assert!(out.status.success(), "{args:?}: {}", stderr(&out));
         assert_eq!(stdout(&out), *want, "{args:?}");
     }
-    let (out, _dir) = run_script(TAGGED, &["--list-tasks", "--tags", "config"]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let listed: Vec<String> = stdout(&out).lines().skip(2).map(str::to_string).collect();
+    // --list-tasks lists what the run would enter, and runs nothing (no `print` output
+    // among the lines): every task without tag lists, only the chosen ones (with `always`,
+    // and what they inherit) with them.
+    let listed = |args: &[&str]| -> Vec<String> {
+        let (out, _dir) = run_script(TAGGED, args);
+        assert!(out.status.success(), "{}", stderr(&out));
+        stdout(&out).lines().skip(2).map(str::to_string).collect()
+    };
     assert_eq!(
-        listed,
+        listed(&["--list-tasks"]),
         [
             "  setup\tTAGS: [setup]",
             "    packages\tTAGS: []",
@@ -1147,10 +1152,22 @@ fn tags_choose_which_tasks_run() {
             "  untagged\tTAGS: []",
         ]
     );
-    assert!(
-        !stderr(&out).contains("config"),
-        "nothing ran: {}",
-        stderr(&out)
+    assert_eq!(
+        listed(&["--list-tasks", "--tags", "config"]),
+        ["  config\tTAGS: [config]", "  facts\tTAGS: [always]"]
+    );
+    assert_eq!(
+        listed(&["--list-tasks", "--tags", "debug,setup"]),
+        [
+            "  setup\tTAGS: [setup]",
+            "    packages\tTAGS: []",
+            "    debug dump\tTAGS: [never, debug]",
+            "  facts\tTAGS: [always]",
+        ]
+    );
+    assert_eq!(
+        listed(&["--list-tasks", "--skip-tags", "setup,always"]),
+        ["  config\tTAGS: [config]", "  untagged\tTAGS: []"]
     );
     let (out, _dir) = run_script(r#"task("x", #{tag: ["a"]}, || 1);"#, &[]);
     out.code(1);
@@ -2305,4 +2322,50 @@ fn flannel_runbook_refuses_flannels_own_release_without_a_pinned_digest() {
         "flannel's releases publish no sha256 for flanneld: set flanneld_sha256 (the digest of https://github.com/flannel-io/flannel/releases/download/v0.25.1/flanneld-amd64) for w1, or flanneld_url to a mirror that publishes URL.sha256",
     );
     assert!(!stderr(&out).contains(" › "), "{}", stderr(&out));
+}
+
+/// A probe (`check: false`) that exits non-zero is an answer, not a failure: its line says
+/// "rc N, not checked", the recap counts it ok, and the run goes on; a checked command that
+/// exits non-zero says "failed (rc N)".
+#[test]
+fn a_probe_that_exits_non_zero_is_not_shown_as_failed() {
+    let (out, _dir) = run_script(
+        "let r = sh(\"exit 3\", #{check: false});\nprint(r.rc);\nsh(\"exit 4\");\n",
+        &[],
+    );
+    out.code(1)
+        .stdout_has("3\n")
+        .stderr_has(" › exit 3: rc 3, not checked (")
+        .stderr_has(" › exit 4: failed (rc 4) (");
+    let (out, _dir) = run_script("sh(\"exit 3\", #{check: false});\n", &["--json"]);
+    out.code(0);
+    let line = stdout(&out)
+        .lines()
+        .find(|l| l.contains("\"cmd_result\""))
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        line.contains("\"rc\":3") && line.contains("\"checked\":false"),
+        "{line}"
+    );
+    let recap = stdout(&out)
+        .lines()
+        .find(|l| l.contains("\"recap\""))
+        .unwrap_or_default()
+        .to_string();
+    assert!(recap.contains("\"ok\":1"), "{recap}");
+}
+
+/// `-f 0` says why it is refused and what to give instead, in rb's words, not clap's range.
+#[test]
+fn forks_zero_is_refused_with_what_to_give_instead() {
+    for cmd in [vec!["run", "nothing.rhai"], vec!["exec", "all", "true"]] {
+        let out = rb().args(&cmd).args(["-f", "0"]).output().unwrap();
+        out.code(2).stderr_has(
+            "invalid value '0' for '--forks <FORKS>': 0 hosts at once would run nothing: give 1 or more (without -f, every host of a batch runs at once)",
+        );
+        let out = rb().args(&cmd).args(["-f", "two"]).output().unwrap();
+        out.code(2)
+            .stderr_has("`two` is not a number of hosts: give 1 or more");
+    }
 }

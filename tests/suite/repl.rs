@@ -150,7 +150,13 @@ fn history_survives_a_restart_and_ctrl_r_searches_it() {
     t.line("\"called-s3cret\".len()");
     t.wait_for("\n13", Duration::from_secs(15));
     t.line(":quit");
-    std::thread::sleep(Duration::from_millis(300));
+    // The history is written as the REPL exits: wait for that, not for a fixed time (a
+    // loaded machine once took longer than 300 ms, and the terminal's close cut it short).
+    let started = Instant::now();
+    while t.alive() && started.elapsed() < Duration::from_secs(15) {
+        std::thread::sleep(Duration::from_millis(30));
+    }
+    assert!(!t.alive(), "`:quit` did not end the REPL: {}", t.screen());
     let state = t.into_state();
     let mut saved = String::new();
     for e in walk(state.path()) {

@@ -87,6 +87,34 @@ impl TaskFilter {
         hit || start.starts_with(&format!("{path} › "))
     }
 
+    /// `tasks` (as `list` gives them) narrowed to those the run would enter under
+    /// `--tags`/`--skip-tags`, as ansible-playbook's `--list-tasks --tags`: a task's own tags
+    /// and those of the tasks around it decide, and a task inside one that does not run
+    /// does not run either. Without tag lists every task is listed.
+    pub fn listed(&self, tasks: Vec<ListedTask>) -> Vec<ListedTask> {
+        if self.tags.is_empty() && self.skip_tags.is_empty() {
+            return tasks;
+        }
+        // The tasks around the current one: (their tags with inherited ones, whether they run).
+        let mut around: Vec<(BTreeSet<String>, bool)> = Vec::new();
+        let mut kept = Vec::new();
+        for t in tasks {
+            around.truncate(t.depth);
+            let (mut tags, outer_runs) = around
+                .last()
+                .map_or((BTreeSet::new(), true), |(tags, runs)| {
+                    (tags.clone(), *runs)
+                });
+            tags.extend(t.tags.iter().cloned());
+            let runs = outer_runs && self.selects(&tags);
+            around.push((tags, runs));
+            if runs {
+                kept.push(t);
+            }
+        }
+        kept
+    }
+
     /// Whether the run names tags or a start task at all (else every task runs and there
     /// is nothing to check).
     pub fn selects_some(&self) -> bool {

@@ -64,6 +64,9 @@ pub enum Event {
         changed: bool,
         skipped: bool,
         duration: f64,
+        /// false for a command run with `check: false`: a result that is not ok is the
+        /// runbook's to handle (a probe), not a failure of the host.
+        checked: bool,
     },
     /// What a finished command printed (only with `-v`, and never for `no_log` commands).
     CmdOutput {

@@ -84,6 +84,7 @@ mod tests {
             changed,
             skipped,
             duration: 0.0,
+            checked: true,
         }
     }
 
@@ -194,5 +195,22 @@ mod tests {
                 stderr: format!("err {REDACTED}"),
             }
         );
+    }
+
+    /// A command run with `check: false` that exits non-zero is the runbook's answer, not
+    /// a failure: the recap counts it ok and never changed; a checked one counts neither.
+    #[test]
+    fn an_unchecked_command_that_exits_non_zero_counts_ok_and_unchanged() {
+        let em = Emitter::new(Secrets::default());
+        let mut probe = cmd_result("h1", false, true, false);
+        if let Event::CmdResult { checked, .. } = &mut probe {
+            *checked = false;
+        }
+        em.emit(probe);
+        let h1 = &em.recap()[0];
+        assert_eq!((h1.ok, h1.changed, h1.skipped), (1, 0, 0));
+        em.emit(cmd_result("h1", false, true, false));
+        let h1 = &em.recap()[0];
+        assert_eq!((h1.ok, h1.changed, h1.skipped), (1, 0, 0));
     }
 }

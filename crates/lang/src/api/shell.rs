@@ -303,6 +303,7 @@ pub fn exec_with_events(
             changed: false,
             skipped: false,
             duration,
+            checked: true,
         });
     })
 }
@@ -341,6 +342,7 @@ pub fn run(
             changed: false,
             skipped: true,
             duration: 0.0,
+            checked: true,
         });
         return Ok(CmdResult {
             cmd: shown,
@@ -401,6 +403,7 @@ pub fn run(
         changed: result.changed,
         skipped: false,
         duration,
+        checked: o.check,
     });
     // -v: what the command printed, under its line (never for no_log commands).
     if let Some(task) = output_task {

@@ -100,6 +100,7 @@ impl Runtime {
                                 changed: true,
                                 skipped: false,
                                 duration,
+                                checked: true,
                             });
                             Ok(o)
                         }

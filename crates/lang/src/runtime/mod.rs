@@ -161,13 +161,14 @@ impl Runtime {
         self.compile(&name, &text).map(|_| ())
     }
 
-    /// The tasks a runbook names (`rb run --list-tasks`), in the order they are written,
+    /// The tasks a runbook names (`rb run --list-tasks`), in the order they are written
+    /// (only those `--tags`/`--skip-tags` would run, when the run names any),
     /// from its text alone: nothing runs.
     pub fn list_tasks(&mut self, path: &Path) -> Result<Vec<tasks::ListedTask>, Diagnostic> {
         let (name, text) = read_runbook(path)?;
         self.point_imports_at(path);
         let ast = self.compile(&name, &text)?;
-        Ok(tasks::list(&ast, &text))
+        Ok(self.ctx.tasks.listed(tasks::list(&ast, &text)))
     }
 
     fn point_imports_at(&mut self, path: &Path) {

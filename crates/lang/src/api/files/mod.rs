@@ -195,6 +195,7 @@ fn ensure(
             changed: false,
             skipped: false,
             duration: 0.0,
+            checked: true,
         });
         return Ok(false);
     }
@@ -249,6 +250,7 @@ fn ensure(
         changed: true,
         skipped: false,
         duration: 0.0,
+        checked: true,
     });
     Ok(true)
 }
