@@ -64,14 +64,13 @@ CFG
         install -m 0600 "$LAB/authorized_keys" "$root/var/lib/rbop/.ssh/authorized_keys"
         chroot "$root" chown -R rbop: /var/lib/rbop/.ssh
         # apt reaches only the lab's repository of real Debian packages (traffic never leaves
-        # this machine). Its package lists are read once here, as on an installed host.
+        # this machine). Its package lists have never been read, as on a fresh cloud image:
+        # whoever installs first must run apt-get update.
         rm -f "$root/etc/apt/sources.list" "$root"/etc/apt/sources.list.d/*
         echo "deb [trusted=yes] file:/srv/rb-lab-debs ./" > "$root/etc/apt/sources.list.d/rb-lab.list"
         printf 'Acquire::Languages "none";\n' > "$root/etc/apt/apt.conf.d/99rb-lab"
         mkdir -p "$root/srv/rb-lab-debs"
-        mount --bind -o ro "$LAB/debs" "$root/srv/rb-lab-debs"
-        chroot "$root" apt-get update -qq >/dev/null 2>&1 || { umount "$root/srv/rb-lab-debs"; echo "start-host.sh: apt-get update failed on $h" >&2; exit 1; }
-        umount "$root/srv/rb-lab-debs"
+        rm -rf "$root"/var/lib/apt/lists/*_Packages
         touch "$d/configured"
     fi
     # systemd.firstboot=off: the machine id is set, and the first-boot wizard must never wait

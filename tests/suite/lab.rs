@@ -1062,7 +1062,7 @@ fn lab_hosts_boot_systemd_and_packages_start_their_services() {
     // configuration a runbook would write: what etcd.rhai must expect on a real host.
     let started = lab.ssh(
         h,
-        "DEBIAN_FRONTEND=noninteractive apt-get install -y -q etcd-server >/dev/null 2>&1; systemctl is-active etcd; \
+        "apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -q etcd-server >/dev/null 2>&1; systemctl is-active etcd; \
          DEBIAN_FRONTEND=noninteractive apt-get purge -y -q etcd-server >/dev/null 2>&1; rm -rf /var/lib/etcd; systemctl is-active etcd",
     );
     assert_eq!(started, "active\ninactive\n");

@@ -82,7 +82,8 @@ fn etcd_runbook_builds_a_healthy_three_member_cluster_and_rerun_changes_nothing(
     for (h, _) in ETCD {
         lab.ssh(
             h,
-            "systemctl stop etcd; DEBIAN_FRONTEND=noninteractive dpkg --purge etcd-server etcd-client >/dev/null 2>&1; rm -rf /var/lib/etcd /etc/default/etcd",
+            "systemctl stop etcd; DEBIAN_FRONTEND=noninteractive dpkg --purge etcd-server etcd-client >/dev/null 2>&1; rm -rf /var/lib/etcd /etc/default/etcd; \
+             rm -rf /var/lib/apt/lists/*",
         );
     }
     let dir = tempfile::tempdir().unwrap();
@@ -116,6 +117,13 @@ fn etcd_runbook_builds_a_healthy_three_member_cluster_and_rerun_changes_nothing(
     );
     // The package was really installed by the runbook, on each member.
     for (h, _) in ETCD {
+        // A host whose apt has never read its sources (as a fresh cloud image; the reset
+        // above removed its lists) gets them read first.
+        assert!(
+            stderr(&out).contains(&format!("{h} › install etcd › apt-get update -q: ok")),
+            "{h}: {}",
+            stderr(&out)
+        );
         assert!(
             stderr(&out).contains(&format!(
                 "{h} › install etcd › apt-get install -y -q -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold etcd-server etcd-client: changed"

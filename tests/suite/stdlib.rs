@@ -35,7 +35,7 @@ fn every_stdlib_example_gives_what_it_says() {
     // etcd at install, as on any Debian host, so it is stopped and reconfigured).
     lab.ssh(
         "rbh7",
-        "DEBIAN_FRONTEND=noninteractive apt-get install -y -q etcd-server etcd-client >/dev/null 2>&1; systemctl stop etcd; rm -rf /var/lib/etcd/default; printf 'ETCD_LISTEN_CLIENT_URLS=\"http://10.77.0.17:2379\"\\nETCD_ADVERTISE_CLIENT_URLS=\"http://10.77.0.17:2379\"\\n' > /etc/default/etcd; systemctl start etcd",
+        "apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -q etcd-server etcd-client >/dev/null 2>&1; systemctl stop etcd; rm -rf /var/lib/etcd/default; printf 'ETCD_LISTEN_CLIENT_URLS=\"http://10.77.0.17:2379\"\\nETCD_ADVERTISE_CLIENT_URLS=\"http://10.77.0.17:2379\"\\n' > /etc/default/etcd; systemctl start etcd",
     );
     let stub = KubeStub::start(&root().join("tests/fixtures/nodes.json"));
     let dir = tempfile::tempdir().unwrap();
