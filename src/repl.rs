@@ -251,6 +251,7 @@ impl Repl {
 
     /// Run a `:command`: `None` to quit, else whether it succeeded.
     fn command(&mut self, line: &str, out: &mut dyn Write) -> Option<bool> {
+        let line = spelt_out(line).unwrap_or(line);
         let mut parts = line.trim().splitn(2, char::is_whitespace);
         let cmd = parts.next().unwrap_or("");
         let arg = parts.next().unwrap_or("").trim();
@@ -400,6 +401,11 @@ impl Repl {
         }
         let prompt = format!("rb[{}]> ", self.name);
         let mut out = std::io::stdout();
+        println!(
+            "rb {} REPL on {}: rb code, or :help (help), :hosts, :vars, :load FILE, :quit (exit, Ctrl-D); Tab completes",
+            env!("CARGO_PKG_VERSION"),
+            self.name
+        );
         loop {
             match ed.readline(&prompt) {
                 Ok(line) => {
@@ -408,7 +414,7 @@ impl Repl {
                     }
                     let secrets = self.rt.context().secrets().clone();
                     let before = secrets.added();
-                    let quit = if line.trim_start().starts_with(':') {
+                    let quit = if is_command(&line) {
                         self.command(&line, &mut out).is_none()
                     } else {
                         let r = self.eval("<entry>", &line);
@@ -469,7 +475,7 @@ impl Repl {
             }
             if !buf.trim().is_empty() {
                 let entry = std::mem::take(&mut buf);
-                if entry.trim_start().starts_with(':') {
+                if is_command(&entry) {
                     match self.command(&entry, &mut out) {
                         None => break,
                         Some(ok) => failed |= !ok,
@@ -486,6 +492,21 @@ impl Repl {
         }
         i32::from(failed)
     }
+}
+
+/// `help`, `exit` and `quit` typed alone (with or without `()`), as people type them in
+/// every other REPL: the commands `:help` and `:quit`, not undefined variables.
+fn spelt_out(line: &str) -> Option<&'static str> {
+    match line.trim() {
+        "help" | "help()" => Some(":help"),
+        "exit" | "exit()" | "quit" | "quit()" => Some(":quit"),
+        _ => None,
+    }
+}
+
+/// A REPL command rather than rb code: `:name ...`, or a word `spelt_out` knows.
+fn is_command(line: &str) -> bool {
+    line.trim_start().starts_with(':') || spelt_out(line).is_some()
 }
 
 /// Start the REPL on a runtime: interactive on a terminal, scripted otherwise.

@@ -2369,3 +2369,21 @@ fn forks_zero_is_refused_with_what_to_give_instead() {
             .stderr_has("`two` is not a number of hosts: give 1 or more");
     }
 }
+
+/// `help`, `exit` and `quit` typed alone do what they say, as in other REPLs, instead of
+/// "undefined variable".
+#[test]
+fn repl_help_exit_and_quit_typed_as_words() {
+    let out = repl_piped(&[], "help\n");
+    out.code(0)
+        .stdout_has("Commands: :help NAME, :hosts [PATTERN], :vars, :load FILE, :quit");
+    for word in ["exit", "quit", "exit()", "quit()"] {
+        let out = repl_piped(&[], &format!("1 + 1\n{word}\n40 + 2\n"));
+        out.code(0);
+        assert_eq!(stdout(&out), "2\n", "{word}: {}", stderr(&out));
+    }
+    // Only the word alone is the command: inside code it is a name like any other.
+    let out = repl_piped(&[], "let help = 5;\nhelp + 1\n");
+    out.code(0);
+    assert_eq!(stdout(&out), "6\n", "{}", stderr(&out));
+}
