@@ -139,16 +139,24 @@ fn spinners_end_with_the_entry_and_never_draw_over_the_prompt() {
 #[test]
 fn history_survives_a_restart_and_ctrl_r_searches_it() {
     let t = Term::start("history", &[], None);
-    t.line("let marker_from_last_time = 7");
+    // Each line once the editor is back at a fresh prompt: keys typed while an entry still
+    // runs are echoed by the terminal, so waiting for the echo alone could press Enter
+    // before the editor reads them (seen on a loaded machine: a line lost).
+    let entry = |text: &str| {
+        t.fresh_prompt();
+        t.line(text);
+    };
+    entry("let marker_from_last_time = 7");
     // A line that makes a secret is not written to the history file; its value is
     // redacted when shown.
-    t.line("let pw = secret(\"hist0ry-s3cret\"); pw.reveal()");
+    entry("let pw = secret(\"hist0ry-s3cret\"); pw.reveal()");
     t.wait_for("\n********", Duration::from_secs(15));
     // However the secret is made, and a later line that holds one.
-    t.line("let q = secret (\"spaced-s3cret\")");
-    t.line("let r = Fn(\"secret\").call(\"called-s3cret\")");
-    t.line("\"called-s3cret\".len()");
+    entry("let q = secret (\"spaced-s3cret\")");
+    entry("let r = Fn(\"secret\").call(\"called-s3cret\")");
+    entry("\"called-s3cret\".len()");
     t.wait_for("\n13", Duration::from_secs(15));
+    t.fresh_prompt();
     t.line(":quit");
     // The history is written as the REPL exits: wait for that, not for a fixed time (a
     // loaded machine once took longer than 300 ms, and the terminal's close cut it short).
