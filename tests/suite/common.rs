@@ -318,6 +318,18 @@ impl Lab {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// A self-signed certificate and key with `subject` on `host`, at /tmp/rogue.crt and
+    /// /tmp/rogue.key: a certificate the lab's CA did not sign.
+    pub fn rogue_cert(&self, host: &str, subject: &str) {
+        self.ssh(
+            host,
+            &format!(
+                "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout /tmp/rogue.key \
+                 -out /tmp/rogue.crt -subj {subject} -days 1 2>/dev/null"
+            ),
+        );
+    }
+
     /// Kill everything in a host's namespace: its sshd and every session (a dead host).
     pub fn kill_host(&self, host: &str) {
         let pids = Command::new("ip")

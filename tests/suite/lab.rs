@@ -1119,11 +1119,7 @@ fn lab_hosts_hold_certificates_from_the_lab_ca_for_tls_with_client_auth() {
         "200 rc=0"
     );
     // A certificate of the right name from no CA the server trusts, and none at all.
-    lab.ssh(
-        "rbh4",
-        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout /tmp/rogue.key \
-         -out /tmp/rogue.crt -subj /CN=rbh4 -days 1 2>/dev/null",
-    );
+    lab.rogue_cert("rbh4", "/CN=rbh4");
     assert!(
         !curl("--cert /tmp/rogue.crt --key /tmp/rogue.key https://rbh3.rblab.internal:8443/")
             .ends_with("rc=0")

@@ -1246,11 +1246,7 @@ fn workers_runbook_installs_renders_starts_and_rerun_changes_nothing() {
         ) && out.ends_with(" 403 rc=0\n"),
         "{out}"
     );
-    lab.ssh(
-        "rbh5",
-        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout /tmp/rogue.key \
-         -out /tmp/rogue.crt -subj /O=system:nodes/CN=system:node:rbh6 -days 1 2>/dev/null",
-    );
+    lab.rogue_cert("rbh5", "/O=system:nodes/CN=system:node:rbh6");
     let out = put("--cert /tmp/rogue.crt --key /tmp/rogue.key");
     assert!(!out.ends_with(" rc=0\n"), "{out}");
     let out = put("");
