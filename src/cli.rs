@@ -33,6 +33,9 @@ pub enum Command {
     Repl(ReplArgs),
     /// Show the inventory as ansible-inventory does: --list (JSON) or --host NAME.
     Inventory(InventoryArgs),
+    /// Show the settings a command here would use, each with where it came from: the
+    /// command line, rb.toml, ansible.cfg or an ANSIBLE_* variable.
+    Config(ConfigArgs),
     /// Print a shell completion script: rb completions bash > /etc/bash_completion.d/rb
     Completions {
         /// bash, zsh, fish, elvish or powershell.
@@ -140,6 +143,25 @@ pub struct HostOpts {
         default_value_t = 60
     )]
     pub ssh_persist: u64,
+    /// ansible.cfg's `[ssh_connection] ssh_args`: a default under each host's
+    /// `ansible_ssh_args` (no flag of its own).
+    #[arg(skip)]
+    pub ssh_args: Option<String>,
+    /// ansible.cfg's `[ssh_connection] ssh_extra_args`, likewise.
+    #[arg(skip)]
+    pub ssh_extra_args: Option<String>,
+}
+
+#[derive(Args)]
+pub struct ConfigArgs {
+    /// The runbook whose folder's rb.toml applies (as for `rb run`).
+    pub runbook: Option<PathBuf>,
+    #[command(flatten)]
+    pub hosts: HostOpts,
+    #[arg(short = 'f', long, env = "RB_FORKS", value_parser = parse_forks)]
+    pub forks: Option<u64>,
+    #[command(flatten)]
+    pub become_: BecomeArgs,
 }
 
 /// Privilege: run commands and file operations as another user through sudo.

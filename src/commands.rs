@@ -35,10 +35,16 @@ fn load_inventory(
     let defaults = [
         ("ansible_ssh_private_key_file", &opts.private_key),
         ("ansible_ssh_common_args", &opts.ssh_common_args),
+        ("ansible_ssh_args", &opts.ssh_args),
+        ("ansible_ssh_extra_args", &opts.ssh_extra_args),
     ];
     for (var, value) in defaults {
         if let Some(v) = value {
-            inv.default_on_all(var, v, "(command line, environment or rb.toml)");
+            inv.default_on_all(
+                var,
+                v,
+                "(command line, environment, rb.toml or ansible.cfg)",
+            );
         }
     }
     Ok(inv)
@@ -298,11 +304,17 @@ pub fn repl(args: ReplArgs) -> Result<(), Diagnostic> {
 pub fn hosts(args: HostsArgs) -> Result<(), Diagnostic> {
     let inv = load_inventory(&args.hosts, None)?;
     let order = Order::parse(&args.order, args.hosts.seed).map_err(|e| usage(e.to_string()))?;
-    let limit = match &args.hosts.limit {
+    let limit_pattern = match &args.hosts.limit {
+        None => None,
+        Some(p) => Some(
+            rb::inventory::expand_limit_files(p).map_err(|e| usage(format!("--limit {p}: {e}")))?,
+        ),
+    };
+    let limit = match &limit_pattern {
         None => None,
         Some(l) => Some(inv.limit(l).map_err(|e| usage(e.to_string()))?),
     };
-    if let (Some(l), Some(p)) = (&limit, &args.hosts.limit) {
+    if let (Some(l), Some(p)) = (&limit, &limit_pattern) {
         if l.is_empty() {
             return Err(usage(inv.selects_nothing("--limit", p)));
         }
@@ -386,4 +398,100 @@ impl BecomeArgs {
         }
         Ok(b)
     }
+}
+
+/// `rb config`: each setting a command here would use, and where it came from.
+pub fn config(
+    args: crate::cli::ConfigArgs,
+    applied: &crate::config::Applied,
+) -> Result<(), Diagnostic> {
+    let files = [
+        ("rb.toml", &applied.rb_toml),
+        ("ansible.cfg", &applied.ansible_cfg),
+    ];
+    for (name, path) in files {
+        match path {
+            Some(p) => println!("{name}: {}", p.display()),
+            None => println!("{name}: (none found)"),
+        }
+    }
+    let source = |name: &str, default: &str| {
+        applied
+            .sources
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, s)| s.clone())
+            .unwrap_or_else(|| default.to_string())
+    };
+    let h = &args.hosts;
+    let b = &args.become_;
+    let show = |v: Option<String>| v.unwrap_or_else(|| "(not set)".into());
+    let flag = "command line, RB_* variable or default";
+    let rows = [
+        (
+            "inventory",
+            show((!h.inventory.is_empty()).then(|| h.inventory.join(", "))),
+            source("inventory", flag),
+        ),
+        (
+            "remote_user",
+            show(h.user.clone()),
+            source("remote_user", flag),
+        ),
+        (
+            "private_key_file",
+            show(h.private_key.clone()),
+            source("private_key_file", flag),
+        ),
+        (
+            "forks",
+            show(args.forks.map(|f| f.to_string())),
+            source("forks", flag),
+        ),
+        (
+            "connect_timeout",
+            h.connect_timeout.to_string(),
+            source("connect_timeout", flag),
+        ),
+        (
+            "ssh_persist",
+            h.ssh_persist.to_string(),
+            source("ssh_persist", flag),
+        ),
+        (
+            "ssh_config",
+            show(h.ssh_config.as_ref().map(|p| p.display().to_string())),
+            source("ssh_config", flag),
+        ),
+        (
+            "ssh_args",
+            show(h.ssh_args.clone()),
+            source("ssh_args", "not set"),
+        ),
+        (
+            "ssh_common_args",
+            show(h.ssh_common_args.clone()),
+            source("ssh_common_args", flag),
+        ),
+        (
+            "ssh_extra_args",
+            show(h.ssh_extra_args.clone()),
+            source("ssh_extra_args", "not set"),
+        ),
+        ("become", b.become_.to_string(), source("become", flag)),
+        (
+            "become_user",
+            show(b.become_user.clone()),
+            source("become_user", flag),
+        ),
+        (
+            "become_ask_pass",
+            b.ask_become_pass.to_string(),
+            source("become_ask_pass", flag),
+        ),
+    ];
+    for (name, value, from) in rows {
+        println!("{name} = {value}\t({from})");
+    }
+    Ok(())
 }

@@ -1,4 +1,4 @@
-//! The `rb` command line: arguments (cli.rs), rb.toml (config.rs), what each subcommand
+//! The `rb` command line: arguments (cli.rs), rb.toml and ansible.cfg (config/), what each subcommand
 //! does (commands.rs), and here the process itself: its stack, signals' and panics'
 //! handling, and the dispatch. The work is in the `rb` library (crates/lang) and the crates
 //! under it.
@@ -98,10 +98,13 @@ fn rb_main() -> ExitCode {
     use clap::{CommandFactory, FromArgMatches};
     let matches = Cli::command().get_matches();
     let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
-    if let Err(d) = config::apply_config(&mut cli, &matches) {
-        eprintln!("error: {}", d.message);
-        return ExitCode::from(2);
-    }
+    let applied = match config::apply_config(&mut cli, &matches) {
+        Ok(a) => a,
+        Err(d) => {
+            eprintln!("error: {}", d.message);
+            return ExitCode::from(2);
+        }
+    };
     let result = match cli.command {
         Command::Run(args) => commands::run(args),
         Command::Check { files } => commands::check(files),
@@ -109,6 +112,7 @@ fn rb_main() -> ExitCode {
         Command::Hosts(args) => commands::hosts(args),
         Command::Repl(args) => commands::repl(args),
         Command::Inventory(args) => commands::inventory(args),
+        Command::Config(args) => commands::config(args, &applied),
         Command::Completions { shell } => {
             use clap::CommandFactory;
             clap_complete::generate(shell, &mut Cli::command(), "rb", &mut std::io::stdout());

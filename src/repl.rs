@@ -294,7 +294,14 @@ impl Repl {
                 }
             }
             ":hosts" => {
-                let pattern = if arg.is_empty() { "all" } else { arg };
+                // With no inventory, `all` is empty (as in Ansible): show the implicit
+                // localhost, the one host there is.
+                let only_implicit = self.rt.context().inventory.hosts.iter().all(|h| h.implicit);
+                let pattern = match (arg.is_empty(), only_implicit) {
+                    (false, _) => arg,
+                    (true, true) => "localhost",
+                    (true, false) => "all",
+                };
                 match rb::select_hosts(self.rt.context(), pattern) {
                     Ok(list) => {
                         for h in list.0 {

@@ -1,6 +1,7 @@
 //! `rb run` and `rb check` as an operator meets them: outputs, exit codes, error text.
 
 use crate::common::*;
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -595,13 +596,13 @@ fn exec_usage_errors_exit_2_and_a_nonzero_rc_fails_the_host() {
         assert_eq!(stdout(&out), "", "{bad:?}: nothing ran");
     }
     let out = rb()
-        .args(["exec", "all", "echo out; echo err >&2; exit 3"])
+        .args(["exec", "localhost", "echo out; echo err >&2; exit 3"])
         .output()
         .unwrap();
     out.code(1);
     assert_eq!(stdout(&out), "localhost | FAILED | rc=3 >>\nout\nerr\n");
     let out = rb()
-        .args(["exec", "all", "echo ok", "-f", "1"])
+        .args(["exec", "localhost", "echo ok", "-f", "1"])
         .output()
         .unwrap();
     out.code(0);
@@ -2386,4 +2387,264 @@ fn repl_help_exit_and_quit_typed_as_words() {
     let out = repl_piped(&[], "let help = 5;\nhelp + 1\n");
     out.code(0);
     assert_eq!(stdout(&out), "6\n", "{}", stderr(&out));
+}
+
+/// An Ansible project folder is read as ansible-core reads it: ansible.cfg from the current
+/// folder (not a world-writable one), `ANSIBLE_CONFIG` and `ANSIBLE_INVENTORY` before it,
+/// rb.toml over both; settings rb does not use are warned about by file:line, settings it
+/// would break are refused; and with no inventory at all, `all` is empty and the run says
+/// so before anything runs.
+#[test]
+fn an_ansible_project_folder_is_read_as_ansible_reads_it() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("project");
+    std::fs::create_dir_all(d.join("inventory")).unwrap();
+    std::fs::write(
+        d.join("inventory/hosts.ini"),
+        "[web]\nw1 ansible_connection=local\nw2 ansible_connection=local\n",
+    )
+    .unwrap();
+    std::fs::write(d.join("other.ini"), "[db]\nd1 ansible_connection=local\n").unwrap();
+    std::fs::write(
+        d.join("ansible.cfg"),
+        "[defaults]\n# the project's own\ninventory = inventory/hosts.ini\nforks = 3\nstrategy = free\n",
+    )
+    .unwrap();
+    let rb_in = |dir: &Path, args: &[&str], env: &[(&str, &str)]| {
+        let mut c = rb();
+        c.current_dir(dir).args(args).env_remove("ANSIBLE_CONFIG");
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        c.output().unwrap()
+    };
+    let out = rb_in(&d, &["hosts", "all"], &[]);
+    assert_eq!(stdout(&out), "w1\nw2\n", "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("ansible.cfg:5: `[defaults] strategy` is not used by rb"),
+        "{}",
+        stderr(&out)
+    );
+    // ANSIBLE_INVENTORY wins over the file, as in ansible-core; -i over both.
+    let out = rb_in(&d, &["hosts", "all"], &[("ANSIBLE_INVENTORY", "other.ini")]);
+    assert_eq!(stdout(&out), "d1\n", "{}", stderr(&out));
+    // `rb config` says where each setting came from.
+    let out = rb_in(&d, &["config"], &[]);
+    let text = stdout(&out);
+    let cfg = d.join("ansible.cfg").display().to_string();
+    assert!(
+        text.contains(&format!(
+            "inventory = {}/inventory/hosts.ini\t({cfg}:3)",
+            d.display()
+        )),
+        "{text}"
+    );
+    assert!(text.contains(&format!("forks = 3\t({cfg}:4)")), "{text}");
+    // rb.toml beside it wins.
+    std::fs::write(d.join("rb.toml"), "inventory = \"other.ini\"\n").unwrap();
+    assert_eq!(stdout(&rb_in(&d, &["hosts", "all"], &[])), "d1\n");
+    std::fs::remove_file(d.join("rb.toml")).unwrap();
+    // ANSIBLE_CONFIG names a folder or a file elsewhere; it is read first.
+    let elsewhere = dir.path().join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    std::fs::write(
+        elsewhere.join("ansible.cfg"),
+        format!(
+            "[defaults]\ninventory = {}\n",
+            d.join("other.ini").display()
+        ),
+    )
+    .unwrap();
+    let out = rb_in(
+        &d,
+        &["hosts", "all"],
+        &[("ANSIBLE_CONFIG", elsewhere.to_str().unwrap())],
+    );
+    assert_eq!(stdout(&out), "d1\n", "{}", stderr(&out));
+    // A setting rb would honour differently is refused, by file and line, exit 2.
+    std::fs::write(
+        d.join("ansible.cfg"),
+        "[defaults]\ninventory = inventory/hosts.ini\n[privilege_escalation]\nbecome_method = su\n",
+    )
+    .unwrap();
+    let out = rb_in(&d, &["hosts", "all"], &[]);
+    out.code(2).stderr_has(&format!(
+        "{cfg}:4: `become_method = su`: rb becomes another user through sudo only"
+    ));
+    // In a world-writable folder ansible.cfg is skipped (ansible-core's warning): no
+    // inventory, so `all` is empty, and a runbook fails before running anything.
+    std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o777)).unwrap();
+    std::fs::write(
+        d.join("book.rhai"),
+        "on(hosts(\"all\"), |h| { sh(\"touch ran\"); });",
+    )
+    .unwrap();
+    let out = rb_in(&d, &["run", "book.rhai"], &[]);
+    out.code(2)
+        .stderr_has("Ansible is being run in a world writable directory")
+        .stderr_has("host pattern `all` selects no host")
+        .stderr_has("the implicit localhost is in no group, not even `all`");
+    assert!(!d.join("ran").exists(), "the runbook ran on the controller");
+    // By name, the implicit localhost is there.
+    let out = rb_in(&d, &["hosts", "localhost"], &[]);
+    assert_eq!(stdout(&out), "localhost\n", "{}", stderr(&out));
+}
+
+/// `-e` wins over every inventory variable, connection ones included (ansible-core's
+/// extra vars); `--limit @FILE` reads one pattern a line (a `.retry` file), a missing file
+/// is an error, and a limit that leaves no host stops the run before anything runs.
+#[test]
+fn extra_vars_reach_the_connection_and_limit_files_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Unreachable as written: 192.0.2.0/24 is TEST-NET-1, never routed.
+    std::fs::write(
+        d.join("hosts.ini"),
+        "[web]\nw1 ansible_host=192.0.2.1\nw2 ansible_host=192.0.2.2\nw3 ansible_host=192.0.2.3\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("book.rhai"),
+        "on(hosts(\"web\"), |h| { let r = sh(\"echo hi\"); print(`${h.name} ${h.addr} ${r.out}`); });",
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        rb().current_dir(d)
+            .args([
+                "run",
+                "book.rhai",
+                "-i",
+                "hosts.ini",
+                "--connect-timeout",
+                "1",
+            ])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = run(&[
+        "-e",
+        "ansible_connection=local",
+        "-e",
+        "ansible_host=127.0.0.9",
+    ]);
+    out.code(0);
+    let text = stdout(&out);
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.sort();
+    assert_eq!(
+        lines,
+        [
+            "w1 | w1 127.0.0.9 hi",
+            "w2 | w2 127.0.0.9 hi",
+            "w3 | w3 127.0.0.9 hi"
+        ],
+        "{}",
+        stderr(&out)
+    );
+    // A retry file: one host a line, combined with other terms by comma.
+    std::fs::write(d.join("site.retry"), "w2\n\nw3\n").unwrap();
+    let out = run(&[
+        "-e",
+        "ansible_connection=local",
+        "--limit",
+        "@site.retry,!w3",
+    ]);
+    out.code(0);
+    assert_eq!(
+        stdout(&out).trim(),
+        "w2 | w2 192.0.2.2 hi",
+        "{}",
+        stderr(&out)
+    );
+    let out = rb()
+        .current_dir(d)
+        .args(["hosts", "all", "-i", "hosts.ini", "--limit", "@site.retry"])
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&out), "w2\nw3\n", "{}", stderr(&out));
+    let out = run(&["--limit", "@missing.retry"]);
+    out.code(2)
+        .stderr_has("--limit @missing.retry: cannot read the limit file missing.retry");
+    // A typo leaves no host: refused before anything runs, with the closest name.
+    let out = run(&["-e", "ansible_connection=local", "--limit", "wl"]);
+    out.code(2)
+        .stderr_has("--limit `wl` selects no host")
+        .stderr_has("did you mean `w1`?");
+    assert_eq!(stdout(&out), "");
+}
+
+/// Jinja inside inventory variables is rendered as ansible-core renders it, before any host
+/// is reached: connection variables included, chains across group_vars, native types for a
+/// lone expression; one that cannot be rendered stops the run naming host, variable and
+/// file; `rb inventory --host` prints the raw values, as ansible-inventory does.
+#[test]
+fn jinja_in_inventory_variables_is_rendered_before_anything_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("group_vars")).unwrap();
+    std::fs::write(
+        d.join("group_vars/all.yml"),
+        "conn: local\ncluster_name: prod\ndns_domain: \"{{ cluster_name }}.local\"\nports: \"{{ [80, 443] }}\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("hosts.ini"),
+        "[web]\nw1 ansible_connection=\"{{ conn }}\" ansible_host=\"{{ inventory_hostname }}.{{ dns_domain }}\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("book.rhai"),
+        "on(hosts(\"web\"), |h| { print(`${h.addr} ${h.vars.dns_domain} ${type_of(h.vars.ports)} ${sh(\"echo ran\").out}`); });",
+    )
+    .unwrap();
+    let out = rb()
+        .current_dir(d)
+        .args(["run", "book.rhai", "-i", "hosts.ini"])
+        .output()
+        .unwrap();
+    out.code(0);
+    assert_eq!(
+        stdout(&out),
+        "w1 | w1.prod.local prod.local array ran\n",
+        "{}",
+        stderr(&out)
+    );
+    // -e renders too, and wins.
+    let out = rb()
+        .current_dir(d)
+        .args([
+            "run",
+            "book.rhai",
+            "-i",
+            "hosts.ini",
+            "-e",
+            "cluster_name=stage",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&out), "w1 | w1.stage.local stage.local array ran\n");
+    let out = rb()
+        .current_dir(d)
+        .args(["inventory", "-i", "hosts.ini", "--host", "w1"])
+        .output()
+        .unwrap();
+    let raw: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(raw["dns_domain"], "{{ cluster_name }}.local");
+    // A variable that cannot be rendered: named, nothing runs.
+    std::fs::write(
+        d.join("hosts.ini"),
+        "[web]\nw1 ansible_connection=local ansible_user=\"{{ admin_user }}\"\n",
+    )
+    .unwrap();
+    let out = rb()
+        .current_dir(d)
+        .args(["run", "book.rhai", "-i", "hosts.ini"])
+        .output()
+        .unwrap();
+    out.code(2).stderr_has(
+        "hosts.ini:2: host w1: variable `ansible_user` cannot be rendered: undefined variable in `{{ admin_user }}`",
+    );
+    assert_eq!(stdout(&out), "");
 }

@@ -10,6 +10,7 @@
 //! assert_eq!(inv.host_vars(sel.hosts[0])["port"], 80);
 //! ```
 
+pub mod ansible_cfg;
 mod error;
 mod extra;
 mod ini;
@@ -22,10 +23,11 @@ mod sources;
 mod vars_files;
 mod yaml;
 
+pub use ansible_cfg::AnsibleCfg;
 pub use error::Error;
 pub use extra::{is_key_value, parse_extra_vars};
 pub use pattern::glob_matches;
-pub use pattern::{split as split_pattern, Limit, Selection};
+pub use pattern::{expand_limit_files, split as split_pattern, Limit, Selection};
 pub use pyliteral::{ini_value, py_float};
 
 use serde_json::{Map, Value};
@@ -236,23 +238,12 @@ impl Inventory {
         Ok(inv)
     }
 
-    /// An inventory of just `localhost` (no `-i` given).
+    /// The inventory of a run given none: only ansible-core's implicit `localhost`, which
+    /// no group holds, so `all` selects nothing (as `ansible all` says: "the implicit
+    /// localhost does not match 'all'").
     pub fn localhost() -> Inventory {
         let mut inv = Inventory::new();
-        let h = inv.add_host(
-            "localhost",
-            Origin {
-                file: "(implicit)".into(),
-                line: 0,
-            },
-        );
-        inv.hosts[h].vars.set(
-            "ansible_connection",
-            Value::String("local".into()),
-            Origin::default(),
-        );
-        inv.add_host_to_group("ungrouped", h);
-        inv.reconcile();
+        inv.add_implicit_localhost();
         inv
     }
 
@@ -570,8 +561,17 @@ impl Inventory {
                 .min()
                 .map(|(_, n)| format!(" (did you mean `{n}`?)"))
         });
+        // With only the implicit localhost, say why `all` is empty and what to do.
+        let implicit_only = self.hosts.iter().all(|h| h.implicit);
+        let hint = if implicit_only && closest.is_none() {
+            " (the implicit localhost is in no group, not even `all`: select it by name, \
+             `localhost`, or give an inventory with -i, ANSIBLE_INVENTORY or ansible.cfg's \
+             `inventory`)"
+        } else {
+            ""
+        };
         format!(
-            "{what} `{pattern}` selects no host in {}{}",
+            "{what} `{pattern}` selects no host in {}{}{hint}",
             self.describe(),
             closest.unwrap_or_default()
         )

@@ -41,6 +41,38 @@ impl Limit {
     }
 }
 
+/// `--limit` as ansible-core's `Inventory.subset` reads it: a term `@FILE` stands for the
+/// file's lines, one pattern each (a `.retry` file of host names); the result is one
+/// comma-joined pattern. A missing file, or a folder, is an error.
+pub fn expand_limit_files(pattern: &str) -> Result<String, String> {
+    let terms = split(pattern);
+    if !terms.iter().any(|t| t.starts_with('@')) {
+        return Ok(pattern.to_string());
+    }
+    let mut out = Vec::new();
+    for t in terms {
+        let Some(file) = t.strip_prefix('@') else {
+            out.push(t);
+            continue;
+        };
+        let path = std::path::Path::new(file);
+        if path.is_dir() {
+            return Err(format!(
+                "a limit starting with `@` must be a file, not a folder: {file}"
+            ));
+        }
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read the limit file {file}: {e}"))?;
+        out.extend(
+            text.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(str::to_string),
+        );
+    }
+    Ok(out.join(","))
+}
+
 /// ansible-core's `split_host_pattern`: a pattern with a comma splits at commas only;
 /// otherwise at colons outside `[...]`, unless the whole is one address (`host:22`, IPv6).
 pub fn split(pattern: &str) -> Vec<String> {

@@ -83,9 +83,19 @@ fn descriptions_and_the_no_inventory_case() {
         local.describe(),
         "the inventory (no -i given: only localhost)"
     );
-    assert_eq!(names(&local, &local.group_hosts("all")), ["localhost"]);
-    assert_eq!(local.groups_of(0), ["ungrouped"]);
+    // As ansible-core: the implicit localhost is in no group, `all` included.
+    assert!(local.group_hosts("all").is_empty());
+    assert!(local.groups_of(0).is_empty());
     assert_eq!(local.host_vars(0)["ansible_connection"], "local");
+    assert_eq!(
+        names(&local, &local.select("localhost").unwrap().hosts),
+        ["localhost"]
+    );
+    let why = local.selects_nothing("host pattern", "all");
+    assert!(
+        why.contains("the implicit localhost is in no group"),
+        "{why}"
+    );
 }
 
 fn load_text(name: &str, text: &[u8]) -> Result<Inventory, String> {

@@ -359,7 +359,7 @@ pub const FUNCTIONS: &[FnDoc] = &[
         name: "hosts",
         group: "hosts",
         signature: "hosts(pattern) -> HostList",
-        doc: "The inventory hosts a pattern selects, in inventory (file) order, narrowed by `--limit`. Patterns as Ansible's: `all`, a group, a host, `a:b` (union), `a:&b` (intersection), `a:!b` (exclusion), globs `worker0*`, `~regex`, and subscripts `group[0]`, `group[1:3]` (end included). A term matching nothing is a warning, not an error (runbooks accept either of two group names); a pattern that selects no host of the inventory at all is an error naming the closest name (a literal one before anything runs, exit 2), and one whose hosts are all outside `--limit` gives an empty list. Without `-i`, the inventory is just `localhost`.",
+        doc: "The inventory hosts a pattern selects, in inventory (file) order, narrowed by `--limit`. Patterns as Ansible's: `all`, a group, a host, `a:b` (union), `a:&b` (intersection), `a:!b` (exclusion), globs `worker0*`, `~regex`, and subscripts `group[0]`, `group[1:3]` (end included). A term matching nothing is a warning, not an error (runbooks accept either of two group names); a pattern that selects no host of the inventory at all is an error naming the closest name (a literal one before anything runs, exit 2), and one whose hosts are all outside `--limit` gives an empty list. Without an inventory (`-i`, rb.toml, `ANSIBLE_INVENTORY` or ansible.cfg), only the implicit `localhost` is there, selected by its name alone: `all` selects nothing, as in Ansible.",
         example: r#"[hosts("all").names(), hosts("web:db:!web2").names(), hosts("k8s:&web[1:]").names()]"#,
         output: r#"[["web3", "web1", "web2", "db1"], ["web3", "web1", "db1"], ["web1", "web2"]]"#,
     },

@@ -55,19 +55,42 @@ impl fmt::Debug for Host {
 }
 
 /// The Host of every inventory entry, in inventory order, reached as its connection
-/// variables say (see `connection`). A variable rb cannot honour on a host inside
+/// variables say (see `connection`), `extra` (-e) over every inventory value, connection
+/// variables included, as in Ansible. A variable rb cannot honour on a host inside
 /// `limit` is an error naming where it was set; nothing has run yet.
 pub fn hosts_of(
     inv: &Inventory,
     ssh: Arc<SshOptions>,
     limit: Option<&inventory::Limit>,
+    extra: &serde_json::Map<String, serde_json::Value>,
 ) -> Result<(Vec<Host>, Vec<String>), connection::Refusal> {
     let mut warnings = Vec::new();
     let mut hosts = Vec::with_capacity(inv.hosts.len());
-    for i in 0..inv.hosts.len() {
+    let raw: Vec<inventory::Vars> = (0..inv.hosts.len())
+        .map(|i| {
+            let mut vars = inv.host_vars_with_origins(i);
+            for (k, v) in extra {
+                let origin = inventory::Origin {
+                    file: "-e".into(),
+                    line: 0,
+                };
+                vars.set(k, v.clone(), origin);
+            }
+            vars
+        })
+        .collect();
+    // Jinja in variables, rendered before anything is reached (connection variables too).
+    let templated = raw
+        .iter()
+        .any(|v| v.values.values().any(crate::jinja::vars::holds_template));
+    let rendering = templated.then(|| crate::jinja::vars::VarContext::new(inv, raw.clone()));
+    for (i, raw_vars) in raw.into_iter().enumerate() {
         let name = inv.hosts[i].name.clone();
-        let vars = inv.host_vars_with_origins(i);
         let in_play = limit.is_none_or(|l| l.allows(i));
+        let vars = match &rendering {
+            Some(r) if in_play => r.rendered(i).map_err(connection::Refusal)?,
+            _ => raw_vars,
+        };
         let conn = match connection::resolve(&name, &vars, &ssh) {
             Ok(c) => c,
             Err(e) if in_play => return Err(e),

@@ -6,6 +6,7 @@
 //! is the runbook's side.
 
 mod python;
+pub mod vars;
 mod yaml;
 
 use crate::raise::OrMessage;

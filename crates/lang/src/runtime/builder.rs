@@ -288,7 +288,15 @@ impl RuntimeBuilder {
         let inventory = self
             .inventory
             .unwrap_or_else(inventory::Inventory::localhost);
-        let limit = match &self.limit {
+        // `@FILE` terms read now, so that messages show the hosts they named.
+        let limit_pattern = match &self.limit {
+            None => None,
+            Some(p) => Some(
+                inventory::expand_limit_files(p)
+                    .map_err(|e| Diagnostic::plain(format!("--limit {p}: {e}"), 2))?,
+            ),
+        };
+        let limit = match &limit_pattern {
             None => None,
             Some(p) => Some(
                 inventory
@@ -296,7 +304,7 @@ impl RuntimeBuilder {
                     .map_err(|e| Diagnostic::plain(format!("--limit {p}: {e}"), 2))?,
             ),
         };
-        if let (Some(p), Some(l)) = (&self.limit, &limit) {
+        if let (Some(p), Some(l)) = (&limit_pattern, &limit) {
             // As ansible-core: a limit that leaves no host is refused, a term of it that
             // matches nothing is a warning.
             if l.is_empty() {
@@ -306,15 +314,27 @@ impl RuntimeBuilder {
                 ));
             }
         }
+        let extra: serde_json::Map<String, serde_json::Value> = self
+            .vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), api::json::to_value(v)))
+            .collect();
         let (mut hosts, mut warnings) =
-            host::hosts_of(&inventory, Arc::new(self.ssh), limit.as_ref())
+            host::hosts_of(&inventory, Arc::new(self.ssh), limit.as_ref(), &extra)
                 .map_err(|e| Diagnostic::plain(e.to_string(), 2))?;
-        // Extra variables (-e, --vars) win over every inventory variable, as in Ansible.
+        // Extra variables (-e, --vars) win over every inventory variable, as in Ansible
+        // (hosts_of put them in already; here they keep their own Rhai values, unless Jinja
+        // in them was rendered).
         if !self.vars.is_empty() {
             for h in &mut hosts {
                 let mut m = (*h.vars).clone();
                 for (k, v) in &self.vars {
-                    m.insert(k.clone(), v.clone());
+                    let templated = v
+                        .read_lock::<rhai::ImmutableString>()
+                        .is_some_and(|s| crate::jinja::vars::is_template(&s));
+                    if !templated {
+                        m.insert(k.clone(), v.clone());
+                    }
                 }
                 h.vars = Arc::new(m);
             }
