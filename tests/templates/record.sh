@@ -16,6 +16,7 @@ for t in "$here"/*.j2; do
     name=$(basename "$t" .j2)
     [ "$name" = hosts ] && continue
     "$bin${bin:+/}ansible" localhost -c local -m template \
+        -e ansible_python_interpreter="$py" \
         -a "src=$t dest=$here/expected/$name.out" -e "@$here/vars.json" >/dev/null
 done
 for h in etcd1 w1.example.com; do

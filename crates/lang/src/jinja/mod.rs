@@ -5,6 +5,7 @@
 //! ansible-core 2.19's (checked against it: tests/templates/). No Rhai here: `api/template.rs`
 //! is the runbook's side.
 
+mod ansible;
 mod python;
 pub mod vars;
 mod yaml;
@@ -20,13 +21,39 @@ use std::sync::OnceLock;
 /// a hang.
 const FUEL: u64 = 50_000_000;
 
+/// The whitespace options a template's `#jinja2:` header may set (Ansible's
+/// `TemplateOverrides`); Ansible's defaults otherwise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Whitespace {
+    trim_blocks: bool,
+    lstrip_blocks: bool,
+    keep_trailing_newline: bool,
+}
+
+const ANSIBLE_WHITESPACE: Whitespace = Whitespace {
+    trim_blocks: true,
+    lstrip_blocks: false,
+    keep_trailing_newline: false,
+};
+
+/// The environment of Ansible's defaults.
 fn environment() -> &'static Environment<'static> {
-    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
-    ENV.get_or_init(|| {
+    environment_for(ANSIBLE_WHITESPACE)
+}
+
+/// One environment per combination of whitespace options, each built once.
+fn environment_for(ws: Whitespace) -> &'static Environment<'static> {
+    static ENVS: [OnceLock<Environment<'static>>; 8] = [const { OnceLock::new() }; 8];
+    let i = usize::from(ws.trim_blocks)
+        | usize::from(ws.lstrip_blocks) << 1
+        | usize::from(ws.keep_trailing_newline) << 2;
+    ENVS[i].get_or_init(|| {
         let mut env = Environment::new();
         env.set_syntax(
             minijinja::syntax::SyntaxConfig::builder()
-                .trim_blocks(true)
+                .trim_blocks(ws.trim_blocks)
+                .lstrip_blocks(ws.lstrip_blocks)
+                .keep_trailing_newline(ws.keep_trailing_newline)
                 .build()
                 .expect("the default delimiters are valid"),
         );
@@ -36,7 +63,9 @@ fn environment() -> &'static Environment<'static> {
         env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
         env.set_formatter(|out, _state, value| {
             // Ansible's finalize: None prints as nothing; everything else as Python's str().
-            if !value.is_none() {
+            // An undefined value reaching here is the missing else of `x if c` (a variable
+            // never set fails before): Jinja2 prints nothing for it.
+            if !value.is_none() && !value.is_undefined() {
                 out.write_str(&py_str(value))?;
             }
             Ok(())
@@ -57,6 +86,8 @@ fn environment() -> &'static Environment<'static> {
         });
         env.add_filter("regex_replace", regex_replace);
         env.add_filter("bool", to_bool);
+        env.add_filter("indent", indent);
+        ansible::register(&mut env);
         env.add_filter("int", to_int);
         env
     })
@@ -177,6 +208,98 @@ fn python_replacement(rep: &str) -> OrMessage<String> {
     Ok(out)
 }
 
+/// Jinja2's `indent(width=4, first=False, blank=False)`, which (unlike minijinja's) keeps
+/// the text's trailing newline: it appends one, splits with Python's `splitlines`, and
+/// indents every line after the first that is not empty.
+fn indent(
+    s: &str,
+    width: Option<J>,
+    first: Option<bool>,
+    blank: Option<bool>,
+    kw: Kwargs,
+) -> Result<String, Error> {
+    let width: Option<J> = kw.get::<Option<J>>("width")?.or(width);
+    let first = kw.get::<Option<bool>>("first")?.or(first).unwrap_or(false);
+    let blank = kw.get::<Option<bool>>("blank")?.or(blank).unwrap_or(false);
+    kw.assert_all_used()?;
+    let pad = match width {
+        None => "    ".to_string(),
+        Some(w) if w.kind() == ValueKind::String => w.as_str().unwrap_or_default().to_string(),
+        Some(w) => " ".repeat(usize::try_from(w.as_i64().unwrap_or(4)).unwrap_or(0)),
+    };
+    let text = format!("{s}\n");
+    let lines = python::splitlines(&text);
+    let mut out = if blank {
+        lines.join(&format!("\n{pad}"))
+    } else {
+        let mut rest = lines.iter();
+        let mut rv = rest.next().map(|l| l.to_string()).unwrap_or_default();
+        let others: Vec<String> = rest
+            .map(|l| {
+                if l.is_empty() {
+                    String::new()
+                } else {
+                    format!("{pad}{l}")
+                }
+            })
+            .collect();
+        if !others.is_empty() {
+            rv.push('\n');
+            rv.push_str(&others.join("\n"));
+        }
+        rv
+    };
+    if first {
+        out.insert_str(0, &pad);
+    }
+    Ok(out)
+}
+
+/// A template's `#jinja2: key: value, ...` first line, as Ansible reads it
+/// (`_extract_template_overrides`): the line removed, the whitespace options applied;
+/// delimiters and line prefixes are refused (rb keeps Jinja's).
+fn overrides(source: &str) -> OrMessage<(&str, Whitespace)> {
+    const HEADER: &str = "#jinja2:";
+    let Some(rest) = source.strip_prefix(HEADER) else {
+        return Ok((source, ANSIBLE_WHITESPACE));
+    };
+    let eol = rest
+        .find('\n')
+        .ok_or("missing newline after the `#jinja2:` override line")?;
+    let mut ws = ANSIBLE_WHITESPACE;
+    for pair in rest[..eol].split(',') {
+        let (key, value) = pair.split_once(':').ok_or_else(|| {
+            format!(
+                "missing `:` in the `#jinja2:` override pair `{}`",
+                pair.trim()
+            )
+        })?;
+        let key = key.trim();
+        let flag = || match value.trim() {
+            "True" | "1" => Ok(true),
+            "False" | "0" => Ok(false),
+            other => Err(format!(
+                "`#jinja2:` override `{key}` takes True or False, not `{other}`"
+            )),
+        };
+        match key {
+            "trim_blocks" => ws.trim_blocks = flag()?,
+            "lstrip_blocks" => ws.lstrip_blocks = flag()?,
+            "keep_trailing_newline" => ws.keep_trailing_newline = flag()?,
+            "newline_sequence" if matches!(value.trim(), "'\\n'" | "\"\\n\"") => {}
+            "block_start_string" | "block_end_string" | "variable_start_string"
+            | "variable_end_string" | "comment_start_string" | "comment_end_string"
+            | "line_statement_prefix" | "line_comment_prefix" | "newline_sequence" => {
+                return Err(format!(
+                    "the `#jinja2:` override `{key}` is not supported by rb (only trim_blocks, lstrip_blocks, keep_trailing_newline): render this template with Ansible or drop the override"
+                ))
+            }
+            other => return Err(format!("invalid `#jinja2:` override key `{other}`")),
+        }
+    }
+    Ok((&rest[eol + 1..], ws))
+}
+
 /// Ansible's `bool`: yes/on/true/1 (any case) are true, no/off/false/0 false; other values
 /// are true only when equal to 1.
 fn to_bool(v: &J) -> bool {
@@ -243,16 +366,17 @@ pub fn secret_forms() -> Vec<rb_core::report::Encoder> {
 pub fn render(name: &str, source: &str, scope: &Value) -> OrMessage<String> {
     // Text without Jinja syntax is written as it is (ansible-core does not template it, so
     // its line endings are kept too).
-    if !["{{", "{%", "{#"].iter().any(|m| source.contains(m)) {
+    if !["{{", "{%", "{#"].iter().any(|m| source.contains(m)) && !source.starts_with("#jinja2:") {
         return Ok(source.to_string());
     }
-    let env = environment();
+    let (body, ws) = overrides(source).map_err(|e| format!("template {name}:1: {e}"))?;
+    let env = environment_for(ws);
     let ctx = J::from(minijinja::value::Serde(scope));
     // Jinja reads `\r\n` and `\r` as line breaks and writes `\n`.
-    let text = source.replace("\r\n", "\n").replace('\r', "\n");
+    let text = body.replace("\r\n", "\n").replace('\r', "\n");
     let mut out = env
         .render_named_str(name, &text, ctx)
-        .map_err(|e| describe(&e, name, &text))?;
+        .map_err(|e| describe(&e, name, &text, usize::from(body.len() != source.len())))?;
     // Ansible's rule for the end: as many trailing newlines as the template has, at least
     // (Jinja drops one; a block tag's trimming may drop more).
     let trailing = |s: &str| s.len() - s.trim_end_matches('\n').len();
@@ -261,9 +385,13 @@ pub fn render(name: &str, source: &str, scope: &Value) -> OrMessage<String> {
     Ok(out)
 }
 
-/// A template error for people: file:line, what went wrong, and the expression.
-fn describe(e: &Error, name: &str, source: &str) -> String {
-    let line = e.line().map(|l| format!(":{l}")).unwrap_or_default();
+/// A template error for people: file:line, what went wrong, and the expression. `offset`:
+/// lines of the file before the text rendered (a `#jinja2:` header).
+fn describe(e: &Error, name: &str, source: &str, offset: usize) -> String {
+    let line = e
+        .line()
+        .map(|l| format!(":{}", l + offset))
+        .unwrap_or_default();
     let snippet = e
         .range()
         .and_then(|r| source.get(r))
@@ -297,6 +425,36 @@ mod tests {
         ] {
             assert_eq!(py_float(f), want);
         }
+    }
+
+    #[test]
+    fn jinja2_header_overrides_as_ansible_reads_them() {
+        let scope = serde_json::json!({"xs": [1, 2]});
+        let t = "#jinja2: trim_blocks: False\n{% for x in xs %}\n{{ x }}\n{% endfor %}\n";
+        // What ansible-core 2.19 writes for it.
+        assert_eq!(render("t.j2", t, &scope).unwrap(), "\n1\n\n2\n");
+        let e = render(
+            "t.j2",
+            "#jinja2: variable_start_string: '[['\n[[ x ]]\n",
+            &scope,
+        )
+        .unwrap_err();
+        assert!(
+            e.starts_with(
+                "template t.j2:1: the `#jinja2:` override `variable_start_string` is not supported"
+            ),
+            "{e}"
+        );
+        let e = render("t.j2", "#jinja2: trim_blocks\nx\n", &scope).unwrap_err();
+        assert!(e.contains("missing `:`"), "{e}");
+        // Errors count the header's line.
+        let e = render(
+            "t.j2",
+            "#jinja2: lstrip_blocks: True\nok\n{{ nope }}\n",
+            &scope,
+        )
+        .unwrap_err();
+        assert!(e.starts_with("template t.j2:3: undefined variable"), "{e}");
     }
 
     #[test]

@@ -1,0 +1,475 @@
+//! Ansible's own filters, tests and lookups that real roles' templates use, each as
+//! ansible-core 2.19 defines it (the Python function named in each comment, under
+//! `lib/ansible/plugins/`), checked against it in tests/templates/ansible-filters.j2.
+
+use super::python::py_str;
+use base64::Engine as _;
+use minijinja::value::{Kwargs, Value as J, ValueKind};
+use minijinja::{Environment, Error, ErrorKind};
+
+fn bad(m: impl Into<String>) -> Error {
+    Error::new(ErrorKind::InvalidOperation, m.into())
+}
+
+pub fn register(env: &mut Environment<'static>) {
+    env.add_filter("ternary", ternary);
+    env.add_filter("b64encode", |s: &str| {
+        base64::engine::general_purpose::STANDARD.encode(s.as_bytes())
+    });
+    env.add_filter("b64decode", |s: &str| -> Result<String, Error> {
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(s.trim())
+            .map_err(|e| bad(format!("b64decode: {e}")))?;
+        String::from_utf8(bytes).map_err(|_| bad("b64decode: the decoded bytes are not UTF-8 text"))
+    });
+    env.add_filter("combine", combine);
+    env.add_filter("dict2items", dict2items);
+    env.add_filter("items2dict", items2dict);
+    env.add_filter("flatten", flatten);
+    env.add_filter("basename", |p: &str| {
+        p.rsplit('/').next().unwrap_or("").to_string()
+    });
+    env.add_filter("dirname", dirname);
+    env.add_filter("quote", |v: J| shell_quote(&py_str(&v)));
+    env.add_filter("regex_search", regex_search);
+    env.add_test("version", version);
+    env.add_test("version_compare", version);
+    env.add_function("lookup", lookup);
+}
+
+/// `core.py` `ternary(value, true_val, false_val, none_val=None)`.
+fn ternary(v: &J, yes: J, no: J, none: Option<J>) -> J {
+    match none {
+        Some(n) if v.is_none() => n,
+        _ if v.is_true() => yes,
+        _ => no,
+    }
+}
+
+/// `core.py` `combine(*terms, recursive=False, list_merge='replace')`: later maps win;
+/// `recursive` merges maps inside maps.
+fn combine(first: J, rest: minijinja::value::Rest<J>, kw: Kwargs) -> Result<J, Error> {
+    let recursive: bool = kw.get::<Option<bool>>("recursive")?.unwrap_or(false);
+    let list_merge: Option<String> = kw.get("list_merge")?;
+    kw.assert_all_used()?;
+    if list_merge.as_deref().is_some_and(|m| m != "replace") {
+        return Err(bad("combine: rb supports list_merge='replace' only"));
+    }
+    let mut acc = to_json(&first)?;
+    for t in rest.iter() {
+        merge(&mut acc, to_json(t)?, recursive)?;
+    }
+    Ok(J::from(minijinja::value::Serde(&acc)))
+}
+
+fn to_json(v: &J) -> Result<serde_json::Value, Error> {
+    if v.kind() != ValueKind::Map {
+        return Err(bad(format!(
+            "combine expects dictionaries, got {}",
+            v.kind()
+        )));
+    }
+    serde_json::to_value(v).map_err(|e| bad(e.to_string()))
+}
+
+fn merge(a: &mut serde_json::Value, b: serde_json::Value, recursive: bool) -> Result<(), Error> {
+    let (serde_json::Value::Object(am), serde_json::Value::Object(bm)) = (a, b) else {
+        return Ok(());
+    };
+    for (k, v) in bm {
+        match am.get_mut(&k) {
+            Some(old) if recursive && old.is_object() && v.is_object() => merge(old, v, true)?,
+            _ => {
+                am.insert(k, v);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `core.py` `dict_to_list_of_dict_key_value_elements(mydict, key_name, value_name)`.
+fn dict2items(v: &J, kw: Kwargs) -> Result<J, Error> {
+    let key: String = kw
+        .get::<Option<String>>("key_name")?
+        .unwrap_or("key".into());
+    let value: String = kw
+        .get::<Option<String>>("value_name")?
+        .unwrap_or("value".into());
+    kw.assert_all_used()?;
+    if v.kind() != ValueKind::Map {
+        return Err(bad(format!(
+            "dict2items requires a dictionary, got {}",
+            v.kind()
+        )));
+    }
+    let mut out = Vec::new();
+    for k in v.try_iter()? {
+        let item = v.get_item(&k)?;
+        out.push(ordered_map(vec![
+            (J::from(key.as_str()), k),
+            (J::from(value.as_str()), item),
+        ]));
+    }
+    Ok(J::from(out))
+}
+
+/// `core.py` `list_of_dict_key_value_elements_to_dict(mylist, key_name, value_name)`.
+fn items2dict(v: &J, kw: Kwargs) -> Result<J, Error> {
+    let key: String = kw
+        .get::<Option<String>>("key_name")?
+        .unwrap_or("key".into());
+    let value: String = kw
+        .get::<Option<String>>("value_name")?
+        .unwrap_or("value".into());
+    kw.assert_all_used()?;
+    let mut out = Vec::new();
+    for item in v.try_iter()? {
+        let k = item.get_attr(&key)?;
+        let val = item.get_attr(&value)?;
+        if k.is_undefined() || val.is_undefined() {
+            return Err(bad(format!(
+                "items2dict: every item needs `{key}` and `{value}`"
+            )));
+        }
+        out.push((k, val));
+    }
+    Ok(ordered_map(out))
+}
+
+/// A map keeping the pairs' order (minijinja's own maps keep insertion order, as Python's
+/// dicts do, when built through serde).
+fn ordered_map(pairs: Vec<(J, J)>) -> J {
+    struct Pairs(Vec<(J, J)>);
+    impl serde::Serialize for Pairs {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut m = s.serialize_map(Some(self.0.len()))?;
+            for (k, v) in &self.0 {
+                m.serialize_entry(k, v)?;
+            }
+            m.end()
+        }
+    }
+    J::from(minijinja::value::Serde(Pairs(pairs)))
+}
+
+/// `core.py` `flatten(mylist, levels=None, skip_nulls=True)`.
+fn flatten(v: &J, levels: Option<i64>, kw: Kwargs) -> Result<J, Error> {
+    let levels = kw.get::<Option<i64>>("levels")?.or(levels);
+    let skip_nulls = kw.get::<Option<bool>>("skip_nulls")?.unwrap_or(true);
+    kw.assert_all_used()?;
+    fn go(v: &J, levels: Option<i64>, skip: bool, out: &mut Vec<J>) -> Result<(), Error> {
+        for e in v.try_iter()? {
+            let null = e.is_none() || matches!(e.as_str(), Some("None" | "null"));
+            if skip && null {
+                continue;
+            }
+            match (e.kind(), levels) {
+                (ValueKind::Seq, None) => go(&e, None, skip, out)?,
+                (ValueKind::Seq, Some(l)) if l >= 1 => go(&e, Some(l - 1), skip, out)?,
+                _ => out.push(e),
+            }
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    go(v, levels, skip_nulls, &mut out)?;
+    Ok(J::from(out))
+}
+
+/// Python's `posixpath.dirname`.
+fn dirname(p: &str) -> String {
+    let head = match p.rfind('/') {
+        Some(i) => &p[..=i],
+        None => "",
+    };
+    if !head.is_empty() && head.chars().any(|c| c != '/') {
+        head.trim_end_matches('/').to_string()
+    } else {
+        head.to_string()
+    }
+}
+
+/// Python's `shlex.quote`.
+pub fn shell_quote(s: &str) -> String {
+    if s.is_empty() {
+        return "''".into();
+    }
+    let safe = |c: char| c.is_ascii_alphanumeric() || "_@%+=:,./-".contains(c);
+    if s.chars().all(safe) {
+        return s.to_string();
+    }
+    format!("'{}'", s.replace('\'', "'\"'\"'"))
+}
+
+/// `core.py` `regex_search(value, regex, *args, **kwargs)`: the first match (None without
+/// one), or with `'\\N'`/`'\\g<name>'` arguments the list of those groups.
+fn regex_search(
+    v: &J,
+    pattern: &str,
+    groups: minijinja::value::Rest<String>,
+    kw: Kwargs,
+) -> Result<J, Error> {
+    let ignorecase = kw.get::<Option<bool>>("ignorecase")?.unwrap_or(false);
+    let multiline = kw.get::<Option<bool>>("multiline")?.unwrap_or(false);
+    kw.assert_all_used()?;
+    let mut flags = String::new();
+    if ignorecase {
+        flags.push('i');
+    }
+    if multiline {
+        flags.push('m');
+    }
+    let full = if flags.is_empty() {
+        pattern.to_string()
+    } else {
+        format!("(?{flags}){pattern}")
+    };
+    let re = crate::api::regex::compile(&full).map_err(bad)?;
+    let text = py_str(v);
+    let Some(c) = re.captures(&text) else {
+        return Ok(J::from(()));
+    };
+    if groups.is_empty() {
+        return Ok(J::from(c.get(0).map_or("", |m| m.as_str())));
+    }
+    let mut out = Vec::new();
+    for g in groups.iter() {
+        let m = if let Some(name) = g.strip_prefix("\\g<").and_then(|n| n.strip_suffix('>')) {
+            c.name(name)
+        } else if let Some(n) = g.strip_prefix('\\').and_then(|n| n.parse::<usize>().ok()) {
+            c.get(n)
+        } else {
+            return Err(bad(format!("regex_search: unknown argument `{g}`")));
+        };
+        out.push(J::from(m.map_or("", |m| m.as_str())));
+    }
+    Ok(J::from(out))
+}
+
+/// `test/core.py` `version_compare(value, version, operator='eq', strict=None,
+/// version_type=None)` with Python's `LooseVersion`: numbers compare as numbers, words as
+/// text; a number against a word is an error, as Python 3 makes it.
+fn version(v: &J, other: &str, op: Option<&str>, kw: Kwargs) -> Result<bool, Error> {
+    let op = kw
+        .get::<Option<String>>("operator")?
+        .or(op.map(str::to_string));
+    let strict: Option<bool> = kw.get("strict")?;
+    let vtype: Option<String> = kw.get("version_type")?;
+    kw.assert_all_used()?;
+    if strict == Some(true) || vtype.as_deref().is_some_and(|t| t != "loose") {
+        return Err(bad(
+            "version: rb compares loose versions only (version_type='loose')",
+        ));
+    }
+    let a = loose(&py_str(v));
+    let b = loose(other);
+    let mut ord = std::cmp::Ordering::Equal;
+    for (x, y) in a.iter().zip(&b) {
+        let o = match (x, y) {
+            (Part::Num(x), Part::Num(y)) => x.cmp(y),
+            (Part::Word(x), Part::Word(y)) => x.cmp(y),
+            _ => {
+                return Err(bad(format!(
+                    "Version comparison failed: cannot compare `{}` with `{other}`",
+                    py_str(v)
+                )))
+            }
+        };
+        if o.is_ne() {
+            ord = o;
+            break;
+        }
+    }
+    if ord.is_eq() {
+        ord = a.len().cmp(&b.len());
+    }
+    use std::cmp::Ordering::*;
+    Ok(match op.as_deref().unwrap_or("eq") {
+        "==" | "=" | "eq" => ord == Equal,
+        "<" | "lt" => ord == Less,
+        "<=" | "le" => ord != Greater,
+        ">" | "gt" => ord == Greater,
+        ">=" | "ge" => ord != Less,
+        "!=" | "<>" | "ne" => ord != Equal,
+        other => return Err(bad(format!("version: invalid operator `{other}`"))),
+    })
+}
+
+#[derive(Debug)]
+enum Part {
+    Num(u128),
+    Word(String),
+}
+
+/// `LooseVersion.parse`: runs of digits, runs of letters, and any other character alone;
+/// dots dropped.
+fn loose(s: &str) -> Vec<Part> {
+    let mut out = Vec::new();
+    let chars: Vec<char> = s.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let start = i;
+        if c.is_ascii_digit() {
+            while i < chars.len() && chars[i].is_ascii_digit() {
+                i += 1;
+            }
+            let text: String = chars[start..i].iter().collect();
+            out.push(Part::Num(text.parse().unwrap_or(u128::MAX)));
+            continue;
+        }
+        if c.is_ascii_lowercase() {
+            while i < chars.len() && chars[i].is_ascii_lowercase() {
+                i += 1;
+            }
+            out.push(Part::Word(chars[start..i].iter().collect()));
+            continue;
+        }
+        i += 1;
+        if c != '.' {
+            out.push(Part::Word(c.to_string()));
+        }
+    }
+    out
+}
+
+/// `lookup('env', NAME, ..., default=...)` and `lookup('file', PATH, ...)`: several terms
+/// join with commas, as ansible-core's `lookup` does. Files are read from the current folder
+/// (rb has no role search path), their trailing newlines stripped.
+fn lookup(kind: &str, terms: minijinja::value::Rest<String>, kw: Kwargs) -> Result<String, Error> {
+    let default: Option<String> = kw.get("default")?;
+    let mut out = Vec::new();
+    match kind {
+        "env" => {
+            kw.assert_all_used()?;
+            for t in terms.iter() {
+                out.push(
+                    std::env::var(t)
+                        .ok()
+                        .or_else(|| default.clone())
+                        .unwrap_or_default(),
+                );
+            }
+        }
+        "file" => {
+            let rstrip = kw.get::<Option<bool>>("rstrip")?.unwrap_or(true);
+            kw.assert_all_used()?;
+            for t in terms.iter() {
+                let text = std::fs::read_to_string(t)
+                    .map_err(|e| bad(format!("lookup('file', '{t}'): cannot read it: {e}")))?;
+                out.push(if rstrip {
+                    text.trim_end().to_string()
+                } else {
+                    text
+                });
+            }
+        }
+        other => {
+            return Err(bad(format!(
+                "lookup('{other}', ...) is not supported by rb (only 'env' and 'file')"
+            )))
+        }
+    }
+    Ok(out.join(","))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::jinja::render;
+    use serde_json::json;
+
+    fn r(t: &str) -> Result<String, String> {
+        render("t.j2", t, &json!({"n": null, "t": true, "f": false}))
+    }
+
+    /// Each line's expected text is what ansible-core 2.19 printed for it.
+    #[test]
+    fn filters_and_tests_as_ansible_core() {
+        for (t, want) in [
+            ("{{ n | ternary('a', 'b', 'c') }}", "c"),
+            ("{{ f | ternary('a', 'b', 'c') }}", "b"),
+            ("{{ t | ternary('a', 'b') }}", "a"),
+            ("{{ '' | quote }}", "''"),
+            ("{{ 'a b' | quote }}", "'a b'"),
+            ("{{ 'a_b@c%d+e=f:g,h.i/j-k' | quote }}", "a_b@c%d+e=f:g,h.i/j-k"),
+            ("{{ 'é' | quote }}", "'é'"),
+            ("{{ '/' | dirname }}|{{ '//a' | dirname }}|{{ 'a' | dirname }}|{{ 'a/b/' | dirname }}", "/|//||a/b"),
+            ("{{ 'a/b/' | basename }}|{{ 'c' | basename }}", "|c"),
+            ("{{ [1, none, 'None', 'null', [2]] | flatten | to_json }}", "[1, 2]"),
+            ("{{ [1, none, [2, [3]]] | flatten(skip_nulls=False) | to_json }}", "[1, null, 2, 3]"),
+            ("{{ [1, [2, [3]]] | flatten(0) | to_json }}", "[1, [2, [3]]]"),
+            ("{{ 'ab12cd' | regex_search('([a-z]+)([0-9]+)', '\\\\2', '\\\\1') | to_json }}", "[\"12\", \"ab\"]"),
+            ("{{ 'ab12' | regex_search('(?P<n>[0-9]+)', '\\\\g<n>') | to_json }}", "[\"12\"]"),
+            ("{{ 'AB' | regex_search('ab', ignorecase=True) }}", "AB"),
+            ("{{ 'x\\nab' | regex_search('^ab', multiline=True) }}", "ab"),
+            ("{{ 'x' | regex_search('y') is none }}", "True"),
+            ("{{ '1.10' is version('1.9', '>') }}", "True"),
+            ("{{ '1.10' is version('1.10.0', '<') }}", "True"),
+            ("{{ '1.2' is version('1.2', 'ge') }} {{ '1.2' is version('1.3', 'le') }}", "True True"),
+            ("{{ '1.2' is version('1.3', '!=') }} {{ '1.2' is version('1.2', 'ne') }}", "True False"),
+            ("{{ '1.2' is version('1.2') }} {{ '1.2a' is version('1.2b', 'lt') }}", "True True"),
+            ("{{ '1.2' is version('1.2', operator='gt') }}", "False"),
+            ("{{ {'a': 1} | combine({'a': {'b': 1}}, {'c': 2}) | to_json }}", "{\"a\": {\"b\": 1}, \"c\": 2}"),
+            ("{{ {'a': 1, 'b': 2} | dict2items(key_name='k', value_name='v') | to_json }}", "[{\"k\": \"a\", \"v\": 1}, {\"k\": \"b\", \"v\": 2}]"),
+            ("{{ [{'k': 'a', 'v': 1}] | items2dict(key_name='k', value_name='v') | to_json }}", "{\"a\": 1}"),
+            ("{{ 'aGk=' | b64decode }}", "hi"),
+        ] {
+            assert_eq!(r(t).as_deref(), Ok(want), "{t}");
+        }
+    }
+
+    #[test]
+    fn what_rb_does_not_do_is_an_error() {
+        for (t, why) in [
+            (
+                "{{ {'a': 1} | combine({'b': 2}, list_merge='append') }}",
+                "list_merge='replace' only",
+            ),
+            (
+                "{{ [1] | combine({'b': 2}) }}",
+                "combine expects dictionaries",
+            ),
+            ("{{ [1] | dict2items }}", "dict2items requires a dictionary"),
+            (
+                "{{ [{'a': 1}] | items2dict }}",
+                "every item needs `key` and `value`",
+            ),
+            (
+                "{{ '1.2' is version('1.2', 'about') }}",
+                "invalid operator `about`",
+            ),
+            (
+                "{{ '1.a' is version('1.2', 'lt') }}",
+                "Version comparison failed",
+            ),
+            (
+                "{{ '1.2' is version('1.2', strict=True) }}",
+                "loose versions only",
+            ),
+            ("{{ 'x' | regex_search('x', 'y') }}", "unknown argument `y`"),
+            ("{{ '!!' | b64decode }}", "b64decode:"),
+            (
+                "{{ lookup('pipe', 'id') }}",
+                "lookup('pipe', ...) is not supported",
+            ),
+            ("{{ lookup('file', '/nonexistent/rb') }}", "cannot read it"),
+        ] {
+            let e = r(t).unwrap_err();
+            assert!(e.contains(why), "{t}: {e}");
+        }
+    }
+
+    #[test]
+    fn lookups_read_the_environment_and_files() {
+        let d = tempfile::tempdir().unwrap();
+        let f = d.path().join("token");
+        std::fs::write(&f, "abc\n\n").unwrap();
+        let t = format!(
+            "{{{{ lookup('file', '{0}') }}}}|{{{{ lookup('file', '{0}', rstrip=False) }}}}|{{{{ lookup('env', 'RB_SURELY_UNSET_VAR', default='dflt') }}}}|{{{{ lookup('env', 'RB_SURELY_UNSET_VAR') }}}}|{{{{ lookup('env', 'PATH') == '{1}' }}}}",
+            f.display(),
+            std::env::var("PATH").unwrap()
+        );
+        assert_eq!(r(&t).unwrap(), "abc|abc\n\n|dflt||True");
+    }
+}
