@@ -2648,3 +2648,33 @@ fn jinja_in_inventory_variables_is_rendered_before_anything_runs() {
     );
     assert_eq!(stdout(&out), "");
 }
+
+/// A host list (`-i 'web1,web2,'`) takes the current folder's group_vars/, as ansible-core's
+/// vars plugins do; inside a group_vars folder, a sub-folder with an extension in its name
+/// (`conf.d/`), backups (`~`) and unknown extensions are skipped (`_get_dir_vars_files`).
+/// The expected values are what ansible-inventory 2.19 printed for the same folder.
+#[test]
+fn a_host_list_takes_the_current_folders_group_vars_as_ansible_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let all = d.join("group_vars/all");
+    std::fs::create_dir_all(all.join("conf.d")).unwrap();
+    std::fs::create_dir_all(all.join("sub")).unwrap();
+    std::fs::write(all.join("main.yml"), "a: 1\n").unwrap();
+    std::fs::write(all.join("conf.d/extra.yml"), "b: 2\n").unwrap();
+    std::fs::write(all.join("sub/y.yml"), "y: 5\n").unwrap();
+    std::fs::write(all.join("z.yml~"), "z: 6\n").unwrap();
+    std::fs::write(all.join("w.txt"), "w: 7\n").unwrap();
+    let out = rb()
+        .current_dir(d)
+        .args(["inventory", "-i", "web1,web2,", "--host", "web1"])
+        .output()
+        .unwrap();
+    let vars: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        vars,
+        serde_json::json!({"a": 1, "y": 5}),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -35,6 +35,9 @@ pub fn add_source(inv: &mut Inventory, src: &str) -> Result<(), Error> {
         return add_file(inv, path);
     }
     if src.contains(',') {
+        // ansible-core's vars plugins look beside a host list's "file": the current
+        // folder's group_vars/ and host_vars/ apply to it.
+        inv.vars_dirs.push(".".into());
         for h in src.split(',').map(str::trim).filter(|h| !h.is_empty()) {
             let (name, port) = ini::split_port(h);
             let port = ini::valid_port(port).map_err(|e| Error::Source {
@@ -245,4 +248,17 @@ fn group(inv: &mut Inventory, file: &str, name: &str, data: &Node) -> Result<(),
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    /// A host list's group_vars/ are the current folder's (ansible-core's vars plugins look
+    /// beside the list as if it were a file there).
+    #[test]
+    fn a_host_list_reads_vars_beside_it_in_the_current_folder() {
+        let mut inv = crate::Inventory::new();
+        super::add_source(&mut inv, "web1,web2:2222,").unwrap();
+        assert_eq!(inv.vars_dirs, [std::path::PathBuf::from(".")]);
+        assert_eq!(inv.hosts.len(), 2);
+    }
 }

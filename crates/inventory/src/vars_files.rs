@@ -43,19 +43,25 @@ fn dir_files(dir: &Path, out: &mut Vec<PathBuf>) {
         .filter_map(|e| e.ok())
         .map(|e| e.path())
         .filter(|p| {
-            !p.file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+            // Hidden files and editor backups are skipped.
+            !p.file_name().is_some_and(|n| {
+                let n = n.to_string_lossy();
+                n.starts_with('.') || n.ends_with('~')
+            })
         })
         .collect();
     entries.sort();
     for p in entries {
+        let ext = p.extension().map(|e| format!(".{}", e.to_string_lossy()));
+        let ext = ext.as_deref().unwrap_or("");
+        // As `_get_dir_vars_files`: a sub-folder is read only when its name has no
+        // extension (`conf.d/` is not), a file only with a known extension or none.
         if p.is_dir() {
-            dir_files(&p, out);
-        } else {
-            let ext = p.extension().map(|e| format!(".{}", e.to_string_lossy()));
-            if EXTS.contains(&ext.as_deref().unwrap_or("")) {
-                out.push(p);
+            if ext.is_empty() {
+                dir_files(&p, out);
             }
+        } else if EXTS.contains(&ext) {
+            out.push(p);
         }
     }
 }
@@ -123,5 +129,40 @@ impl Inventory {
         }
         self.files = cache;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `_get_dir_vars_files`: sorted, recursive into sub-folders without an extension;
+    /// hidden files, backups and unknown extensions skipped.
+    #[test]
+    fn a_vars_folder_is_read_as_ansible_core_reads_it() {
+        let d = tempfile::tempdir().unwrap();
+        let all = d.path().join("all");
+        for sub in ["conf.d", "sub", ".hidden"] {
+            std::fs::create_dir_all(all.join(sub)).unwrap();
+        }
+        for f in [
+            "main.yml",
+            "b.json",
+            "plain",
+            "conf.d/x.yml",
+            "sub/y.yaml",
+            ".hidden/h.yml",
+            ".dot.yml",
+            "z.yml~",
+            "w.txt",
+            "end.",
+        ] {
+            std::fs::write(all.join(f), "").unwrap();
+        }
+        let found: Vec<String> = files_for(d.path(), "all")
+            .iter()
+            .map(|p| p.strip_prefix(&all).unwrap().display().to_string())
+            .collect();
+        assert_eq!(found, ["b.json", "main.yml", "plain", "sub/y.yaml"]);
     }
 }
