@@ -84,6 +84,8 @@ pub struct ReplArgs {
     #[command(flatten)]
     pub vars: VarArgs,
     #[command(flatten)]
+    pub vault: VaultArgs,
+    #[command(flatten)]
     pub become_: BecomeArgs,
 }
 
@@ -161,7 +163,31 @@ pub struct ConfigArgs {
     #[arg(short = 'f', long, env = "RB_FORKS", value_parser = parse_forks)]
     pub forks: Option<u64>,
     #[command(flatten)]
+    pub vault: VaultArgs,
+    #[command(flatten)]
     pub become_: BecomeArgs,
+}
+
+/// Ansible Vault: the password that decrypts `!vault` values and encrypted files.
+#[derive(Args, Clone, Default)]
+pub struct VaultArgs {
+    /// Read the vault password from this file (an executable file is run and its output
+    /// used, as in Ansible).
+    #[arg(
+        long = "vault-password-file",
+        visible_alias = "vault-pass-file",
+        value_name = "FILE",
+        env = "RB_VAULT_PASSWORD_FILE",
+        conflicts_with = "ask_vault_pass"
+    )]
+    pub vault_password_file: Option<PathBuf>,
+    /// Ask for the vault password on the terminal (not echoed).
+    #[arg(
+        short = 'J',
+        long = "ask-vault-pass",
+        visible_alias = "ask-vault-password"
+    )]
+    pub ask_vault_pass: bool,
 }
 
 /// Privilege: run commands and file operations as another user through sudo.
@@ -247,6 +273,8 @@ pub struct RunArgs {
     #[command(flatten)]
     pub output: Output,
     #[command(flatten)]
+    pub vault: VaultArgs,
+    #[command(flatten)]
     pub become_: BecomeArgs,
     /// Check mode: report what would run and change; run only read-only commands.
     #[arg(short = 'C', long)]
@@ -294,6 +322,8 @@ pub struct ExecArgs {
     pub timeout: Option<f64>,
     #[command(flatten)]
     pub output: Output,
+    #[command(flatten)]
+    pub vault: VaultArgs,
     #[command(flatten)]
     pub become_: BecomeArgs,
 }

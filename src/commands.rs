@@ -50,6 +50,25 @@ fn load_inventory(
     Ok(inv)
 }
 
+/// The vault password: from `--vault-password-file` (or its setting in rb.toml's
+/// environment, ansible.cfg), or asked on the terminal with `--ask-vault-pass`.
+fn vault_password(v: &crate::cli::VaultArgs) -> Result<Option<Vec<u8>>, Diagnostic> {
+    if v.ask_vault_pass {
+        let pw = rpassword::prompt_password("Vault password: ")
+            .map_err(|e| usage(format!("--ask-vault-pass: cannot read the password: {e}")))?;
+        if pw.is_empty() {
+            return Err(usage("--ask-vault-pass: the password is empty"));
+        }
+        return Ok(Some(pw.into_bytes()));
+    }
+    match &v.vault_password_file {
+        None => Ok(None),
+        Some(f) => rb::inventory::vault::read_password_file(f)
+            .map(Some)
+            .map_err(usage),
+    }
+}
+
 /// The folder a runbook lives in (ansible-core's playbook folder).
 fn runbook_dir(file: &std::path::Path) -> PathBuf {
     match file.parent() {
@@ -146,29 +165,33 @@ fn with_vars(mut b: RuntimeBuilder, args: &VarArgs) -> Result<RuntimeBuilder, Di
 
 pub fn run(args: RunArgs) -> Result<(), Diagnostic> {
     let cancel = run_cancel();
-    let b = builder(
-        &args.hosts,
-        Some(&runbook_dir(&args.file)),
-        args.output.json,
-        args.output.verbose,
-        &cancel,
-    )?
-    .check_mode(args.check)
-    .diff(args.diff);
-    let b = args.become_.apply(b)?;
-    let b = match args.forks {
-        Some(f) => b.forks(f as usize),
-        None => b,
-    }
-    .max_operations(args.max_operations)
-    .max_output(args.output.max_output)
-    .max_output_total(args.output.max_output_total)
-    .tasks(rb::tasks::TaskFilter::new(
-        &args.tags,
-        &args.skip_tags,
-        args.start_at_task.clone(),
-    ));
-    let mut rt = with_vars(b, &args.vars)?.build()?;
+    let pw = vault_password(&args.vault)?;
+    let (b, decrypted) = rb::inventory::vault::with_password(pw, || {
+        let b = builder(
+            &args.hosts,
+            Some(&runbook_dir(&args.file)),
+            args.output.json,
+            args.output.verbose,
+            &cancel,
+        )?
+        .check_mode(args.check)
+        .diff(args.diff);
+        let b = args.become_.apply(b)?;
+        let b = match args.forks {
+            Some(f) => b.forks(f as usize),
+            None => b,
+        }
+        .max_operations(args.max_operations)
+        .max_output(args.output.max_output)
+        .max_output_total(args.output.max_output_total)
+        .tasks(rb::tasks::TaskFilter::new(
+            &args.tags,
+            &args.skip_tags,
+            args.start_at_task.clone(),
+        ));
+        with_vars(b, &args.vars)
+    });
+    let mut rt = b?.secret_texts(decrypted).build()?;
     if args.list_tasks {
         return list_tasks(&mut rt, &args.file);
     }
@@ -204,18 +227,22 @@ pub fn exec(args: ExecArgs) -> Result<(), Diagnostic> {
         }
     };
     let cancel = run_cancel();
-    let b = builder(
-        &args.hosts,
-        None,
-        args.output.json,
-        args.output.verbose,
-        &cancel,
-    )?;
+    let pw = vault_password(&args.vault)?;
+    let (b, decrypted) = rb::inventory::vault::with_password(pw, || {
+        builder(
+            &args.hosts,
+            None,
+            args.output.json,
+            args.output.verbose,
+            &cancel,
+        )
+    });
     let rt = args
         .become_
-        .apply(b)?
+        .apply(b?)?
         .max_output(args.output.max_output)
         .max_output_total(args.output.max_output_total)
+        .secret_texts(decrypted)
         .build()?;
     on_ctrl_c(&rt, &cancel);
     let rows = rt.exec(&rb::adhoc::AdHoc {
@@ -270,10 +297,14 @@ fn print_exec_rows(rows: &[rb::adhoc::Row]) {
 
 pub fn repl(args: ReplArgs) -> Result<(), Diagnostic> {
     let cancel = run_cancel();
-    let b = args
-        .become_
-        .apply(builder(&args.hosts, None, false, 0, &cancel)?)?;
-    let rt = with_vars(b, &args.vars)?.build()?;
+    let pw = vault_password(&args.vault)?;
+    let (b, decrypted) = rb::inventory::vault::with_password(pw, || {
+        let b = args
+            .become_
+            .apply(builder(&args.hosts, None, false, 0, &cancel)?)?;
+        with_vars(b, &args.vars)
+    });
+    let rt = b?.secret_texts(decrypted).build()?;
     // Ctrl-C while an entry runs cancels that entry only (each entry gets a fresh token);
     // at the prompt the line editor sees Ctrl-C as a key and clears the line.
     // A closed terminal (SIGHUP) stops the running entry the same way, so nothing is left
@@ -302,7 +333,8 @@ pub fn repl(args: ReplArgs) -> Result<(), Diagnostic> {
 }
 
 pub fn hosts(args: HostsArgs) -> Result<(), Diagnostic> {
-    let inv = load_inventory(&args.hosts, None)?;
+    // Encrypted values stay encrypted: nothing here needs them.
+    let inv = rb::inventory::vault::showing_encrypted(|| load_inventory(&args.hosts, None))?;
     let order = Order::parse(&args.order, args.hosts.seed).map_err(|e| usage(e.to_string()))?;
     let limit_pattern = match &args.hosts.limit {
         None => None,
@@ -348,7 +380,10 @@ pub fn inventory(args: InventoryArgs) -> Result<(), Diagnostic> {
             "rb inventory needs -i SOURCE (a file, a folder or 'host1,host2,')",
         ));
     }
-    let inv = load_inventory(&args.hosts, args.playbook_dir.as_deref())?;
+    // As ansible-inventory: `!vault` values shown encrypted, `{"__ansible_vault": ...}`.
+    let inv = rb::inventory::vault::showing_encrypted(|| {
+        load_inventory(&args.hosts, args.playbook_dir.as_deref())
+    })?;
     let out = match (&args.host, args.list) {
         (Some(h), _) => inv.host_json(h).map_err(|e| usage(e.to_string()))?,
         (None, true) => inv.to_list_json(),
@@ -488,6 +523,16 @@ pub fn config(
             "become_ask_pass",
             b.ask_become_pass.to_string(),
             source("become_ask_pass", flag),
+        ),
+        (
+            "vault_password_file",
+            show(
+                args.vault
+                    .vault_password_file
+                    .as_ref()
+                    .map(|p| p.display().to_string()),
+            ),
+            source("vault_password_file", flag),
         ),
     ];
     for (name, value, from) in rows {

@@ -30,6 +30,7 @@ pub struct Settings {
     pub ssh_args: Option<Sourced<String>>,
     pub ssh_common_args: Option<Sourced<String>>,
     pub ssh_extra_args: Option<Sourced<String>>,
+    pub vault_password_file: Option<Sourced<String>>,
     pub warnings: Vec<String>,
 }
 
@@ -85,6 +86,12 @@ const HONOURED: &[(&str, &str, &str, Kind)] = &[
         "ssh_extra_args",
         "ANSIBLE_SSH_EXTRA_ARGS",
         Kind::Str,
+    ),
+    (
+        "defaults",
+        "vault_password_file",
+        "ANSIBLE_VAULT_PASSWORD_FILE",
+        Kind::Path,
     ),
 ];
 
@@ -172,9 +179,6 @@ const QUIET: &[(&str, &str)] = &[
     ("defaults", "local_tmp"),
     ("defaults", "remote_tmp"),
     ("defaults", "internal_poll_interval"),
-    // Vault values are refused where they are met (rb cannot decrypt them).
-    ("defaults", "vault_password_file"),
-    ("defaults", "vault_identity_list"),
     // rb sends every command over the connection it holds: always "pipelined".
     ("defaults", "pipelining"),
     ("ssh_connection", "pipelining"),
@@ -193,6 +197,7 @@ const EXPLAINED: &[(&str, &str, &str)] = &[
     ("ssh_connection", "control_path_dir", "rb keeps its own connection per host (--ssh-persist sets how long it stays)"),
     ("defaults", "gathering", "rb gathers no facts; runbooks ask hosts what they need"),
     ("defaults", "ansible_managed", "rb's templates do not define `ansible_managed` yet"),
+    ("defaults", "vault_identity_list", "rb takes one vault password (vault_password_file or --vault-password-file); values of other vault ids fail to decrypt"),
 ];
 
 fn env(name: &str) -> Option<String> {
@@ -267,6 +272,7 @@ fn settings(
                     "ssh_args" => s.ssh_args = v,
                     "ssh_common_args" => s.ssh_common_args = v,
                     "ssh_extra_args" => s.ssh_extra_args = v,
+                    "vault_password_file" => s.vault_password_file = v,
                     _ => unreachable!("every Str/Path setting is placed"),
                 }
             }

@@ -140,21 +140,35 @@ pub fn apply_config(cli: &mut Cli, matches: &clap::ArgMatches) -> Result<Applied
     let Some((_, sub)) = matches.subcommand() else {
         return Ok(applied);
     };
-    let (hosts, forks, become_, runbook) = match &mut cli.command {
+    let (hosts, forks, become_, vault, runbook) = match &mut cli.command {
         Command::Run(a) => (
             &mut a.hosts,
             Some(&mut a.forks),
             Some(&mut a.become_),
+            Some(&mut a.vault),
             Some(a.file.clone()),
         ),
-        Command::Exec(a) => (&mut a.hosts, Some(&mut a.forks), Some(&mut a.become_), None),
-        Command::Hosts(a) => (&mut a.hosts, None, None, None),
-        Command::Repl(a) => (&mut a.hosts, None, Some(&mut a.become_), None),
-        Command::Inventory(a) => (&mut a.hosts, None, None, None),
+        Command::Exec(a) => (
+            &mut a.hosts,
+            Some(&mut a.forks),
+            Some(&mut a.become_),
+            Some(&mut a.vault),
+            None,
+        ),
+        Command::Hosts(a) => (&mut a.hosts, None, None, None, None),
+        Command::Repl(a) => (
+            &mut a.hosts,
+            None,
+            Some(&mut a.become_),
+            Some(&mut a.vault),
+            None,
+        ),
+        Command::Inventory(a) => (&mut a.hosts, None, None, None, None),
         Command::Config(a) => (
             &mut a.hosts,
             Some(&mut a.forks),
             Some(&mut a.become_),
+            Some(&mut a.vault),
             a.runbook.clone(),
         ),
         _ => return Ok(applied),
@@ -275,6 +289,13 @@ pub fn apply_config(cli: &mut Cli, matches: &clap::ArgMatches) -> Result<Applied
                 b.ask_become_pass = v.value;
                 note("become_ask_pass", &v.source);
             }
+        }
+    }
+    if let Some(v) = vault {
+        let chosen = given("vault_password_file") || given("ask_vault_pass");
+        if let (false, Some(f)) = (chosen, &ans.vault_password_file) {
+            v.vault_password_file = Some(PathBuf::from(&f.value));
+            note("vault_password_file", &f.source);
         }
     }
     if let Some(f) = forks {

@@ -2678,3 +2678,89 @@ fn a_host_list_takes_the_current_folders_group_vars_as_ansible_does() {
         stderr(&out)
     );
 }
+
+/// Ansible Vault: `!vault` values and encrypted group_vars files (written by ansible-vault
+/// 2.19, crates/vault/tests/data/) decrypt with --vault-password-file or ansible.cfg's
+/// vault_password_file; the values reach commands and files whole but print as `********`;
+/// without the password, or with a wrong one, the run stops before anything runs, naming
+/// the file; `rb inventory` shows `!vault` values encrypted, as ansible-inventory does.
+#[test]
+fn vault_values_decrypt_with_the_password_and_stay_secret() {
+    let data = root().join("crates/vault/tests/data");
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("group_vars")).unwrap();
+    std::fs::copy(data.join("whole.yml"), d.join("group_vars/all.yml")).unwrap();
+    let string = std::fs::read_to_string(data.join("string.yml")).unwrap();
+    let indented: String = string.lines().map(|l| format!("      {l}\n")).collect();
+    std::fs::write(
+        d.join("hosts.yml"),
+        format!("all:\n  hosts:\n    h1:\n      ansible_connection: local\n{indented}"),
+    )
+    .unwrap();
+    std::fs::copy(data.join("password"), d.join("pw")).unwrap();
+    std::fs::write(
+        d.join("book.rhai"),
+        r#"on(hosts("all"), |h| {
+    print(h.vars.join_token);
+    log(`db ${h.vars.db_pw}`);
+    sh(`printf %s ${h.vars.etcd_token} > out.txt`);
+});"#,
+    )
+    .unwrap();
+    let run = |extra: &[&str]| {
+        rb().current_dir(d)
+            .args(["run", "book.rhai", "-i", "hosts.yml"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = run(&["--vault-password-file", "pw"]);
+    out.code(0);
+    let all = format!("{}{}", stdout(&out), stderr(&out));
+    for secret in ["k8s-join-token-abc", "hunter22", "vault-value-123"] {
+        assert!(!all.contains(secret), "{secret} printed:\n{all}");
+    }
+    assert!(stdout(&out).contains("********"), "{all}");
+    assert_eq!(
+        std::fs::read_to_string(d.join("out.txt")).unwrap(),
+        "vault-value-123"
+    );
+    std::fs::remove_file(d.join("out.txt")).unwrap();
+    // ansible.cfg's vault_password_file, relative to its folder.
+    std::fs::write(
+        d.join("ansible.cfg"),
+        "[defaults]\nvault_password_file = pw\n",
+    )
+    .unwrap();
+    run(&[]).code(0);
+    std::fs::remove_file(d.join("ansible.cfg")).unwrap();
+    std::fs::remove_file(d.join("out.txt")).unwrap();
+    // No password, a wrong one: refused before anything runs, naming the file.
+    run(&[]).code(2).stderr_has(
+        "hosts.yml:6: an `!vault` value: encrypted with Ansible Vault, and no vault password was given",
+    );
+    std::fs::rename(d.join("group_vars/all.yml"), d.join("vault.yml")).unwrap();
+    rb().current_dir(d)
+        .args(["run", "book.rhai", "-i", "h1,", "-e", "@vault.yml"])
+        .output()
+        .unwrap()
+        .code(2)
+        .stderr_has("vault.yml: encrypted with Ansible Vault, and no vault password was given");
+    std::fs::rename(d.join("vault.yml"), d.join("group_vars/all.yml")).unwrap();
+    std::fs::write(d.join("bad"), "wrong\n").unwrap();
+    run(&["--vault-password-file", "bad"])
+        .code(2)
+        .stderr_has("the vault password does not decrypt it");
+    assert!(!d.join("out.txt").exists());
+    // rb inventory shows !vault values as ansible-inventory does.
+    std::fs::remove_file(d.join("group_vars/all.yml")).unwrap();
+    let out = rb()
+        .current_dir(d)
+        .args(["inventory", "-i", "hosts.yml", "--host", "h1"])
+        .output()
+        .unwrap();
+    let vars: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let shown = vars["join_token"]["__ansible_vault"].as_str().unwrap();
+    assert!(shown.starts_with("$ANSIBLE_VAULT;1.1;AES256\n"), "{shown}");
+}

@@ -19,6 +19,13 @@ pub fn parse_extra_vars(arg: &str) -> Result<Map<String, Value>, Error> {
     let (text, origin) = if let Some(path) = arg.strip_prefix('@') {
         let text =
             std::fs::read_to_string(path).map_err(|e| err(format!("cannot read {path}: {e}")))?;
+        let (text, encrypted) =
+            crate::vault::open(text).map_err(|e| err(format!("{path}: {e}")))?;
+        if encrypted {
+            let m = parse_extra_vars_text(&text, path).map_err(err)?;
+            crate::vault::found_in(&Value::Object(m.clone()));
+            return Ok(m);
+        }
         (text, path.to_string())
     } else if !is_key_value(arg) {
         (arg.to_string(), "(-e)".to_string())
@@ -46,18 +53,19 @@ pub fn parse_extra_vars(arg: &str) -> Result<Map<String, Value>, Error> {
         }
         return Ok(out);
     };
-    let node = yaml::parse(&text).map_err(|e| {
-        err(format!(
-            "{origin}:{}: invalid YAML/JSON: {}",
-            e.line, e.message
-        ))
-    })?;
+    parse_extra_vars_text(&text, &origin).map_err(err)
+}
+
+/// A YAML or JSON document of extra variables (`origin` names it in errors).
+fn parse_extra_vars_text(text: &str, origin: &str) -> Result<Map<String, Value>, String> {
+    let node = yaml::parse(text)
+        .map_err(|e| format!("{origin}:{}: invalid YAML/JSON: {}", e.line, e.message))?;
     match node.map(|n| n.to_value()) {
         None | Some(Value::Null) => Ok(Map::new()),
         Some(Value::Object(m)) => Ok(m),
-        Some(_) => Err(err(format!(
+        Some(_) => Err(format!(
             "{origin}: extra variables must be a mapping (name: value)"
-        ))),
+        )),
     }
 }
 

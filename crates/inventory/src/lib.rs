@@ -21,6 +21,7 @@ pub mod range;
 pub mod shlex;
 mod sources;
 mod vars_files;
+pub mod vault;
 mod yaml;
 
 pub use ansible_cfg::AnsibleCfg;

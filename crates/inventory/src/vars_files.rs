@@ -70,6 +70,7 @@ fn load_file(path: &Path) -> Result<Vars, Error> {
     let file = path.display().to_string();
     let text = std::fs::read_to_string(path)
         .map_err(|e| Error::source(&file, format!("cannot read variables: {e}")))?;
+    let (text, encrypted) = crate::vault::open(text).map_err(|e| Error::source(&file, e))?;
     let mut vars = Vars::default();
     let root = yaml::parse(&text)
         .map_err(|e| Error::at(&file, e.line, format!("invalid YAML: {}", e.message)))?;
@@ -77,6 +78,9 @@ fn load_file(path: &Path) -> Result<Vars, Error> {
         None | Some((_, Kind::Scalar(serde_json::Value::Null))) => {}
         Some((_, Kind::Map(pairs))) => {
             for (k, v) in pairs {
+                if encrypted {
+                    crate::vault::found_in(&v.to_value());
+                }
                 vars.set(
                     &k,
                     v.to_value(),

@@ -284,10 +284,16 @@ fn resolve(text: &str, style: TScalarStyle, tag: Option<&Tag>) -> Result<Value, 
         let name = format!("{}{}", t.handle, t.suffix);
         return match name.as_str() {
             "!!str" | "tag:yaml.org,2002:str" | "!unsafe" => Ok(Value::String(text.into())),
-            "!vault" => Err("an `!vault` encrypted value: rb cannot decrypt Ansible Vault; decrypt it or pass the value with -e @file".into()),
-            "!!int" | "tag:yaml.org,2002:int" => int(text).ok_or_else(|| format!("`{text}` is not an int")),
-            "!!float" | "tag:yaml.org,2002:float" => float(text).ok_or_else(|| format!("`{text}` is not a float")),
-            "!!bool" | "tag:yaml.org,2002:bool" => bool_(text).map(Value::Bool).ok_or_else(|| format!("`{text}` is not a bool")),
+            "!vault" => crate::vault::value(text).map_err(|e| format!("an `!vault` value: {e}")),
+            "!!int" | "tag:yaml.org,2002:int" => {
+                int(text).ok_or_else(|| format!("`{text}` is not an int"))
+            }
+            "!!float" | "tag:yaml.org,2002:float" => {
+                float(text).ok_or_else(|| format!("`{text}` is not a float"))
+            }
+            "!!bool" | "tag:yaml.org,2002:bool" => bool_(text)
+                .map(Value::Bool)
+                .ok_or_else(|| format!("`{text}` is not a bool")),
             "!!null" | "tag:yaml.org,2002:null" => Ok(Value::Null),
             _ => Err(format!("unsupported YAML tag `{name}`")),
         };
@@ -481,15 +487,24 @@ mod tests {
         assert_eq!(first_refused, Some(202));
     }
 
-    /// An Ansible Vault value is refused with what to do; tagged scalars are read as their
-    /// tag says.
+    /// An Ansible Vault value is decrypted with the scope's password (refused, with what to
+    /// do, without one); tagged scalars are read as their tag says.
     #[test]
     fn tags() {
         let e = parse("pw: !vault |\n  $ANSIBLE_VAULT;1.1;AES256\n  6162\n").unwrap_err();
         assert!(
-            e.message.contains("rb cannot decrypt Ansible Vault"),
+            e.message
+                .contains("no vault password was given: give --vault-password-file"),
             "{e:?}"
         );
+        let text = vault::encrypt(b"hunter22", b"pw", &[3; 32]);
+        let doc = format!(
+            "pw: !vault |\n  {}\n",
+            text.trim_end().replace('\n', "\n  ")
+        );
+        let (got, found) = crate::vault::with_password(Some(b"pw".to_vec()), || v(&doc));
+        assert_eq!(got, json!({"pw": "hunter22"}));
+        assert_eq!(found, ["hunter22"]);
         assert_eq!(
             v("a: !!str 1\nb: !!int '2'\nc: !!float '1.5'\nd: !!bool 'yes'\ne: !!null ''\n"),
             json!({"a": "1", "b": 2, "c": 1.5, "d": true, "e": null})

@@ -44,6 +44,7 @@ pub struct RuntimeBuilder {
     tasks: tasks::TaskFilter,
     become_: host::privilege::BecomeDefaults,
     become_password: Option<String>,
+    secret_texts: Vec<String>,
     verbosity: u8,
     ssh: transport::SshOptions,
     sinks: Vec<EventSink>,
@@ -67,6 +68,7 @@ impl Default for RuntimeBuilder {
             tasks: tasks::TaskFilter::default(),
             become_: Default::default(),
             become_password: None,
+            secret_texts: Vec::new(),
             verbosity: 0,
             ssh: transport::SshOptions::default(),
             sinks: Vec::new(),
@@ -220,6 +222,13 @@ impl RuntimeBuilder {
         self
     }
 
+    /// Texts that are secrets from the start (values decrypted from Ansible Vault): masked
+    /// in every output, and a variable whose value is one of them is a secret.
+    pub fn secret_texts(mut self, texts: Vec<String>) -> Self {
+        self.secret_texts.extend(texts);
+        self
+    }
+
     /// How much to report (`-v` = 1...): from 1 on, every command's output is emitted as a
     /// `cmd_output` event (never for `no_log` commands).
     pub fn verbosity(mut self, level: u8) -> Self {
@@ -267,7 +276,7 @@ impl RuntimeBuilder {
         self
     }
 
-    pub(super) fn context(self) -> Result<Registration, Diagnostic> {
+    pub(super) fn context(mut self) -> Result<Registration, Diagnostic> {
         let (handle, tokio) = match self.handle {
             Some(h) => (h, None),
             None => {
@@ -338,6 +347,31 @@ impl RuntimeBuilder {
                 }
                 h.vars = Arc::new(m);
             }
+        }
+        // Decrypted vault values are secrets: registered for every output, and the
+        // variables holding one hold the secret.
+        if !self.secret_texts.is_empty() {
+            let known: std::collections::HashMap<String, report::Secret> = self
+                .secret_texts
+                .iter()
+                .map(|t| (t.clone(), emitter.secrets().add(t)))
+                .collect();
+            let wrap = |m: &mut Map| {
+                for v in m.values_mut() {
+                    let hit = v
+                        .read_lock::<rhai::ImmutableString>()
+                        .and_then(|s| known.get(s.as_str()).cloned());
+                    if let Some(secret) = hit {
+                        *v = Dynamic::from(secret);
+                    }
+                }
+            };
+            for h in &mut hosts {
+                let mut m = (*h.vars).clone();
+                wrap(&mut m);
+                h.vars = Arc::new(m);
+            }
+            wrap(&mut self.vars);
         }
         // Become passwords print as `********` wherever they go, from the first event on.
         for h in &mut hosts {
