@@ -389,11 +389,28 @@ pub fn inventory(args: InventoryArgs) -> Result<(), Diagnostic> {
         (None, true) => inv.to_list_json(),
         (None, false) => return Err(usage("rb inventory needs --list or --host NAME")),
     };
+    // ansible-inventory prints with `sort_keys=True`; variables keep their files' order
+    // everywhere else.
     println!(
         "{}",
-        serde_json::to_string_pretty(&out).expect("JSON values serialize")
+        serde_json::to_string_pretty(&sort_keys(out)).expect("JSON values serialize")
     );
     Ok(())
+}
+
+/// Every map's keys sorted, at every depth.
+fn sort_keys(v: serde_json::Value) -> serde_json::Value {
+    match v {
+        serde_json::Value::Object(m) => {
+            let mut pairs: Vec<_> = m.into_iter().collect();
+            pairs.sort_by(|a, b| a.0.cmp(&b.0));
+            serde_json::Value::Object(pairs.into_iter().map(|(k, x)| (k, sort_keys(x))).collect())
+        }
+        serde_json::Value::Array(a) => {
+            serde_json::Value::Array(a.into_iter().map(sort_keys).collect())
+        }
+        other => other,
+    }
 }
 
 pub fn check(files: Vec<PathBuf>) -> Result<(), Diagnostic> {

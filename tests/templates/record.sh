@@ -24,3 +24,7 @@ for h in etcd1 w1.example.com; do
         -e ansible_python_interpreter="$py" \
         -a "src=$here/hosts.j2 dest=$here/expected/hosts-$h.out" >/dev/null
 done
+# Variable order: order/group_vars.j2 for node1 of order/inventory.yml.
+"$bin${bin:+/}ansible" -i "$here/order/inventory.yml" node1 -c local -m template \
+    -e ansible_python_interpreter="$py" \
+    -a "src=$here/order/group_vars.j2 dest=$here/expected/order-node1.out" >/dev/null

@@ -228,9 +228,15 @@ fn eval_field<'a>(input: &[V<'a>], name: &str) -> Vec<V<'a>> {
 /// array elements, and a string's bytes.
 fn children<'a>(v: &V<'a>) -> Vec<V<'a>> {
     match v {
-        Cow::Borrowed(Value::Object(m)) => m.values().map(Cow::Borrowed).collect(),
+        Cow::Borrowed(Value::Object(m)) => crate::gofmt::sorted(m)
+            .into_iter()
+            .map(|(_, x)| Cow::Borrowed(x))
+            .collect(),
         Cow::Borrowed(Value::Array(a)) => a.iter().map(Cow::Borrowed).collect(),
-        Cow::Owned(Value::Object(m)) => m.values().cloned().map(Cow::Owned).collect(),
+        Cow::Owned(Value::Object(m)) => crate::gofmt::sorted(m)
+            .into_iter()
+            .map(|(_, x)| Cow::Owned(x.clone()))
+            .collect(),
         Cow::Owned(Value::Array(a)) => a.iter().cloned().map(Cow::Owned).collect(),
         other => match other.as_ref() {
             Value::String(s) => s.bytes().map(|b| Cow::Owned(Value::from(b))).collect(),

@@ -125,7 +125,7 @@ pub fn go_json(v: &Value, out: &mut String) {
         }
         Value::Object(m) => {
             out.push('{');
-            for (i, (k, x)) in m.iter().enumerate() {
+            for (i, (k, x)) in sorted(m).into_iter().enumerate() {
                 if i > 0 {
                     out.push(',');
                 }
@@ -136,6 +136,13 @@ pub fn go_json(v: &Value, out: &mut String) {
             out.push('}');
         }
     }
+}
+
+/// A map's entries by key, as Go walks and prints maps (whatever order the JSON map keeps).
+pub(crate) fn sorted(m: &serde_json::Map<String, Value>) -> Vec<(&String, &Value)> {
+    let mut v: Vec<_> = m.iter().collect();
+    v.sort_by(|a, b| a.0.cmp(b.0));
+    v
 }
 
 /// One result as kubectl prints it.
@@ -158,7 +165,8 @@ pub fn go_value(v: &Value) -> String {
         Value::Null => "<invalid reflect.Value>".into(),
         Value::Object(m) => format!(
             "map[{}]",
-            m.iter()
+            sorted(m)
+                .into_iter()
                 .map(|(k, x)| format!("{k}:{}", go_value(x)))
                 .collect::<Vec<_>>()
                 .join(" ")

@@ -67,3 +67,25 @@ fn a_host_template_sees_groups_hostvars_and_its_name() {
         assert_eq!(got, want, "{h}");
     }
 }
+
+/// Variables keep their files' order into a host's template (dicts iterate so in Ansible):
+/// what ansible-core 2.19 wrote for tests/templates/order/.
+#[test]
+fn a_host_template_iterates_dicts_in_their_files_order() {
+    let dir = root().join("tests/templates");
+    let inv = Inventory::load(
+        &[dir.join("order/inventory.yml").display().to_string()],
+        None,
+    )
+    .unwrap();
+    let rt = Runtime::builder().inventory(inv).build().unwrap();
+    let got = render(
+        &rt,
+        &format!(
+            "host(\"node1\").render_template({:?}, #{{}})",
+            dir.join("order/group_vars.j2")
+        ),
+    );
+    let want = std::fs::read_to_string(dir.join("expected/order-node1.out")).unwrap();
+    assert_eq!(got, want);
+}

@@ -46,11 +46,14 @@ fn load(ctx: &Ctx, text: &str) -> OrMessage<(String, String)> {
 /// `inventory_hostname_short`, `group_names` (sorted), `groups` (every group's hosts,
 /// ignoring --limit) and `hostvars`.
 fn host_scope(ctx: &Ctx, h: &Host) -> serde_json::Map<String, Value> {
-    let mut scope: serde_json::Map<String, Value> = h
-        .vars
-        .iter()
-        .map(|(k, v)| (k.to_string(), to_value(v)))
-        .collect();
+    // The variables in their files' order (dicts iterate so, as in Ansible), then any the
+    // run added that the inventory did not have.
+    let mut scope: serde_json::Map<String, Value> = (*h.ordered).clone();
+    for (k, v) in h.vars.iter() {
+        if !scope.contains_key(k.as_str()) {
+            scope.insert(k.to_string(), to_value(v));
+        }
+    }
     let inv = &ctx.inventory;
     let mut groups = serde_json::Map::new();
     for g in &inv.group_order {
@@ -63,11 +66,12 @@ fn host_scope(ctx: &Ctx, h: &Host) -> serde_json::Map<String, Value> {
     }
     let mut hostvars = serde_json::Map::new();
     for other in &ctx.hosts {
-        let vars = other
-            .vars
-            .iter()
-            .map(|(k, v)| (k.to_string(), to_value(v)))
-            .collect();
+        let mut vars = (*other.ordered).clone();
+        for (k, v) in other.vars.iter() {
+            if !vars.contains_key(k.as_str()) {
+                vars.insert(k.to_string(), to_value(v));
+            }
+        }
         hostvars.insert(other.name.to_string(), Value::Object(vars));
     }
     let mut group_names: Vec<String> = inv

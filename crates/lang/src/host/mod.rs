@@ -19,6 +19,10 @@ pub struct Host {
     pub addr: Arc<str>,
     /// Its merged inventory variables, with `-e` over them.
     pub vars: Arc<Map>,
+    /// The same variables as JSON in the order their files give them (maps inside too), for
+    /// templates, which iterate dicts in that order as Ansible does (Rhai's maps are
+    /// sorted).
+    pub ordered: Arc<serde_json::Map<String, serde_json::Value>>,
     /// How its commands run: locally or over ssh.
     pub transport: Arc<dyn Transport>,
 }
@@ -30,6 +34,7 @@ impl Host {
             name: "local".into(),
             addr: "127.0.0.1".into(),
             vars: Arc::new(Map::new()),
+            ordered: Arc::default(),
             transport: Arc::new(LocalTransport),
         }
     }
@@ -112,13 +117,14 @@ pub fn hosts_of(
         };
         let map: Map = vars
             .values
-            .into_iter()
-            .map(|(k, v)| (k.into(), crate::value::from_value(v)))
+            .iter()
+            .map(|(k, v)| (k.into(), crate::value::from_value(v.clone())))
             .collect();
         hosts.push(Host {
             name: name.into(),
             addr: conn.addr.into(),
             vars: Arc::new(map),
+            ordered: Arc::new(vars.values),
             transport,
         });
     }
