@@ -152,6 +152,9 @@ pub struct HostOpts {
     /// ansible.cfg's `[ssh_connection] ssh_extra_args`, likewise.
     #[arg(skip)]
     pub ssh_extra_args: Option<String>,
+    /// ansible.cfg's `ansible_managed`, for templates.
+    #[arg(skip)]
+    pub ansible_managed: Option<String>,
 }
 
 #[derive(Args)]

@@ -103,6 +103,9 @@ fn builder(
     if let Some(s) = opts.seed {
         b = b.seed(s);
     }
+    if let Some(m) = &opts.ansible_managed {
+        b = b.ansible_managed(m);
+    }
     Ok(if json {
         let p = JsonPrinter;
         b.on_event(move |e| p.print(e))
@@ -519,6 +522,11 @@ pub fn config(
             "ssh_args",
             show(h.ssh_args.clone()),
             source("ssh_args", "not set"),
+        ),
+        (
+            "ansible_managed",
+            show(h.ansible_managed.clone()),
+            source("ansible_managed", "not set"),
         ),
         (
             "ssh_common_args",

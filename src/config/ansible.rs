@@ -31,6 +31,7 @@ pub struct Settings {
     pub ssh_common_args: Option<Sourced<String>>,
     pub ssh_extra_args: Option<Sourced<String>>,
     pub vault_password_file: Option<Sourced<String>>,
+    pub ansible_managed: Option<Sourced<String>>,
     pub warnings: Vec<String>,
 }
 
@@ -93,6 +94,8 @@ const HONOURED: &[(&str, &str, &str, Kind)] = &[
         "ANSIBLE_VAULT_PASSWORD_FILE",
         Kind::Path,
     ),
+    // No environment variable in ansible-core.
+    ("defaults", "ansible_managed", "", Kind::Str),
 ];
 
 /// Settings that would make rb run differently from what they ask: refused unless they ask
@@ -196,7 +199,6 @@ const EXPLAINED: &[(&str, &str, &str)] = &[
     ("ssh_connection", "control_path", "rb keeps its own connection per host (--ssh-persist sets how long it stays)"),
     ("ssh_connection", "control_path_dir", "rb keeps its own connection per host (--ssh-persist sets how long it stays)"),
     ("defaults", "gathering", "rb gathers no facts; runbooks ask hosts what they need"),
-    ("defaults", "ansible_managed", "rb's templates do not define `ansible_managed` yet"),
     ("defaults", "vault_identity_list", "rb takes one vault password (vault_password_file or --vault-password-file); values of other vault ids fail to decrypt"),
 ];
 
@@ -233,7 +235,7 @@ fn settings(
     };
     // The raw text of a setting and where it came from: the environment first.
     let raw = |section: &str, key: &str, var: &str| -> Option<(String, String, PathBuf)> {
-        if let Some(v) = env(var) {
+        if let Some(v) = env(var).filter(|_| !var.is_empty()) {
             return Some((v, var.to_string(), cwd.to_path_buf()));
         }
         let c = cfg?;
@@ -273,6 +275,7 @@ fn settings(
                     "ssh_common_args" => s.ssh_common_args = v,
                     "ssh_extra_args" => s.ssh_extra_args = v,
                     "vault_password_file" => s.vault_password_file = v,
+                    "ansible_managed" => s.ansible_managed = v,
                     _ => unreachable!("every Str/Path setting is placed"),
                 }
             }

@@ -69,10 +69,8 @@ pub fn find(runbook: Option<&Path>) -> Result<Option<Found>, String> {
         }
         candidates.push(p);
     }
-    let here = match runbook.and_then(Path::parent) {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
+    // Beside the runbook; the current folder (`rb.toml`) for a runbook there or none.
+    let here = runbook.and_then(Path::parent).unwrap_or(Path::new(""));
     candidates.push(here.join("rb.toml"));
     let xdg = std::env::var_os("XDG_CONFIG_HOME")
         .map(PathBuf::from)
@@ -115,12 +113,12 @@ impl Found {
                 return PathBuf::from(home).join(rest).display().to_string();
             }
         }
-        let dir = self.path.parent().unwrap_or(Path::new("."));
-        if Path::new(p).is_absolute() || p.contains(',') {
-            p.to_string()
-        } else {
-            dir.join(p).display().to_string()
+        // A host list (`a,b,`) is no path; an absolute path stays itself through `join`.
+        if p.contains(',') {
+            return p.to_string();
         }
+        let dir = self.path.parent().unwrap_or(Path::new(""));
+        dir.join(p).display().to_string()
     }
 }
 
@@ -239,6 +237,10 @@ pub fn apply_config(cli: &mut Cli, matches: &clap::ArgMatches) -> Result<Applied
     if let Some(v) = &ans.ssh_args {
         hosts.ssh_args = Some(v.value.clone());
         note("ssh_args", &v.source);
+    }
+    if let Some(v) = &ans.ansible_managed {
+        hosts.ansible_managed = Some(v.value.clone());
+        note("ansible_managed", &v.source);
     }
     if let Some(v) = &ans.ssh_extra_args {
         hosts.ssh_extra_args = Some(v.value.clone());

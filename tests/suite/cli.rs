@@ -2764,3 +2764,143 @@ fn vault_values_decrypt_with_the_password_and_stay_secret() {
     let shown = vars["join_token"]["__ansible_vault"].as_str().unwrap();
     assert!(shown.starts_with("$ANSIBLE_VAULT;1.1;AES256\n"), "{shown}");
 }
+
+/// `rb config` shows every setting and where it came from, each taken from the first of:
+/// the command line, rb.toml, ansible.cfg; `rb exec` and `rb repl` read the same settings;
+/// a host list in rb.toml is no path; RB_CONFIG must name a file.
+#[test]
+fn rb_config_shows_each_setting_from_the_first_source_that_gives_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("rb.toml"),
+        "inventory = \"w1,w2,\"\nforks = 4\nremote_user = \"toml-user\"\nprivate_key_file = \"keys/toml\"\n\
+         ssh_common_args = \"-o Toml=1\"\nssh_config = \"toml_ssh\"\nssh_persist = 11\n\
+         connect_timeout = 12\nbecome = true\nbecome_user = \"toml-become\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("ansible.cfg"),
+        "[defaults]\ninventory = cfg.ini\nforks = 5\nremote_user = cfg-user\nprivate_key_file = keys/cfg\n\
+         timeout = 13\nvault_password_file = vault.pw\n[privilege_escalation]\nbecome = False\n\
+         become_user = cfg-become\nbecome_ask_pass = True\n[ssh_connection]\nssh_args = -o Args=1\n\
+         ssh_common_args = -o Cfg=1\nssh_extra_args = -o Extra=1\n",
+    )
+    .unwrap();
+    std::fs::write(d.join("cfg.ini"), "c1 ansible_connection=local\n").unwrap();
+    let config = |args: &[&str]| {
+        let out = rb()
+            .current_dir(d)
+            .arg("config")
+            .args(args)
+            .env_remove("ANSIBLE_CONFIG")
+            .env_remove("RB_SSH_PERSIST")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        stdout(&out)
+    };
+    let cfg = d.join("ansible.cfg").display().to_string();
+    let text = config(&[]);
+    for line in [
+        "rb.toml: rb.toml".to_string(),
+        format!("ansible.cfg: {cfg}"),
+        "inventory = w1,w2,\t(rb.toml)".into(),
+        "forks = 4\t(rb.toml)".into(),
+        "remote_user = toml-user\t(rb.toml)".into(),
+        "private_key_file = keys/toml\t(rb.toml)".into(),
+        "ssh_common_args = -o Toml=1\t(rb.toml)".into(),
+        "ssh_config = toml_ssh\t(rb.toml)".into(),
+        "ssh_persist = 11\t(rb.toml)".into(),
+        "connect_timeout = 12\t(rb.toml)".into(),
+        "become = true\t(rb.toml)".into(),
+        "become_user = toml-become\t(rb.toml)".into(),
+        format!("ssh_args = -o Args=1\t({cfg}:13)"),
+        format!("ssh_extra_args = -o Extra=1\t({cfg}:15)"),
+        format!("become_ask_pass = true\t({cfg}:11)"),
+        format!("vault_password_file = {}/vault.pw\t({cfg}:7)", d.display()),
+    ] {
+        assert!(text.contains(&line), "wanted {line:?} in:\n{text}");
+    }
+    // The command line wins over both.
+    let text = config(&[
+        "-i",
+        "x,",
+        "-f",
+        "9",
+        "-u",
+        "cli-user",
+        "--private-key",
+        "k",
+        "--ssh-common-args",
+        "-o Cli=1",
+        "--ssh-config",
+        "c",
+        "--ssh-persist",
+        "5",
+        "--connect-timeout",
+        "7",
+        "--become-user",
+        "cu",
+        "--become-password-file",
+        "bpw",
+        "--vault-password-file",
+        "v",
+    ]);
+    let flag = "(command line, RB_* variable or default)";
+    for line in [
+        format!("inventory = x,\t{flag}"),
+        format!("forks = 9\t{flag}"),
+        format!("remote_user = cli-user\t{flag}"),
+        format!("private_key_file = k\t{flag}"),
+        format!("ssh_common_args = -o Cli=1\t{flag}"),
+        format!("ssh_config = c\t{flag}"),
+        format!("ssh_persist = 5\t{flag}"),
+        format!("connect_timeout = 7\t{flag}"),
+        format!("become_user = cu\t{flag}"),
+        format!("become_ask_pass = false\t{flag}"),
+        format!("vault_password_file = v\t{flag}"),
+    ] {
+        assert!(text.contains(&line), "wanted {line:?} in:\n{text}");
+    }
+    // Without rb.toml, ansible.cfg's values.
+    std::fs::rename(d.join("rb.toml"), d.join("saved.toml")).unwrap();
+    let text = config(&[]);
+    for line in [
+        format!("inventory = {}/cfg.ini\t({cfg}:2)", d.display()),
+        format!("forks = 5\t({cfg}:3)"),
+        format!("remote_user = cfg-user\t({cfg}:4)"),
+        format!("private_key_file = {}/keys/cfg\t({cfg}:5)", d.display()),
+        format!("connect_timeout = 13\t({cfg}:6)"),
+        format!("become = false\t({cfg}:9)"),
+        format!("become_user = cfg-become\t({cfg}:10)"),
+        format!("ssh_common_args = -o Cfg=1\t({cfg}:14)"),
+    ] {
+        assert!(text.contains(&line), "wanted {line:?} in:\n{text}");
+    }
+    // rb exec and rb repl read the same settings.
+    std::fs::remove_file(d.join("ansible.cfg")).unwrap();
+    std::fs::write(d.join("rb.toml"), "inventory = \"hosts.ini\"\n").unwrap();
+    std::fs::write(d.join("hosts.ini"), "[web]\nw1 ansible_connection=local\n").unwrap();
+    let out = rb()
+        .current_dir(d)
+        .args(["exec", "web", "echo hi"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        stdout(&out),
+        "w1 | CHANGED | rc=0 >>\nhi\n",
+        "{}",
+        stderr(&out)
+    );
+    let out = repl_piped_in(d, &[], ":hosts\n");
+    assert!(stdout(&out).contains("w1  127.0.0.1"), "{}", stdout(&out));
+    // RB_CONFIG names a file, or it is an error.
+    let out = rb()
+        .current_dir(d)
+        .args(["hosts", "all"])
+        .env("RB_CONFIG", d.join("nothing.toml"))
+        .output()
+        .unwrap();
+    out.code(2).stderr_has("RB_CONFIG names");
+}

@@ -65,6 +65,8 @@ pub struct Ctx {
     pub runbook: Mutex<String>,
     /// Why each unreachable host could not be reached (ssh's words), by host name.
     pub unreachable: Mutex<BTreeMap<String, String>>,
+    /// Templates' `ansible_managed` (ansible.cfg's, or ansible-core's "Ansible managed").
+    pub ansible_managed: String,
 }
 
 thread_local! {

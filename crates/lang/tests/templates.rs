@@ -89,3 +89,33 @@ fn a_host_template_iterates_dicts_in_their_files_order() {
     let want = std::fs::read_to_string(dir.join("expected/order-node1.out")).unwrap();
     assert_eq!(got, want);
 }
+
+/// ansible-core's magic variables that mean something without a play, as 2.19 gives them:
+/// `ansible_managed` ("Ansible managed", or ansible.cfg's), `inventory_file`/`inventory_dir`
+/// (absolute), `ansible_check_mode`, `playbook_dir`.
+#[test]
+fn a_host_template_sees_ansible_magic_variables() {
+    let dir = root().join("tests/templates");
+    let file = std::path::absolute(dir.join("inventory.ini")).unwrap();
+    let inv = Inventory::load(&[file.display().to_string()], None).unwrap();
+    let text = "{{ ansible_managed }}|{{ inventory_file }}|{{ inventory_dir }}|{{ ansible_check_mode }}|{{ playbook_dir != '' }}";
+    let script = format!("host(\"etcd1\").render_template({text:?}, #{{}})");
+    let rt = Runtime::builder().inventory(inv.clone()).build().unwrap();
+    let want = format!(
+        "Ansible managed|{}|{}|False|True",
+        file.display(),
+        file.parent().unwrap().display()
+    );
+    assert_eq!(render(&rt, &script), want);
+    let rt = Runtime::builder()
+        .inventory(inv)
+        .check_mode(true)
+        .ansible_managed("managed by the platform team")
+        .build()
+        .unwrap();
+    let got = render(&rt, &script);
+    assert!(
+        got.starts_with("managed by the platform team|") && got.contains("|True|"),
+        "{got}"
+    );
+}

@@ -81,6 +81,43 @@ fn host_scope(ctx: &Ctx, h: &Host) -> serde_json::Map<String, Value> {
         .map(|i| inv.groups_of(i))
         .unwrap_or_default();
     group_names.sort();
+    // ansible-core's magic variables that mean something without a play.
+    let runbook = ctx.runbook.lock().map(|r| r.clone()).unwrap_or_default();
+    let playbook_dir = std::path::Path::new(&runbook)
+        .parent()
+        .and_then(|p| {
+            std::path::absolute(if p.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                p
+            })
+            .ok()
+        })
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    let origin = inv
+        .index
+        .get(&*h.name)
+        .map(|&i| inv.hosts[i].origin.file.clone())
+        .filter(|f| Path::new(f).is_file())
+        .and_then(|f| std::path::absolute(f).ok());
+    if let Some(f) = origin {
+        let dir = f
+            .parent()
+            .map(|d| d.display().to_string())
+            .unwrap_or_default();
+        scope.insert(
+            "inventory_file".into(),
+            Value::String(f.display().to_string()),
+        );
+        scope.insert("inventory_dir".into(), Value::String(dir));
+    }
+    scope.insert("playbook_dir".into(), Value::String(playbook_dir));
+    scope.insert("ansible_check_mode".into(), Value::Bool(ctx.check_mode));
+    scope.insert(
+        "ansible_managed".into(),
+        Value::String(ctx.ansible_managed.clone()),
+    );
     let name = h.name.to_string();
     let short = name.split('.').next().unwrap_or_default().to_string();
     scope.insert("inventory_hostname".into(), Value::String(name));

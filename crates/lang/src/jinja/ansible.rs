@@ -2,6 +2,7 @@
 //! ansible-core 2.19 defines it (the Python function named in each comment, under
 //! `lib/ansible/plugins/`), checked against it in tests/templates/ansible-filters.j2.
 
+use super::defined;
 use super::python::py_str;
 use base64::Engine as _;
 use minijinja::value::{Kwargs, Value as J, ValueKind};
@@ -13,12 +14,14 @@ fn bad(m: impl Into<String>) -> Error {
 
 pub fn register(env: &mut Environment<'static>) {
     env.add_filter("ternary", ternary);
-    env.add_filter("b64encode", |s: &str| {
-        base64::engine::general_purpose::STANDARD.encode(s.as_bytes())
+    env.add_filter("b64encode", |v: J| {
+        defined(&v)?;
+        Ok::<_, Error>(base64::engine::general_purpose::STANDARD.encode(py_str(&v).as_bytes()))
     });
-    env.add_filter("b64decode", |s: &str| -> Result<String, Error> {
+    env.add_filter("b64decode", |v: J| -> Result<String, Error> {
+        defined(&v)?;
         let bytes = base64::engine::general_purpose::STANDARD
-            .decode(s.trim())
+            .decode(py_str(&v).trim())
             .map_err(|e| bad(format!("b64decode: {e}")))?;
         String::from_utf8(bytes).map_err(|_| bad("b64decode: the decoded bytes are not UTF-8 text"))
     });
@@ -26,11 +29,18 @@ pub fn register(env: &mut Environment<'static>) {
     env.add_filter("dict2items", dict2items);
     env.add_filter("items2dict", items2dict);
     env.add_filter("flatten", flatten);
-    env.add_filter("basename", |p: &str| {
-        p.rsplit('/').next().unwrap_or("").to_string()
+    env.add_filter("basename", |v: J| {
+        defined(&v)?;
+        Ok::<_, Error>(py_str(&v).rsplit('/').next().unwrap_or("").to_string())
     });
-    env.add_filter("dirname", dirname);
-    env.add_filter("quote", |v: J| shell_quote(&py_str(&v)));
+    env.add_filter("dirname", |v: J| {
+        defined(&v)?;
+        Ok::<_, Error>(dirname(&py_str(&v)))
+    });
+    env.add_filter("quote", |v: J| {
+        defined(&v)?;
+        Ok::<_, Error>(shell_quote(&py_str(&v)))
+    });
     env.add_filter("regex_search", regex_search);
     env.add_test("version", version);
     env.add_test("version_compare", version);
@@ -38,12 +48,13 @@ pub fn register(env: &mut Environment<'static>) {
 }
 
 /// `core.py` `ternary(value, true_val, false_val, none_val=None)`.
-fn ternary(v: &J, yes: J, no: J, none: Option<J>) -> J {
-    match none {
+fn ternary(v: &J, yes: J, no: J, none: Option<J>) -> Result<J, Error> {
+    defined(v)?;
+    Ok(match none {
         Some(n) if v.is_none() => n,
         _ if v.is_true() => yes,
         _ => no,
-    }
+    })
 }
 
 /// `core.py` `combine(*terms, recursive=False, list_merge='replace')`: later maps win;
@@ -115,6 +126,7 @@ fn dict2items(v: &J, kw: Kwargs) -> Result<J, Error> {
 
 /// `core.py` `list_of_dict_key_value_elements_to_dict(mylist, key_name, value_name)`.
 fn items2dict(v: &J, kw: Kwargs) -> Result<J, Error> {
+    defined(v)?;
     let key: String = kw
         .get::<Option<String>>("key_name")?
         .unwrap_or("key".into());
@@ -155,6 +167,7 @@ fn ordered_map(pairs: Vec<(J, J)>) -> J {
 
 /// `core.py` `flatten(mylist, levels=None, skip_nulls=True)`.
 fn flatten(v: &J, levels: Option<i64>, kw: Kwargs) -> Result<J, Error> {
+    defined(v)?;
     let levels = kw.get::<Option<i64>>("levels")?.or(levels);
     let skip_nulls = kw.get::<Option<bool>>("skip_nulls")?.unwrap_or(true);
     kw.assert_all_used()?;
@@ -210,6 +223,7 @@ fn regex_search(
     groups: minijinja::value::Rest<String>,
     kw: Kwargs,
 ) -> Result<J, Error> {
+    defined(v)?;
     let ignorecase = kw.get::<Option<bool>>("ignorecase")?.unwrap_or(false);
     let multiline = kw.get::<Option<bool>>("multiline")?.unwrap_or(false);
     kw.assert_all_used()?;
@@ -471,5 +485,42 @@ mod tests {
             std::env::var("PATH").unwrap()
         );
         assert_eq!(r(&t).unwrap(), "abc|abc\n\n|dflt||True");
+    }
+}
+
+#[cfg(test)]
+mod undefined {
+    /// A variable never set is an error in every filter but `default` (as in Ansible),
+    /// never an empty or `None` text.
+    #[test]
+    fn filters_refuse_undefined_values() {
+        let scope = serde_json::json!({});
+        for f in [
+            "join",
+            "to_json",
+            "to_nice_json",
+            "to_nice_yaml",
+            "regex_replace('a','b')",
+            "bool",
+            "int",
+            "indent",
+            "ternary('a','b')",
+            "b64encode",
+            "b64decode",
+            "combine({})",
+            "dict2items",
+            "items2dict",
+            "flatten",
+            "basename",
+            "dirname",
+            "quote",
+            "regex_search('a')",
+        ] {
+            let t = format!("{{{{ nope | {f} }}}}");
+            let e = crate::jinja::render("t.j2", &t, &scope).unwrap_err();
+            assert!(e.contains("undefined"), "{f}: {e}");
+        }
+        let ok = crate::jinja::render("t.j2", "{{ nope | default('x') }}", &scope);
+        assert_eq!(ok.as_deref(), Ok("x"));
     }
 }

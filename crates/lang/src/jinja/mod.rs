@@ -73,12 +73,17 @@ fn environment_for(ws: Whitespace) -> &'static Environment<'static> {
         env.add_filter("default", default);
         env.add_filter("d", default);
         env.add_filter("join", join);
-        env.add_filter("to_json", |v: J| py_json(&v, None, false, (", ", ": ")));
+        env.add_filter("to_json", |v: J| {
+            defined(&v)?;
+            Ok::<_, Error>(py_json(&v, None, false, (", ", ": ")))
+        });
         env.add_filter("to_nice_json", |v: J, indent: Option<usize>, kw: Kwargs| {
+            defined(&v)?;
             let indent = indent_arg(indent, &kw)?;
             Ok::<_, Error>(py_json(&v, Some(indent), true, (",", ": ")))
         });
         env.add_filter("to_nice_yaml", |v: J, indent: Option<usize>, kw: Kwargs| {
+            defined(&v)?;
             let indent = indent_arg(indent, &kw)?;
             let mut out = String::new();
             yaml::block(&v, indent, &mut out)?;
@@ -91,6 +96,15 @@ fn environment_for(ws: Whitespace) -> &'static Environment<'static> {
         env.add_filter("int", to_int);
         env
     })
+}
+
+/// Ansible's undefined: a filter given a variable that was never set fails, as Jinja2's
+/// StrictUndefined does (only `default` and `is defined` take one).
+pub(crate) fn defined(v: &J) -> Result<(), Error> {
+    if v.is_undefined() {
+        return Err(Error::new(ErrorKind::UndefinedError, "undefined value"));
+    }
+    Ok(())
 }
 
 /// `indent` given by position or name (default 4); other keyword arguments are errors.
@@ -116,6 +130,7 @@ fn default(v: &J, other: Option<J>, boolean: Option<bool>) -> J {
 
 /// Jinja's `join(d='')`: every item as Python's `str()`.
 fn join(v: &J, sep: Option<&str>) -> Result<String, Error> {
+    defined(v)?;
     let sep = sep.unwrap_or("");
     if let Some(s) = v.as_str() {
         return Ok(s.chars().map(String::from).collect::<Vec<_>>().join(sep));
@@ -132,6 +147,7 @@ fn regex_replace(
     replacement: Option<&str>,
     kwargs: Kwargs,
 ) -> Result<String, Error> {
+    defined(v)?;
     let bad = |m: String| Error::new(ErrorKind::InvalidOperation, m);
     let ignorecase: Option<bool> = kwargs.get("ignorecase")?;
     let multiline: Option<bool> = kwargs.get("multiline")?;
@@ -212,12 +228,19 @@ fn python_replacement(rep: &str) -> OrMessage<String> {
 /// the text's trailing newline: it appends one, splits with Python's `splitlines`, and
 /// indents every line after the first that is not empty.
 fn indent(
-    s: &str,
+    v: &J,
     width: Option<J>,
     first: Option<bool>,
     blank: Option<bool>,
     kw: Kwargs,
 ) -> Result<String, Error> {
+    defined(v)?;
+    let s = v.as_str().ok_or_else(|| {
+        Error::new(
+            ErrorKind::InvalidOperation,
+            "indent takes text (Jinja2 adds a newline to it)",
+        )
+    })?;
     let width: Option<J> = kw.get::<Option<J>>("width")?.or(width);
     let first = kw.get::<Option<bool>>("first")?.or(first).unwrap_or(false);
     let blank = kw.get::<Option<bool>>("blank")?.or(blank).unwrap_or(false);
@@ -302,19 +325,21 @@ fn overrides(source: &str) -> OrMessage<(&str, Whitespace)> {
 
 /// Ansible's `bool`: yes/on/true/1 (any case) are true, no/off/false/0 false; other values
 /// are true only when equal to 1.
-fn to_bool(v: &J) -> bool {
+fn to_bool(v: &J) -> Result<bool, Error> {
+    defined(v)?;
     let text = match v.kind() {
         ValueKind::String => v.as_str().unwrap_or_default().to_lowercase(),
-        ValueKind::Bool => return v.is_true(),
+        ValueKind::Bool => return Ok(v.is_true()),
         ValueKind::Number if v.is_integer() => v.to_string(),
-        ValueKind::Number => return f64::try_from(v.clone()).is_ok_and(|f| f == 1.0),
-        _ => return false,
+        ValueKind::Number => return Ok(f64::try_from(v.clone()).is_ok_and(|f| f == 1.0)),
+        _ => return Ok(false),
     };
-    matches!(text.as_str(), "yes" | "on" | "true" | "1")
+    Ok(matches!(text.as_str(), "yes" | "on" | "true" | "1"))
 }
 
 /// Jinja's `int(default=0, base=10)`: `"42"` → 42, `"42.9"` → 42, anything else `default`.
 fn to_int(v: &J, default: Option<i64>, base: Option<u32>, kw: Kwargs) -> Result<i64, Error> {
+    defined(v)?;
     let default = kw.get::<Option<i64>>("default")?.or(default);
     let base = kw.get::<Option<u32>>("base")?.or(base);
     kw.assert_all_used()?;
@@ -385,6 +410,48 @@ pub fn render(name: &str, source: &str, scope: &Value) -> OrMessage<String> {
     Ok(out)
 }
 
+/// Why a variable every Ansible template has is missing here, and what to do.
+fn snippet_hint(snippet: &str) -> String {
+    const PLAY: [&str; 5] = [
+        "ansible_play_hosts_all",
+        "ansible_play_hosts",
+        "ansible_play_batch",
+        "play_hosts",
+        "ansible_play_name",
+    ];
+    const FACTS: [&str; 12] = [
+        "ansible_facts",
+        "ansible_hostname",
+        "ansible_fqdn",
+        "ansible_nodename",
+        "ansible_default_ipv4",
+        "ansible_default_ipv6",
+        "ansible_distribution",
+        "ansible_os_family",
+        "ansible_architecture",
+        "ansible_kernel",
+        "ansible_all_ipv4_addresses",
+        "ansible_interfaces",
+    ];
+    let has = |name: &str| {
+        snippet.match_indices(name).any(|(i, _)| {
+            let after = snippet[i + name.len()..].chars().next();
+            !after.is_some_and(|c| c.is_alphanumeric() || c == '_')
+        })
+    };
+    if let Some(n) = PLAY.iter().find(|n| has(n)) {
+        return format!(
+            " (`{n}` is a play's hosts, and rb has no plays: pass the list in `values`, e.g. #{{{n}: hosts(\"etcd\").names()}})"
+        );
+    }
+    if let Some(n) = FACTS.iter().find(|n| has(n)) {
+        return format!(
+            " (`{n}` is a gathered fact, and rb gathers none: ask the host (`h.sh(\"hostname\").out`) and pass it in `values`)"
+        );
+    }
+    String::new()
+}
+
 /// A template error for people: file:line, what went wrong, and the expression. `offset`:
 /// lines of the file before the text rendered (a `#jinja2:` header).
 fn describe(e: &Error, name: &str, source: &str, offset: usize) -> String {
@@ -398,7 +465,17 @@ fn describe(e: &Error, name: &str, source: &str, offset: usize) -> String {
         .map(|s| format!(" in `{s}`"))
         .unwrap_or_default();
     let what = match e.kind() {
-        ErrorKind::UndefinedError => "undefined variable".to_string(),
+        ErrorKind::UndefinedError => {
+            // The expression, and the whole line it is on (a filter's error points at the
+            // filter, not the variable).
+            let at = e.range().and_then(|r| source.get(r)).unwrap_or("");
+            let line = e
+                .line()
+                .and_then(|l| source.lines().nth(l.saturating_sub(1)))
+                .unwrap_or("");
+            let hint = snippet_hint(&format!("{at} {line}"));
+            format!("undefined variable{hint}")
+        }
         _ => e
             .detail()
             .map_or_else(|| e.kind().to_string(), str::to_string),
@@ -455,6 +532,25 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.starts_with("template t.j2:3: undefined variable"), "{e}");
+    }
+
+    #[test]
+    fn ansible_variables_rb_lacks_are_named_with_what_to_do() {
+        let scope = serde_json::json!({});
+        let e = render("t.j2", "{{ ansible_play_hosts | join(',') }}", &scope).unwrap_err();
+        assert!(
+            e.contains("`ansible_play_hosts` is a play's hosts, and rb has no plays"),
+            "{e}"
+        );
+        let e = render("t.j2", "x\n{{ ansible_default_ipv4.address }}", &scope).unwrap_err();
+        assert!(
+            e.starts_with(
+                "template t.j2:2: undefined variable (`ansible_default_ipv4` is a gathered fact"
+            ),
+            "{e}"
+        );
+        let e = render("t.j2", "{{ ansible_hostnames }}", &scope).unwrap_err();
+        assert!(!e.contains("gathered fact"), "{e}");
     }
 
     #[test]

@@ -45,6 +45,7 @@ pub struct RuntimeBuilder {
     become_: host::privilege::BecomeDefaults,
     become_password: Option<String>,
     secret_texts: Vec<String>,
+    ansible_managed: Option<String>,
     verbosity: u8,
     ssh: transport::SshOptions,
     sinks: Vec<EventSink>,
@@ -69,6 +70,7 @@ impl Default for RuntimeBuilder {
             become_: Default::default(),
             become_password: None,
             secret_texts: Vec::new(),
+            ansible_managed: None,
             verbosity: 0,
             ssh: transport::SshOptions::default(),
             sinks: Vec::new(),
@@ -226,6 +228,13 @@ impl RuntimeBuilder {
     /// in every output, and a variable whose value is one of them is a secret.
     pub fn secret_texts(mut self, texts: Vec<String>) -> Self {
         self.secret_texts.extend(texts);
+        self
+    }
+
+    /// What templates see as `ansible_managed` (ansible.cfg's `ansible_managed`; default
+    /// ansible-core's "Ansible managed").
+    pub fn ansible_managed(mut self, text: impl Into<String>) -> Self {
+        self.ansible_managed = Some(text.into());
         self
     }
 
@@ -419,6 +428,9 @@ impl RuntimeBuilder {
             failed: Default::default(),
             runbook: Default::default(),
             unreachable: Default::default(),
+            ansible_managed: self
+                .ansible_managed
+                .unwrap_or_else(|| "Ansible managed".into()),
         });
         if let Some(l) = &ctx.limit {
             for t in &l.unmatched {
