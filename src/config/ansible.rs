@@ -458,6 +458,19 @@ mod tests {
         );
         let e = read("[defaults]\nforks = many\n", &[]).unwrap_err();
         assert!(e.contains("is not a whole number"), "{e}");
+        let e = read("[defaults]\ntimeout = 0\n", &[]).unwrap_err();
+        assert!(
+            e.contains("`timeout = 0` is not a whole number of 1 or more"),
+            "{e}"
+        );
+        assert_eq!(
+            read("[defaults]\nforks = 1\n", &[])
+                .unwrap()
+                .forks
+                .unwrap()
+                .value,
+            1
+        );
         let e = read("[privilege_escalation]\nbecome = Ture\n", &[]).unwrap_err();
         assert!(e.contains("is not a boolean"), "{e}");
         let e = read("", &[("ANSIBLE_HASH_BEHAVIOUR", "merge")]).unwrap_err();

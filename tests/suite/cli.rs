@@ -2586,7 +2586,7 @@ fn jinja_in_inventory_variables_is_rendered_before_anything_runs() {
     std::fs::create_dir_all(d.join("group_vars")).unwrap();
     std::fs::write(
         d.join("group_vars/all.yml"),
-        "conn: local\ncluster_name: prod\ndns_domain: \"{{ cluster_name }}.local\"\nports: \"{{ [80, 443] }}\"\n",
+        "conn: local\ncluster_name: prod\ndns_domain: \"{{ cluster_name }}.local\"\nports: \"{{ [80, 443] }}\"\nnode_name: \"{{ ansible_facts.hostname }}\"\n",
     )
     .unwrap();
     std::fs::write(
@@ -2611,6 +2611,29 @@ fn jinja_in_inventory_variables_is_rendered_before_anything_runs() {
         "{}",
         stderr(&out)
     );
+    // A variable that cannot be rendered but is not read: a warning, as ansible-core fails
+    // only where one is read; reading it fails with why.
+    out.stderr_has("host w1: a variable cannot be rendered (node_name)");
+    std::fs::write(
+        d.join("read.rhai"),
+        "on(hosts(\"web\"), |h| { print(`name: ${h.vars.node_name}`); sh(`touch ${h.vars.node_name}`); });",
+    )
+    .unwrap();
+    let out = rb()
+        .current_dir(d)
+        .args(["run", "read.rhai", "-i", "hosts.ini"])
+        .output()
+        .unwrap();
+    out.code(1)
+        .stdout_has("w1 | name: [cannot be rendered: ")
+        .stderr_has("variable `node_name` cannot be rendered: undefined variable in `{{ ansible_facts.hostname }}`");
+    // Nothing was touched: the folder holds what the test wrote.
+    let mut files: Vec<String> = std::fs::read_dir(d)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert_eq!(files, ["book.rhai", "group_vars", "hosts.ini", "read.rhai"]);
     // -e renders too, and wins.
     let out = rb()
         .current_dir(d)

@@ -119,3 +119,57 @@ fn a_host_template_sees_ansible_magic_variables() {
         "{got}"
     );
 }
+
+/// 32 templates of public roles (kubespray, k3s-ansible, githubixx's and geerlingguy's; each
+/// names its origin in its first comment) with the roles' own defaults, rendered for node1
+/// as ansible-core 2.19 wrote them (tests/templates/corpus/record.sh): byte for byte, but
+/// for one rb refuses with what to do instead.
+#[test]
+fn real_roles_templates_render_as_ansible_writes_them() {
+    let dir = root().join("tests/templates/corpus");
+    let inv = Inventory::load(&[dir.join("inventory.yml").display().to_string()], None).unwrap();
+    let rt = Runtime::builder().inventory(inv).build().unwrap();
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    let mut paths: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "j2"))
+        .collect();
+    paths.sort();
+    // Refused, loudly, with what to do instead: never written differently.
+    let refused = [(
+        "kubespray-ssh-bastion.conf",
+        "dict.update() changes a dict in place, which rb's templates cannot do",
+    )];
+    for path in paths {
+        let name = path.file_stem().unwrap().to_string_lossy().to_string();
+        let script = format!("host(\"node1\").render_template({:?}, #{{}})", path);
+        let got = render(&rt, &script);
+        if let Some((_, why)) = refused.iter().find(|(n, _)| *n == name) {
+            assert!(
+                got.starts_with("error: ") && got.contains(why),
+                "{name}: {got}"
+            );
+            checked += 1;
+            continue;
+        }
+        let want = std::fs::read_to_string(dir.join(format!("expected/{name}.out"))).unwrap();
+        if got != want {
+            let out = std::env::temp_dir().join(format!("rb-corpus-{name}.out"));
+            std::fs::write(&out, &got).unwrap();
+            failures.push(format!(
+                "{name}.j2 differs: diff tests/templates/corpus/expected/{name}.out {}",
+                out.display()
+            ));
+        }
+        checked += 1;
+    }
+    assert!(checked >= 30, "only {checked} templates");
+    assert!(
+        failures.is_empty(),
+        "{} of {checked}:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}

@@ -69,8 +69,54 @@ impl Emitter {
     }
 }
 
+/// What a variable whose Jinja could not be rendered becomes where it is turned into text:
+/// a marker no real text holds (NUL), carrying why. Commands and files holding one are
+/// refused with why ([`unrendered_reason`]); output shows why in its place.
+pub fn unrendered_text(why: &str) -> String {
+    format!("{UNRENDERED}{}\u{0}", why.replace('\u{0}', " "))
+}
+
+const UNRENDERED: &str = "\u{0}rb-unrendered:";
+
+/// Why `text` holds a variable that could not be rendered, if it does.
+pub fn unrendered_reason(text: &str) -> Option<String> {
+    let start = text.find(UNRENDERED)? + UNRENDERED.len();
+    let rest = &text[start..];
+    Some(rest[..rest.find('\u{0}').unwrap_or(rest.len())].to_string())
+}
+
+/// `text` with each unrendered marker shown as `[cannot be rendered: WHY]`.
+pub fn show_unrendered(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains(UNRENDERED) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(i) = rest.find(UNRENDERED) {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + UNRENDERED.len()..];
+        let end = after.find('\u{0}').unwrap_or(after.len());
+        out.push_str(&format!("[cannot be rendered: {}]", &after[..end]));
+        rest = after.get(end + 1..).unwrap_or("");
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn unrendered_markers_carry_why_and_show_it() {
+        let t = format!("echo {} done", super::unrendered_text("undefined x"));
+        assert_eq!(super::unrendered_reason(&t).as_deref(), Some("undefined x"));
+        assert_eq!(
+            super::show_unrendered(&t),
+            "echo [cannot be rendered: undefined x] done"
+        );
+        assert_eq!(super::unrendered_reason("plain"), None);
+        assert_eq!(super::show_unrendered("plain"), "plain");
+    }
+
     use super::*;
     use std::sync::Mutex;
 

@@ -121,7 +121,8 @@ impl Secrets {
     /// Redact before cutting text short: a cut can split a secret.
     pub fn redact(&self, text: &str) -> String {
         let reg = self.registry.read().unwrap_or_else(|e| e.into_inner());
-        let mut out = text.to_string();
+        // Every way out passes here: a variable that could not be rendered shows why.
+        let mut out = super::show_unrendered(text).into_owned();
         for s in reg.forms.iter() {
             if out.contains(&**s) {
                 out = out.replace(&**s, REDACTED);

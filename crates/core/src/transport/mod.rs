@@ -118,6 +118,18 @@ impl ExecRequest {
     /// Refuse a request whose environment names a variable badly (see [`is_env_name`]),
     /// before any transport builds words from it.
     pub fn validate(&self) -> Result<(), ExecError> {
+        // A variable whose Jinja could not be rendered never reaches a host.
+        let words: Vec<&str> = match &self.program {
+            Program::Shell(s) => vec![s.as_str()],
+            Program::Argv(a) => a.iter().map(String::as_str).collect(),
+        };
+        let texts = words
+            .into_iter()
+            .chain(self.env.iter().map(|(_, v)| v.as_str()))
+            .chain(self.cwd.as_deref());
+        if let Some(why) = texts.filter_map(crate::report::unrendered_reason).next() {
+            return Err(ExecError::Spawn(why));
+        }
         match self.env.iter().find(|(k, _)| !is_env_name(k)) {
             Some((k, _)) => Err(ExecError::Spawn(format!(
                 "environment variable name {k:?} is not valid: use letters, digits and _, not starting with a digit"

@@ -2,7 +2,7 @@
 //! `Host` and `Secret` types as runbooks see them.
 
 use crate::context::{current_host, Ctx};
-use crate::host::Host;
+use crate::host::{Host, Unrendered};
 use crate::raise::{at, OrMessage, RhaiResult};
 use rb_core::report::{Level, Secret};
 use rhai::{Dynamic, Engine, NativeCallContext};
@@ -48,13 +48,45 @@ pub fn register(engine: &mut Engine, ctx: &Arc<Ctx>) {
         .register_get("vars", |h: &mut Host| Dynamic::from_map((*h.vars).clone()))
         // A per-host setting: -e, then host vars, then group vars (child over parent, as
         // Ansible merges them), then the runbook's default.
-        .register_fn("setting", |h: &mut Host, name: &str, default: Dynamic| {
-            h.vars.get(name).cloned().unwrap_or(default)
-        })
+        .register_fn(
+            "setting",
+            |nctx: NativeCallContext,
+             h: &mut Host,
+             name: &str,
+             default: Dynamic|
+             -> RhaiResult<Dynamic> {
+                match h.vars.get(name) {
+                    Some(v) => match v.read_lock::<Unrendered>() {
+                        Some(u) => Err(at(&nctx, u.why.clone())),
+                        None => Ok(v.clone()),
+                    },
+                    None => Ok(default),
+                }
+            },
+        )
         .register_fn("to_string", |h: &mut Host| h.name.to_string())
         .register_fn("to_debug", |h: &mut Host| format!("Host({})", h.name))
         .register_fn("==", |a: Host, b: Host| a.name == b.name)
         .register_fn("!=", |a: Host, b: Host| a.name != b.name);
+
+    // A variable whose Jinja could not be rendered fails where it is used, with why (as
+    // ansible-core fails where it reads one).
+    // Interpolated or joined, it leaves a marker carrying why: a command or file holding one
+    // is refused with why, and output shows why in its place (rb_core::report).
+    engine
+        .register_type_with_name::<Unrendered>("Unrendered")
+        .register_fn("to_string", |u: &mut Unrendered| {
+            rb_core::report::unrendered_text(&u.why)
+        })
+        .register_fn("to_debug", |u: &mut Unrendered| {
+            rb_core::report::unrendered_text(&u.why)
+        })
+        .register_fn("+", |a: &str, u: Unrendered| {
+            format!("{a}{}", rb_core::report::unrendered_text(&u.why))
+        })
+        .register_fn("+", |u: Unrendered, b: &str| {
+            format!("{}{b}", rb_core::report::unrendered_text(&u.why))
+        });
 
     // A secret joined into text carries its real value, whichever way it is joined (`+`,
     // `+=`, `${}` — Rhai builds the last two with `to_string`), so commands and files get

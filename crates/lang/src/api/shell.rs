@@ -80,7 +80,13 @@ struct CmdOpts {
 
 /// The text of a string or a secret; anything else is an error naming `what`.
 pub fn text_of(v: &Dynamic, what: &str) -> OrMessage<String> {
+    if let Some(u) = v.read_lock::<crate::host::Unrendered>() {
+        return Err(u.why.clone());
+    }
     if let Some(s) = v.read_lock::<rhai::ImmutableString>() {
+        if let Some(why) = rb_core::report::unrendered_reason(&s) {
+            return Err(why);
+        }
         return Ok(s.to_string());
     }
     if let Some(s) = v.read_lock::<rb_core::report::Secret>() {
@@ -180,7 +186,11 @@ pub fn program_of(cmd: &Dynamic) -> OrMessage<Program> {
             .collect::<Result<Vec<_>, _>>()?;
         return Ok(Program::Argv(argv));
     }
-    let s = text_of(cmd, "the command").map_err(|_| {
+    let s = text_of(cmd, "the command").map_err(|e| {
+        if cmd.is_string() || cmd.is::<crate::host::Unrendered>() {
+            // A variable that could not be rendered: its why.
+            return e;
+        }
         format!(
             "a command must be a string or an array of strings, got {}",
             type_of(cmd)

@@ -50,7 +50,7 @@ fn host_scope(ctx: &Ctx, h: &Host) -> serde_json::Map<String, Value> {
     // run added that the inventory did not have.
     let mut scope: serde_json::Map<String, Value> = (*h.ordered).clone();
     for (k, v) in h.vars.iter() {
-        if !scope.contains_key(k.as_str()) {
+        if !scope.contains_key(k.as_str()) && !h.unrendered.contains_key(k.as_str()) {
             scope.insert(k.to_string(), to_value(v));
         }
     }
@@ -68,7 +68,7 @@ fn host_scope(ctx: &Ctx, h: &Host) -> serde_json::Map<String, Value> {
     for other in &ctx.hosts {
         let mut vars = (*other.ordered).clone();
         for (k, v) in other.vars.iter() {
-            if !vars.contains_key(k.as_str()) {
+            if !vars.contains_key(k.as_str()) && !other.unrendered.contains_key(k.as_str()) {
                 vars.insert(k.to_string(), to_value(v));
             }
         }
@@ -128,6 +128,35 @@ fn host_scope(ctx: &Ctx, h: &Host) -> serde_json::Map<String, Value> {
     scope
 }
 
+/// An undefined-variable error that names a variable of the host whose Jinja could not be
+/// rendered says why (it is left out of the template's variables).
+fn with_unrendered(e: String, source: &str, h: &Host) -> String {
+    if h.unrendered.is_empty() || !e.contains("undefined") {
+        return e;
+    }
+    // The line the error is on: `template NAME:LINE: ...`.
+    let line = e
+        .split(':')
+        .nth(1)
+        .and_then(|l| l.trim().parse::<usize>().ok())
+        .and_then(|l| source.lines().nth(l.saturating_sub(1)))
+        .unwrap_or("");
+    let named = h.unrendered.iter().find(|(var, _)| {
+        [e.as_str(), line].iter().any(|t| {
+            t.match_indices(var.as_str()).any(|(i, _)| {
+                let before = t[..i].chars().next_back();
+                let after = t[i + var.len()..].chars().next();
+                let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+                !word(before) && !word(after)
+            })
+        })
+    });
+    match named {
+        Some((_, why)) => format!("{e}; {why}"),
+        None => e,
+    }
+}
+
 fn values_map(values: &Map) -> serde_json::Map<String, Value> {
     values
         .iter()
@@ -155,7 +184,8 @@ pub fn register(engine: &mut Engine, ctx: &Arc<Ctx>) {
             let (name, source) = load(&c, text).map_err(|e| at(&nctx, e))?;
             let mut scope = host_scope(&c, h);
             scope.extend(values_map(&values));
-            render(&name, &source, &Value::Object(scope)).map_err(|e| at(&nctx, e))
+            render(&name, &source, &Value::Object(scope))
+                .map_err(|e| at(&nctx, with_unrendered(e, &source, h)))
         },
     );
 }

@@ -83,6 +83,24 @@ fn refuse(origin: &Origin, host: &str, var: &str, why: &str) -> Refusal {
     Refusal(format!("{at}host {host}: `{var}` {why}"))
 }
 
+/// The variables that decide how a host is reached or what it runs as: one of them that
+/// cannot be rendered stops the run (left out, the host would be reached another way).
+pub fn decides_connection(var: &str) -> bool {
+    var.starts_with("rb_")
+        || var.starts_with("ansible_become")
+        || var.starts_with("ansible_sudo")
+        || var.starts_with("ansible_ssh")
+        || matches!(
+            var,
+            "ansible_host"
+                | "ansible_user"
+                | "ansible_port"
+                | "ansible_connection"
+                | "ansible_password"
+                | "ansible_private_key_file"
+        )
+}
+
 pub fn resolve(name: &str, vars: &Vars, ssh: &Arc<SshOptions>) -> Result<Connection, Refusal> {
     for secret in [
         "ansible_password",

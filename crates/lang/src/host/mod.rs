@@ -23,6 +23,10 @@ pub struct Host {
     /// templates, which iterate dicts in that order as Ansible does (Rhai's maps are
     /// sorted).
     pub ordered: Arc<serde_json::Map<String, serde_json::Value>>,
+    /// Variables whose Jinja could not be rendered, and why: left out of `ordered`, and in
+    /// `vars` as an [`Unrendered`] that fails when used (ansible-core fails only when a
+    /// variable is read).
+    pub unrendered: Arc<std::collections::BTreeMap<String, String>>,
     /// How its commands run: locally or over ssh.
     pub transport: Arc<dyn Transport>,
 }
@@ -35,9 +39,17 @@ impl Host {
             addr: "127.0.0.1".into(),
             vars: Arc::new(Map::new()),
             ordered: Arc::default(),
+            unrendered: Arc::default(),
             transport: Arc::new(LocalTransport),
         }
     }
+}
+
+/// A variable whose Jinja could not be rendered: using it (printing, interpolating,
+/// passing it on) fails with why, where ansible-core would fail reading it.
+#[derive(Debug, Clone)]
+pub struct Unrendered {
+    pub why: String,
 }
 
 /// Hosts sort and shuffle by name (`Order::apply`).
@@ -92,10 +104,34 @@ pub fn hosts_of(
     for (i, raw_vars) in raw.into_iter().enumerate() {
         let name = inv.hosts[i].name.clone();
         let in_play = limit.is_none_or(|l| l.allows(i));
-        let vars = match &rendering {
-            Some(r) if in_play => r.rendered(i).map_err(connection::Refusal)?,
-            _ => raw_vars,
+        let (vars, failed) = match &rendering {
+            Some(r) if in_play => {
+                let (vars, failed) = r.rendered_lazily(i, connection::decides_connection);
+                if let Some((var, why)) = failed.first() {
+                    if connection::decides_connection(var) {
+                        return Err(connection::Refusal(why.clone()));
+                    }
+                }
+                (vars, failed)
+            }
+            _ => (raw_vars, Vec::new()),
         };
+        // The implicit localhost is reached only by name; its warning would be noise.
+        if !failed.is_empty() && !inv.hosts[i].implicit {
+            let mut names: Vec<&str> = failed.iter().map(|(n, _)| n.as_str()).collect();
+            let more = names.len().saturating_sub(5);
+            names.truncate(5);
+            let more = if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            };
+            warnings.push(format!(
+                "host {name}: {} cannot be rendered ({}{more}); ansible-core would fail only where one is read, and so does rb: a runbook or template that reads one fails with why",
+                if failed.len() == 1 { "a variable" } else { "variables" },
+                names.join(", ")
+            ));
+        }
         let conn = match connection::resolve(&name, &vars, &ssh) {
             Ok(c) => c,
             Err(e) if in_play => return Err(e),
@@ -115,16 +151,23 @@ pub fn hosts_of(
                 conn.ssh.clone(),
             ))
         };
-        let map: Map = vars
+        let mut map: Map = vars
             .values
             .iter()
             .map(|(k, v)| (k.into(), crate::value::from_value(v.clone())))
             .collect();
+        for (var, why) in &failed {
+            map.insert(
+                var.into(),
+                rhai::Dynamic::from(Unrendered { why: why.clone() }),
+            );
+        }
         hosts.push(Host {
             name: name.into(),
             addr: conn.addr.into(),
             vars: Arc::new(map),
             ordered: Arc::new(vars.values),
+            unrendered: Arc::new(failed.into_iter().collect()),
             transport,
         });
     }

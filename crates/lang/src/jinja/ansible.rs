@@ -42,6 +42,17 @@ pub fn register(env: &mut Environment<'static>) {
         Ok::<_, Error>(shell_quote(&py_str(&v)))
     });
     env.add_filter("regex_search", regex_search);
+    env.add_filter("comment", comment);
+    // Python's os.path.expanduser on the controller, where Ansible runs it.
+    env.add_filter("expanduser", |v: J| {
+        defined(&v)?;
+        let p = py_str(&v);
+        let home = std::env::var("HOME").unwrap_or_default();
+        Ok::<_, Error>(match p.strip_prefix('~') {
+            Some(rest) if rest.is_empty() || rest.starts_with('/') => format!("{home}{rest}"),
+            _ => p,
+        })
+    });
     env.add_test("version", version);
     env.add_test("version_compare", version);
     env.add_function("lookup", lookup);
@@ -55,6 +66,69 @@ fn ternary(v: &J, yes: J, no: J, none: Option<J>) -> Result<J, Error> {
         _ if v.is_true() => yes,
         _ => no,
     })
+}
+
+/// `core.py` `comment(text, style='plain', **kw)`: the text as a comment block, each line
+/// decorated, between a prefix and a postfix line.
+fn comment(v: &J, style: Option<&str>, kw: Kwargs) -> Result<String, Error> {
+    defined(v)?;
+    let text = py_str(v);
+    let style = style.unwrap_or("plain");
+    // (beginning, decoration, end) of ansible-core's comment_styles.
+    let (beginning, decoration, end) = match style {
+        "plain" => ("", "# ", ""),
+        "erlang" => ("", "% ", ""),
+        "c" => ("", "// ", ""),
+        "cblock" => ("/*", " * ", " */"),
+        "xml" => ("<!--", " - ", "-->"),
+        other => {
+            return Err(bad(format!(
+                "comment: invalid style `{other}` (plain, erlang, c, cblock, xml)"
+            )))
+        }
+    };
+    let get = |k: &str, d: &str| -> Result<String, Error> {
+        Ok(kw
+            .get::<Option<String>>(k)?
+            .unwrap_or_else(|| d.to_string()))
+    };
+    let prepostfix = get("decoration", decoration)?;
+    let newline = get("newline", "\n")?;
+    let beginning = get("beginning", beginning)?;
+    let decoration = get("decoration", decoration)?;
+    let prefix = get("prefix", prepostfix.trim_end())?;
+    let postfix = get("postfix", prepostfix.trim_end())?;
+    let end = get("end", end)?;
+    let prefix_count = kw.get::<Option<usize>>("prefix_count")?.unwrap_or(1);
+    let postfix_count = kw.get::<Option<usize>>("postfix_count")?.unwrap_or(1);
+    kw.assert_all_used()?;
+    let mut out = String::new();
+    if !beginning.is_empty() {
+        out.push_str(&format!("{beginning}{newline}"));
+    }
+    if !prefix.is_empty() {
+        let one = if prefix != newline {
+            format!("{prefix}{newline}")
+        } else {
+            newline.clone()
+        };
+        out.push_str(&one.repeat(prefix_count));
+    }
+    let body = format!(
+        "{decoration}{}",
+        text.replace(&newline, &format!("{newline}{decoration}"))
+    );
+    out.push_str(&body.replace(
+        &format!("{decoration}{newline}"),
+        &format!("{}{newline}", decoration.trim_end()),
+    ));
+    let mut parts = vec![String::new()];
+    parts.extend(std::iter::repeat_n(postfix, postfix_count));
+    out.push_str(&parts.join(&newline));
+    if !end.is_empty() {
+        out.push_str(&format!("{newline}{end}"));
+    }
+    Ok(out)
 }
 
 /// `core.py` `combine(*terms, recursive=False, list_merge='replace')`: later maps win;
@@ -239,9 +313,12 @@ fn regex_search(
     } else {
         format!("(?{flags}){pattern}")
     };
-    let re = crate::api::regex::compile(&full).map_err(bad)?;
+    let re = super::python_regex(&full)?;
     let text = py_str(v);
-    let Some(c) = re.captures(&text) else {
+    let found = re
+        .captures(&text)
+        .map_err(|e| bad(format!("regex_search: {e}")))?;
+    let Some(c) = found else {
         return Ok(J::from(()));
     };
     if groups.is_empty() {

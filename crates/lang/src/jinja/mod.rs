@@ -60,7 +60,19 @@ fn environment_for(ws: Whitespace) -> &'static Environment<'static> {
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.set_fuel(Some(FUEL));
         // Python's str/dict/list methods (`d.items()`, `s.split(',')`), as Jinja2 has them.
-        env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
+        env.set_unknown_method_callback(|state, value, method, args| {
+            // Python's dict.update() changes the dict in place; minijinja's values cannot
+            // change, so a template relying on it would silently lose the update.
+            if method == "update" && value.kind() == ValueKind::Map {
+                return Err(Error::new(
+                    ErrorKind::InvalidOperation,
+                    "dict.update() changes a dict in place, which rb's templates cannot do: \
+                     build it with a namespace instead ({% set ns = namespace(d={}) %}\
+                     {% set ns.d = ns.d | combine({'k': 'v'}) %})",
+                ));
+            }
+            minijinja_contrib::pycompat::unknown_method_callback(state, value, method, args)
+        });
         env.set_formatter(|out, _state, value| {
             // Ansible's finalize: None prints as nothing; everything else as Python's str().
             // An undefined value reaching here is the missing else of `x if c` (a variable
@@ -165,12 +177,24 @@ fn regex_replace(
     } else {
         format!("(?{flags}){pattern}")
     };
-    let re = crate::api::regex::compile(&full).map_err(bad)?;
+    let re = python_regex(&full)?;
     let rep = python_replacement(replacement.unwrap_or("")).map_err(bad)?;
     let text = py_str(v);
     Ok(re
         .replacen(&text, count.unwrap_or(0), rep.as_str())
         .into_owned())
+}
+
+/// A Python `re` pattern: the regex crate's syntax, plus look-around and back-references
+/// (which real roles use, e.g. kubespray's `'/coredns(?!/coredns).*$'`), through
+/// fancy-regex, which hands everything else to the regex crate.
+pub(crate) fn python_regex(pattern: &str) -> Result<fancy_regex::Regex, Error> {
+    fancy_regex::Regex::new(pattern).map_err(|e| {
+        Error::new(
+            ErrorKind::InvalidOperation,
+            format!("invalid regex {pattern:?}: {e}"),
+        )
+    })
 }
 
 /// A Python `re.sub` replacement as the regex crate's: `\1`/`\g<1>`/`\g<name>` become

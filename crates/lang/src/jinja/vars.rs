@@ -78,18 +78,34 @@ impl VarContext {
         })
     }
 
-    /// Host `h`'s variables with every template rendered, origins kept; or the first that
-    /// cannot be rendered, named with its host and file.
-    pub fn rendered(self: &Arc<Self>, h: usize) -> Result<Vars, String> {
+    /// Host `h`'s variables with every template rendered, as ansible-core leaves them
+    /// until read: a variable that cannot be rendered is left out and returned with why,
+    /// unless `fatal(name)` says its failure stops everything (the error is then the only
+    /// one returned, first).
+    pub fn rendered_lazily(
+        self: &Arc<Self>,
+        h: usize,
+        fatal: impl Fn(&str) -> bool,
+    ) -> (Vars, Vec<(String, String)>) {
         let mut out = self.raw[h].clone();
+        let mut failed = Vec::new();
         for (k, v) in &self.raw[h].values {
-            if holds_template(v) {
-                if let Some(r) = self.resolve(h, k)? {
+            if !holds_template(v) {
+                continue;
+            }
+            match self.resolve(h, k) {
+                Ok(Some(r)) => {
                     out.values.insert(k.clone(), r);
+                }
+                Ok(None) => {}
+                Err(why) if fatal(k) => return (out, vec![(k.clone(), why)]),
+                Err(why) => {
+                    out.values.remove(k);
+                    failed.push((k.clone(), why));
                 }
             }
         }
-        Ok(out)
+        (out, failed)
     }
 
     /// The rendered value of `var` on host `h` (None: the host has no such variable).
@@ -282,7 +298,10 @@ mod tests {
             .collect();
         let ctx = VarContext::new(&inv, raw);
         let h = inv.index[host];
-        ctx.rendered(h).map(|v| v.values)
+        match ctx.rendered_lazily(h, |_| false) {
+            (v, failed) if failed.is_empty() => Ok(v.values),
+            (_, failed) => Err(failed[0].1.clone()),
+        }
     }
 
     /// The expected values were printed by ansible-core 2.19.14 (`to_json` of each variable
