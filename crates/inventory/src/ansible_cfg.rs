@@ -59,7 +59,7 @@ pub fn find(ansible_config: Option<&str>, home: Option<&Path>, cwd: &Path) -> Fo
     // As ansible-core: the first that exists and can be read.
     let path = candidates
         .into_iter()
-        .find(|p| p.exists() && std::fs::File::open(p).is_ok());
+        .find(|p| std::fs::File::open(p).is_ok());
     let mut warnings = Vec::new();
     if world_writable && here.exists() && (from_env.is_none() || path != from_env) {
         warnings.push(format!(
@@ -274,6 +274,22 @@ mod tests {
         assert_eq!(get("ssh_connection", "x"), Some(("a;b".into(), 11)));
         assert_eq!(get("ssh_connection", "forks"), Some(("7".into(), 13)));
         assert_eq!(get("defaults", "nothing"), None);
+        let e = cfg.get("defaults", "remote_user").unwrap();
+        assert_eq!(cfg.at(e), "ansible.cfg:4");
+    }
+
+    #[test]
+    fn loads_a_file_and_names_it_in_errors() {
+        let d = tempfile::tempdir().unwrap();
+        let f = d.path().join("ansible.cfg");
+        std::fs::write(&f, "[defaults]\nforks = 3\n").unwrap();
+        let cfg = AnsibleCfg::load(&f).unwrap();
+        assert_eq!(cfg.path, f);
+        assert_eq!(cfg.get("defaults", "forks").unwrap().value, "3");
+        std::fs::write(&f, b"[defaults]\nx = \xff\n").unwrap();
+        assert!(AnsibleCfg::load(&f).unwrap_err().contains("not UTF-8"));
+        let missing = d.path().join("none.cfg");
+        assert!(AnsibleCfg::load(&missing).unwrap_err().contains("cannot read"));
     }
 
     #[test]
@@ -293,6 +309,9 @@ mod tests {
             e.starts_with("ansible.cfg:2: ") && e.contains("appears twice"),
             "{e}"
         );
+        // `[]` is no header (configparser's `\[(?P<header>.+)\]`), so no section opens.
+        let e = parse("[]\nx = 1\n").unwrap_err();
+        assert!(e.starts_with("ansible.cfg:1: "), "{e}");
         let e = parse("[a]\njust words\n").unwrap_err();
         assert!(
             e.starts_with("ansible.cfg:2: ") && e.contains("neither"),

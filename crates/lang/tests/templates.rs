@@ -173,3 +173,38 @@ fn real_roles_templates_render_as_ansible_writes_them() {
         failures.join("\n")
     );
 }
+
+/// 133 one-line expressions (tests/templates/expressions/expressions.txt: operators, Jinja's
+/// and Ansible's filters and tests, Python's methods) print what ansible-core 2.19 printed
+/// for each (expected.txt, recorded by record.sh with ../vars.json).
+#[test]
+fn one_line_expressions_print_what_ansible_prints() {
+    let dir = root().join("tests/templates/expressions");
+    let exprs = std::fs::read_to_string(dir.join("expressions.txt")).unwrap();
+    let expected = std::fs::read_to_string(dir.join("expected.txt")).unwrap();
+    let rt = Runtime::builder().build().unwrap();
+    let vars = root().join("tests/templates/vars.json");
+    let mut failures = Vec::new();
+    let lines: Vec<&str> = exprs.lines().collect();
+    let wants: Vec<&str> = expected.lines().collect();
+    assert_eq!(lines.len(), wants.len(), "record.sh writes one line per expression");
+    assert!(lines.len() >= 100, "only {} expressions", lines.len());
+    for (expr, want) in lines.iter().zip(&wants) {
+        let want: String = serde_json::from_str(want).unwrap();
+        let template = format!("{{{{ {expr} }}}}");
+        let script = format!(
+            "let vars = parse_json(local.read({vars:?})); render_template({template:?}, vars)"
+        );
+        let got = render(&rt, &script);
+        if got != want {
+            failures.push(format!("{expr}\n    ansible: {want:?}\n    rb:      {got:?}"));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} differ:\n{}",
+        failures.len(),
+        lines.len(),
+        failures.join("\n")
+    );
+}

@@ -43,6 +43,8 @@ pub fn register(env: &mut Environment<'static>) {
     });
     env.add_filter("regex_search", regex_search);
     env.add_filter("comment", comment);
+    env.add_filter("urlsplit", urlsplit);
+    env.add_filter("extract", extract);
     // Python's os.path.expanduser on the controller, where Ansible runs it.
     env.add_filter("expanduser", |v: J| {
         defined(&v)?;
@@ -129,6 +131,122 @@ fn comment(v: &J, style: Option<&str>, kw: Kwargs) -> Result<String, Error> {
         out.push_str(&format!("{newline}{end}"));
     }
     Ok(out)
+}
+
+/// `core.py` `extract(item, container, morekeys=None)`: `container[item]`, then each of
+/// `morekeys` in turn (`map('extract', d)` looks a list of keys up).
+fn extract(item: &J, container: &J, morekeys: Option<J>) -> Result<J, Error> {
+    defined(item)?;
+    let mut v = container.get_item(item)?;
+    if let Some(keys) = morekeys {
+        let keys: Vec<J> = if keys.kind() == ValueKind::Seq {
+            keys.try_iter()?.collect()
+        } else {
+            vec![keys]
+        };
+        for k in keys {
+            v = v.get_item(&k)?;
+        }
+    }
+    if v.is_undefined() {
+        return Err(Error::new(ErrorKind::UndefinedError, "extract: no such key"));
+    }
+    Ok(v)
+}
+
+/// `urls.py` `split_url(value, query='')` over Python's `urllib.parse.urlsplit` (3.11,
+/// ported: its scheme, `//netloc`, `#fragment` and `?query` rules and its `username`,
+/// `password`, `hostname` and `port` properties); all the parts as a dict, or one.
+fn urlsplit(v: &J, query: Option<&str>) -> Result<J, Error> {
+    defined(v)?;
+    let parts = split_url(&py_str(v)).map_err(|e| bad(format!("urlsplit: {e}")))?;
+    match query {
+        None | Some("") => Ok(J::from(minijinja::value::Serde(&parts))),
+        Some(q) => parts
+            .get(q)
+            .map(|x| J::from(minijinja::value::Serde(x)))
+            .ok_or_else(|| bad(format!("urlsplit: unknown URL component: {q}"))),
+    }
+}
+
+fn split_url(url: &str) -> Result<serde_json::Map<String, serde_json::Value>, String> {
+    use serde_json::Value as V;
+    let url = url.trim_start_matches(|c: char| c <= ' ');
+    let url: String = url.chars().filter(|c| !matches!(c, '\t' | '\r' | '\n')).collect();
+    let mut rest = url.as_str();
+    let mut scheme = String::new();
+    if let Some(i) = rest.find(':') {
+        let head = &rest[..i];
+        let valid = |c: char| c.is_ascii_alphanumeric() || "+-.".contains(c);
+        if i > 0 && head.starts_with(|c: char| c.is_ascii_alphabetic()) && head.chars().all(valid) {
+            scheme = head.to_lowercase();
+            rest = &rest[i + 1..];
+        }
+    }
+    let mut netloc = "";
+    if let Some(after) = rest.strip_prefix("//") {
+        let end = after.find(['/', '?', '#']).unwrap_or(after.len());
+        netloc = &after[..end];
+        rest = &after[end..];
+        if netloc.contains('[') != netloc.contains(']') {
+            return Err("Invalid IPv6 URL".into());
+        }
+    }
+    let (rest, fragment) = rest.split_once('#').unwrap_or((rest, ""));
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    // The properties, from the netloc.
+    let (userinfo, hostinfo) = match netloc.rsplit_once('@') {
+        Some((u, h)) => (Some(u), h),
+        None => (None, netloc),
+    };
+    let (username, password) = match userinfo {
+        None => (V::Null, V::Null),
+        Some(u) => match u.split_once(':') {
+            Some((n, p)) => (V::from(n), V::from(p)),
+            None => (V::from(u), V::Null),
+        },
+    };
+    let (host, port) = match hostinfo.split_once('[') {
+        Some((_, bracketed)) => {
+            let (h, after) = bracketed.split_once(']').unwrap_or((bracketed, ""));
+            (h, after.split_once(':').map_or("", |(_, p)| p))
+        }
+        None => hostinfo.split_once(':').unwrap_or((hostinfo, "")),
+    };
+    let hostname = if host.is_empty() {
+        V::Null
+    } else {
+        let (h, zone) = host.split_once('%').map_or((host, None), |(h, z)| (h, Some(z)));
+        V::from(match zone {
+            Some(z) => format!("{}%{z}", h.to_lowercase()),
+            None => h.to_lowercase(),
+        })
+    };
+    let port = if port.is_empty() {
+        V::Null
+    } else {
+        let n: u32 = port
+            .parse()
+            .ok()
+            .filter(|_| port.bytes().all(|b| b.is_ascii_digit()))
+            .ok_or_else(|| format!("Port could not be cast to integer value as '{port}'"))?;
+        if n > 65535 {
+            return Err("Port out of range 0-65535".into());
+        }
+        V::from(n)
+    };
+    // Python's dir() order: alphabetical.
+    let mut m = serde_json::Map::new();
+    m.insert("fragment".into(), V::from(fragment));
+    m.insert("hostname".into(), hostname);
+    m.insert("netloc".into(), V::from(netloc));
+    m.insert("password".into(), password);
+    m.insert("path".into(), V::from(path));
+    m.insert("port".into(), port);
+    m.insert("query".into(), V::from(query));
+    m.insert("scheme".into(), V::from(scheme));
+    m.insert("username".into(), username);
+    Ok(m)
 }
 
 /// `core.py` `combine(*terms, recursive=False, list_merge='replace')`: later maps win;

@@ -6,6 +6,7 @@
 //! is the runbook's side.
 
 mod ansible;
+mod jinja2;
 mod python;
 pub mod vars;
 mod yaml;
@@ -71,6 +72,11 @@ fn environment_for(ws: Whitespace) -> &'static Environment<'static> {
                      {% set ns.d = ns.d | combine({'k': 'v'}) %})",
                 ));
             }
+            if method == "index" {
+                if let Some(r) = jinja2::list_index(value, args) {
+                    return r;
+                }
+            }
             minijinja_contrib::pycompat::unknown_method_callback(state, value, method, args)
         });
         env.set_formatter(|out, _state, value| {
@@ -105,6 +111,7 @@ fn environment_for(ws: Whitespace) -> &'static Environment<'static> {
         env.add_filter("bool", to_bool);
         env.add_filter("indent", indent);
         ansible::register(&mut env);
+        jinja2::register(&mut env);
         env.add_filter("int", to_int);
         env
     })
@@ -388,6 +395,16 @@ fn int_of(v: &J, default: Option<i64>, base: Option<u32>) -> i64 {
             let digits = s.replace('_', "");
             let base = base.unwrap_or(10);
             let plain = digits.strip_prefix('+').unwrap_or(&digits);
+            // Python's int(text, base) takes the base's own prefix: 0x, 0o, 0b.
+            let prefix = match base {
+                16 => Some(["0x", "0X"]),
+                8 => Some(["0o", "0O"]),
+                2 => Some(["0b", "0B"]),
+                _ => None,
+            };
+            let plain = prefix
+                .and_then(|ps| ps.iter().find_map(|p| plain.strip_prefix(p)))
+                .unwrap_or(plain);
             i64::from_str_radix(plain, base)
                 .ok()
                 .filter(|_| !s.starts_with('_') && !s.ends_with('_') && !s.contains("__"))
