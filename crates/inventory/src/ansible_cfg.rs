@@ -289,7 +289,9 @@ mod tests {
         std::fs::write(&f, b"[defaults]\nx = \xff\n").unwrap();
         assert!(AnsibleCfg::load(&f).unwrap_err().contains("not UTF-8"));
         let missing = d.path().join("none.cfg");
-        assert!(AnsibleCfg::load(&missing).unwrap_err().contains("cannot read"));
+        assert!(AnsibleCfg::load(&missing)
+            .unwrap_err()
+            .contains("cannot read"));
     }
 
     #[test]

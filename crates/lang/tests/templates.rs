@@ -187,7 +187,11 @@ fn one_line_expressions_print_what_ansible_prints() {
     let mut failures = Vec::new();
     let lines: Vec<&str> = exprs.lines().collect();
     let wants: Vec<&str> = expected.lines().collect();
-    assert_eq!(lines.len(), wants.len(), "record.sh writes one line per expression");
+    assert_eq!(
+        lines.len(),
+        wants.len(),
+        "record.sh writes one line per expression"
+    );
     assert!(lines.len() >= 100, "only {} expressions", lines.len());
     for (expr, want) in lines.iter().zip(&wants) {
         let want: String = serde_json::from_str(want).unwrap();
@@ -197,7 +201,9 @@ fn one_line_expressions_print_what_ansible_prints() {
         );
         let got = render(&rt, &script);
         if got != want {
-            failures.push(format!("{expr}\n    ansible: {want:?}\n    rb:      {got:?}"));
+            failures.push(format!(
+                "{expr}\n    ansible: {want:?}\n    rb:      {got:?}"
+            ));
         }
     }
     assert!(

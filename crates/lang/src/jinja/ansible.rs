@@ -149,7 +149,10 @@ fn extract(item: &J, container: &J, morekeys: Option<J>) -> Result<J, Error> {
         }
     }
     if v.is_undefined() {
-        return Err(Error::new(ErrorKind::UndefinedError, "extract: no such key"));
+        return Err(Error::new(
+            ErrorKind::UndefinedError,
+            "extract: no such key",
+        ));
     }
     Ok(v)
 }
@@ -172,13 +175,17 @@ fn urlsplit(v: &J, query: Option<&str>) -> Result<J, Error> {
 fn split_url(url: &str) -> Result<serde_json::Map<String, serde_json::Value>, String> {
     use serde_json::Value as V;
     let url = url.trim_start_matches(|c: char| c <= ' ');
-    let url: String = url.chars().filter(|c| !matches!(c, '\t' | '\r' | '\n')).collect();
+    let url: String = url
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\r' | '\n'))
+        .collect();
     let mut rest = url.as_str();
     let mut scheme = String::new();
     if let Some(i) = rest.find(':') {
         let head = &rest[..i];
         let valid = |c: char| c.is_ascii_alphanumeric() || "+-.".contains(c);
-        if i > 0 && head.starts_with(|c: char| c.is_ascii_alphabetic()) && head.chars().all(valid) {
+        // A letter first (so never empty), then scheme characters.
+        if head.starts_with(|c: char| c.is_ascii_alphabetic()) && head.chars().all(valid) {
             scheme = head.to_lowercase();
             rest = &rest[i + 1..];
         }
@@ -216,7 +223,9 @@ fn split_url(url: &str) -> Result<serde_json::Map<String, serde_json::Value>, St
     let hostname = if host.is_empty() {
         V::Null
     } else {
-        let (h, zone) = host.split_once('%').map_or((host, None), |(h, z)| (h, Some(z)));
+        let (h, zone) = host
+            .split_once('%')
+            .map_or((host, None), |(h, z)| (h, Some(z)));
         V::from(match zone {
             Some(z) => format!("{}%{z}", h.to_lowercase()),
             None => h.to_lowercase(),
@@ -623,6 +632,11 @@ mod tests {
             ("{{ {'a': 1, 'b': 2} | dict2items(key_name='k', value_name='v') | to_json }}", "[{\"k\": \"a\", \"v\": 1}, {\"k\": \"b\", \"v\": 2}]"),
             ("{{ [{'k': 'a', 'v': 1}] | items2dict(key_name='k', value_name='v') | to_json }}", "{\"a\": 1}"),
             ("{{ 'aGk=' | b64decode }}", "hi"),
+            ("{{ 'abc' is match('b') }}|{{ 'abc' is search('b') }}|{{ 'ABC' is match('a', ignorecase=True) }}|{{ 'x\\nab' is match('^ab', multiline=True) }}|{{ 'abc' is regex('b', match_type='match') }}|{{ 'abc' is regex('b') }}|{{ 'abc' is regex('x') }}", "False|True|True|False|False|True|False"),
+            ("{{ \"hello world\" | truncate(8) }}|{{ \"ab\" | center(5) }}|{{ \"http://h:65535/\" | urlsplit(\"port\") }}|{{ \"a b c d e f g h i j\" | truncate(9) }}", "hello world|  ab |65535|a b c..."),
+            ("{{ '0o17' | int(base=8) }}|{{ '0b101' | int(base=2) }}|{{ '17' | int(base=8) }}", "15|5|15"),
+            ("{{ 'a' | extract({'a': {'b': {'c': 1}}}, ['b', 'c']) }}|{{ 'a' | extract({'a': {'b': 2}}, 'b') }}", "1|2"),
+            ("{{ ':x/y' | urlsplit('path') }}|{{ '1a:x' | urlsplit('scheme') }}|{{ 'a1+.-:x' | urlsplit('scheme') }}|{{ 'a_b:x' | urlsplit('path') }}", ":x/y||a1+.-|a_b:x"),
         ] {
             assert_eq!(r(t).as_deref(), Ok(want), "{t}");
         }
@@ -663,6 +677,29 @@ mod tests {
                 "lookup('pipe', ...) is not supported",
             ),
             ("{{ lookup('file', '/nonexistent/rb') }}", "cannot read it"),
+            (
+                "{{ 'http://h:70000/' | urlsplit('port') }}",
+                "Port out of range 0-65535",
+            ),
+            (
+                "{{ 'abcdef' | truncate(2) }}",
+                "expected length >= 3, got 2",
+            ),
+            ("{{ {'a': 1}.index('a') }}", "has no method named index"),
+            ("{{ [1, 2].index(3) }}", "3 is not in list"),
+            (
+                "{{ 'a' is regex('a', match_type='full') }}",
+                "match_type `full`",
+            ),
+            (
+                "{{ 'http://h:65535/' | urlsplit('nope') }}",
+                "unknown URL component: nope",
+            ),
+            (
+                "{{ 'http://h:1x/' | urlsplit('port') }}",
+                "Port could not be cast to integer value as '1x'",
+            ),
+            ("{{ 'http://[::1/' | urlsplit }}", "Invalid IPv6 URL"),
         ] {
             let e = r(t).unwrap_err();
             assert!(e.contains(why), "{t}: {e}");

@@ -19,9 +19,15 @@ pub fn register(env: &mut Environment<'static>) {
     });
     env.add_filter("center", center);
     env.add_filter("truncate", truncate);
-    env.add_test("match", |v: J, p: &str, kw: Kwargs| regex_test(&v, p, kw, "match"));
-    env.add_test("search", |v: J, p: &str, kw: Kwargs| regex_test(&v, p, kw, "search"));
-    env.add_test("regex", |v: J, p: &str, kw: Kwargs| regex_test(&v, p, kw, ""));
+    env.add_test("match", |v: J, p: &str, kw: Kwargs| {
+        regex_test(&v, p, kw, "match")
+    });
+    env.add_test("search", |v: J, p: &str, kw: Kwargs| {
+        regex_test(&v, p, kw, "search")
+    });
+    env.add_test("regex", |v: J, p: &str, kw: Kwargs| {
+        regex_test(&v, p, kw, "")
+    });
 }
 
 /// Python's `str.center(width)`.
@@ -35,7 +41,11 @@ fn center(v: &J, width: Option<usize>) -> Result<String, Error> {
     }
     let marg = width - len;
     let left = marg / 2 + (marg & width & 1);
-    Ok(format!("{}{s}{}", " ".repeat(left), " ".repeat(marg - left)))
+    Ok(format!(
+        "{}{s}{}",
+        " ".repeat(left),
+        " ".repeat(marg - left)
+    ))
 }
 
 /// Jinja2's `do_truncate(s, length=255, killwords=False, end='...', leeway=None)` (the
