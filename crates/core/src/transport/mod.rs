@@ -389,6 +389,32 @@ mod tests {
         assert_eq!(human_bytes((1 << 20) + 1), "1048577 bytes");
     }
 
+    /// A variable whose Jinja could not be rendered never reaches a host: in the command, an
+    /// argument, an environment value or the folder, the request is refused with why.
+    #[test]
+    fn requests_holding_an_unrendered_variable_are_refused_with_why() {
+        let mark = crate::report::unrendered_text("undefined x");
+        let refused = |r: ExecRequest| match r.validate() {
+            Err(ExecError::Spawn(why)) => why,
+            other => panic!("not refused: {:?}", other.map(|_| ())),
+        };
+        assert_eq!(
+            refused(ExecRequest::new(Program::Shell(format!("echo {mark}")))),
+            "undefined x"
+        );
+        let argv = ExecRequest::new(Program::Argv(vec!["echo".into(), mark.clone()]));
+        assert_eq!(refused(argv), "undefined x");
+        let mut env = ExecRequest::new(Program::Shell("true".into()));
+        env.env = vec![("A".into(), mark.clone())];
+        assert_eq!(refused(env), "undefined x");
+        let mut cwd = ExecRequest::new(Program::Shell("true".into()));
+        cwd.cwd = Some(mark);
+        assert_eq!(refused(cwd), "undefined x");
+        assert!(ExecRequest::new(Program::Shell("echo ok".into()))
+            .validate()
+            .is_ok());
+    }
+
     /// A request's debug form (logs, panics) names the user to become, never the password.
     #[test]
     fn become_debug_hides_the_password() {
