@@ -107,6 +107,14 @@ fn environment_for(ws: Whitespace) -> &'static Environment<'static> {
             yaml::block(&v, indent, &mut out)?;
             Ok::<_, Error>(out)
         });
+        env.add_filter("to_yaml", |v: J, indent: Option<usize>, kw: Kwargs| {
+            defined(&v)?;
+            let named: Option<usize> = kw.get("indent")?;
+            kw.assert_all_used()?;
+            let mut out = String::new();
+            yaml::mixed(&v, named.or(indent).unwrap_or(2), &mut out)?;
+            Ok::<_, Error>(out)
+        });
         env.add_filter("regex_replace", regex_replace);
         env.add_filter("bool", to_bool);
         env.add_filter("indent", indent);

@@ -14,17 +14,49 @@ pub fn block(v: &J, indent: usize, out: &mut String) -> Result<(), Error> {
     let mut w = Writer {
         out,
         indent: indent.max(2),
+        flow_leaves: false,
     };
     match v.kind() {
         ValueKind::Map | ValueKind::Seq | ValueKind::Iterable if !is_empty(v) => {
             w.node(v, 0, false);
         }
         _ => {
-            w.scalar(v, 0, false);
+            w.scalar(v, 0, false, false);
             w.out.push('\n');
         }
     }
     Ok(())
+}
+
+/// `to_yaml`: `yaml.dump(v, allow_unicode=True, default_flow_style=None)`, as ansible-core
+/// 2.19 writes it: like `to_nice_yaml` (indent 2 by default), but a collection whose items
+/// are all scalars is written in flow style (`[1, 2]`, `{a: b}`), wrapped past column 80;
+/// a lone scalar without the document end marker.
+pub fn mixed(v: &J, indent: usize, out: &mut String) -> Result<(), Error> {
+    let mut w = Writer {
+        out,
+        indent: indent.max(2),
+        flow_leaves: true,
+    };
+    if is_collection(v) && !is_empty(v) {
+        if w.is_leaf(v) {
+            w.flow(v, w.indent);
+            w.out.push('\n');
+        } else {
+            w.node(v, 0, false);
+        }
+    } else {
+        w.scalar(v, 0, false, false);
+        w.out.push('\n');
+    }
+    Ok(())
+}
+
+fn is_collection(v: &J) -> bool {
+    matches!(
+        v.kind(),
+        ValueKind::Map | ValueKind::Seq | ValueKind::Iterable
+    )
 }
 
 fn is_empty(v: &J) -> bool {
@@ -34,6 +66,8 @@ fn is_empty(v: &J) -> bool {
 struct Writer<'a> {
     out: &'a mut String,
     indent: usize,
+    /// PyYAML's `default_flow_style=None`: collections of scalars in flow style.
+    flow_leaves: bool,
 }
 
 impl Writer<'_> {
@@ -56,7 +90,7 @@ impl Writer<'_> {
                     if i > 0 || !inline {
                         self.pad(col);
                     }
-                    self.scalar(k, col, true);
+                    self.scalar(k, col, true, false);
                     self.out.push(':');
                     let item = v.get_item(k).unwrap_or_default();
                     self.value(&item, col, false);
@@ -74,15 +108,66 @@ impl Writer<'_> {
         }
     }
 
+    /// A non-empty collection whose items are all scalars (PyYAML's `best_style`).
+    fn is_leaf(&self, v: &J) -> bool {
+        let items: Vec<J> = match v.kind() {
+            ValueKind::Map => v
+                .try_iter()
+                .into_iter()
+                .flatten()
+                .map(|k| v.get_item(&k).unwrap_or_default())
+                .collect(),
+            _ => v.try_iter().into_iter().flatten().collect(),
+        };
+        !items.is_empty() && items.iter().all(|i| !is_collection(i))
+    }
+
+    /// A collection of scalars in flow style; past column 80, the next item goes on a new
+    /// line at `indent` (PyYAML's `expect_flow_sequence_item`).
+    fn flow(&mut self, v: &J, indent: usize) {
+        let map = v.kind() == ValueKind::Map;
+        self.out.push(if map { '{' } else { '[' });
+        let mut items: Vec<J> = v.try_iter().into_iter().flatten().collect();
+        if map {
+            items.sort_by_key(super::python::py_str);
+        }
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                self.out.push(',');
+            }
+            if self.column() > WIDTH {
+                self.out.push('\n');
+                self.pad(indent);
+            } else if i > 0 {
+                self.out.push(' ');
+            }
+            // A scalar's own lines continue one level deeper (PyYAML's `expect_scalar`
+            // raises the indent while it writes one).
+            let deeper = indent + self.indent;
+            if map {
+                self.scalar(item, deeper, true, true);
+                self.out.push_str(": ");
+                let value = v.get_item(item).unwrap_or_default();
+                self.scalar(&value, deeper, false, true);
+            } else {
+                self.scalar(item, deeper, false, true);
+            }
+        }
+        self.out.push(if map { '}' } else { ']' });
+    }
+
     /// The value after `key:` or `-` at column `col`.
     fn value(&mut self, v: &J, col: usize, in_seq: bool) {
-        let collection = matches!(
-            v.kind(),
-            ValueKind::Map | ValueKind::Seq | ValueKind::Iterable
-        );
+        let collection = is_collection(v);
         if !collection || is_empty(v) {
             self.out.push(' ');
-            self.scalar(v, col + self.indent, false);
+            self.scalar(v, col + self.indent, false, false);
+            self.out.push('\n');
+            return;
+        }
+        if self.flow_leaves && self.is_leaf(v) {
+            self.out.push(' ');
+            self.flow(v, col + self.indent);
             self.out.push('\n');
             return;
         }
@@ -104,8 +189,9 @@ impl Writer<'_> {
         }
     }
 
-    /// A scalar; `indent` is where folded lines continue, `key` whether it is a mapping key.
-    fn scalar(&mut self, v: &J, indent: usize, key: bool) {
+    /// A scalar; `indent` is where folded lines continue, `key` whether it is a mapping key,
+    /// `flow` whether it stands inside `[...]`/`{...}`.
+    fn scalar(&mut self, v: &J, indent: usize, key: bool, flow: bool) {
         match v.kind() {
             ValueKind::Undefined | ValueKind::None => self.out.push_str("null"),
             ValueKind::Bool => self
@@ -137,15 +223,16 @@ impl Writer<'_> {
             }
             _ => {
                 let s = super::python::py_str(v);
-                self.string(&s, indent, key);
+                self.string(&s, indent, key, flow);
             }
         }
     }
 
-    fn string(&mut self, s: &str, indent: usize, key: bool) {
+    fn string(&mut self, s: &str, indent: usize, key: bool, flow: bool) {
         let a = analyze(s);
         let multiline = s.contains('\n');
-        if a.plain && !(key && (s.is_empty() || multiline)) && resolves_to_str(s) {
+        let plain = if flow { a.flow_plain } else { a.plain };
+        if plain && !(key && (s.is_empty() || multiline)) && resolves_to_str(s) {
             self.folded(s, indent, None, !key);
         } else if a.single && !(key && multiline) {
             self.out.push('\'');
@@ -246,6 +333,8 @@ fn printable(c: char) -> bool {
 
 struct Analysis {
     plain: bool,
+    /// Plain inside `[...]`/`{...}`, where `,?[]{}` and any `:` are indicators too.
+    flow_plain: bool,
     single: bool,
 }
 
@@ -254,6 +343,7 @@ fn analyze(s: &str) -> Analysis {
     if s.is_empty() {
         return Analysis {
             plain: false,
+            flow_plain: false,
             single: true,
         };
     }
@@ -267,22 +357,34 @@ fn analyze(s: &str) -> Analysis {
         })
     };
     let mut indicators = s.starts_with("---") || s.starts_with("...");
+    let mut flow_indicators = indicators;
     for (i, &c) in chars.iter().enumerate() {
         let followed = blank(chars.get(i + 1));
         let preceded = i == 0 || blank(chars.get(i - 1));
         if i == 0 {
             if "#,[]{}&*!|>'\"%@`".contains(c) {
                 indicators = true;
+                flow_indicators = true;
             }
-            if (c == '?' || c == ':' || c == '-') && followed {
+            if c == '?' || c == ':' {
+                flow_indicators = true;
+                indicators |= followed;
+            }
+            if c == '-' && followed {
                 indicators = true;
+                flow_indicators = true;
             }
         } else {
-            if c == ':' && followed {
-                indicators = true;
+            if ",?[]{}".contains(c) {
+                flow_indicators = true;
+            }
+            if c == ':' {
+                flow_indicators = true;
+                indicators |= followed;
             }
             if c == '#' && preceded {
                 indicators = true;
+                flow_indicators = true;
             }
         }
     }
@@ -295,7 +397,12 @@ fn analyze(s: &str) -> Analysis {
     let edge_space = s.starts_with([' ', '\n']) || s.ends_with([' ', '\n']);
     let single = !(space_break || special);
     let plain = single && !edge_space && !line_break && !indicators;
-    Analysis { plain, single }
+    let flow_plain = plain && !flow_indicators;
+    Analysis {
+        plain,
+        flow_plain,
+        single,
+    }
 }
 
 /// Does plain `s` read back as a string (PyYAML's implicit resolvers: null, bool, int,
