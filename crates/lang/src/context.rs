@@ -71,6 +71,28 @@ pub struct Ctx {
 
 thread_local! {
     static CURRENT_HOST: RefCell<Option<String>> = const { RefCell::new(None) };
+    static CURRENT_PLAY: RefCell<Option<Play>> = const { RefCell::new(None) };
+}
+
+/// The `on(...)` a host's closure runs in: what Ansible calls the play (its hosts) and the
+/// batch (`serial`), for templates' `ansible_play_hosts` and `ansible_play_batch`.
+#[derive(Clone, Debug, Default)]
+pub struct Play {
+    pub hosts: std::sync::Arc<Vec<String>>,
+    pub batch: std::sync::Arc<Vec<String>>,
+}
+
+/// The play this thread's host runs in (None outside any `on(...)`).
+pub fn current_play() -> Option<Play> {
+    CURRENT_PLAY.with(|p| p.borrow().clone())
+}
+
+/// Run `f` with `play` as this thread's current play.
+pub fn with_play<T>(play: Play, f: impl FnOnce() -> T) -> T {
+    let prev = CURRENT_PLAY.with(|p| p.replace(Some(play)));
+    let out = f();
+    CURRENT_PLAY.with(|p| *p.borrow_mut() = prev);
+    out
 }
 
 /// The host whose closure this thread is running ("local" outside any fan-out).

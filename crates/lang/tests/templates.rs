@@ -214,3 +214,31 @@ fn one_line_expressions_print_what_ansible_prints() {
         failures.join("\n")
     );
 }
+
+/// Inside `on(...)`, a template's `ansible_play_hosts` are that on's hosts and
+/// `ansible_play_batch` its current batch, as ansible-core 2.19 gives them for a play with
+/// `serial: 2` over a, b, c, d (`a,b,c,d|a,b|a,b,c,d|a,b` for the first batch).
+#[test]
+fn a_template_inside_on_sees_its_play_and_batch() {
+    let inv = Inventory::parse_ini(
+        "i.ini",
+        "a ansible_connection=local\nb ansible_connection=local\nc ansible_connection=local\nd ansible_connection=local\n",
+    )
+    .unwrap();
+    let rt = Runtime::builder().inventory(inv).build().unwrap();
+    let script = r#"
+        let t = "{{ ansible_play_hosts | join(',') }}|{{ ansible_play_batch | join(',') }}|{{ ansible_play_hosts_all | join(',') }}|{{ play_hosts | join(',') }}";
+        let r = on(hosts("all"), #{serial: 2}, |h| h.render_template(t, #{}));
+        `${r.a};${r.b};${r.c};${r.d}`
+    "#;
+    assert_eq!(
+        render(&rt, script),
+        "a,b,c,d|a,b|a,b,c,d|a,b;a,b,c,d|a,b|a,b,c,d|a,b;a,b,c,d|c,d|a,b,c,d|c,d;a,b,c,d|c,d|a,b,c,d|c,d"
+    );
+    // Outside on(...): no play, and the error says what to do.
+    let got = render(
+        &rt,
+        r#"host("a").render_template("{{ ansible_play_hosts }}", #{})"#,
+    );
+    assert!(got.contains("inside on(...) they are its hosts"), "{got}");
+}

@@ -113,6 +113,28 @@ fn host_scope(ctx: &Ctx, h: &Host) -> serde_json::Map<String, Value> {
         scope.insert("inventory_dir".into(), Value::String(dir));
     }
     scope.insert("playbook_dir".into(), Value::String(playbook_dir));
+    // Inside on(...): its hosts are the play's, its batch the play's batch; hosts that
+    // failed have left both, as in Ansible.
+    if let Some(play) = crate::context::current_play() {
+        let live = |names: &[String]| -> Value {
+            Value::Array(
+                names
+                    .iter()
+                    .filter(|n| !ctx.has_failed(n))
+                    .map(|n| Value::String(n.clone()))
+                    .collect(),
+            )
+        };
+        let all: Vec<Value> = play
+            .hosts
+            .iter()
+            .map(|n| Value::String(n.clone()))
+            .collect();
+        scope.insert("ansible_play_hosts_all".into(), Value::Array(all));
+        scope.insert("ansible_play_hosts".into(), live(&play.hosts));
+        scope.insert("ansible_play_batch".into(), live(&play.batch));
+        scope.insert("play_hosts".into(), live(&play.batch));
+    }
     scope.insert("ansible_check_mode".into(), Value::Bool(ctx.check_mode));
     scope.insert(
         "ansible_managed".into(),

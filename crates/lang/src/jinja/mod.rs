@@ -490,7 +490,7 @@ fn snippet_hint(snippet: &str) -> String {
     };
     if let Some(n) = PLAY.iter().find(|n| has(n)) {
         return format!(
-            " (`{n}` is a play's hosts, and rb has no plays: pass the list in `values`, e.g. #{{{n}: hosts(\"etcd\").names()}})"
+            " (`{n}` is a play's hosts: inside on(...) they are its hosts; outside, pass the list in `values`, e.g. #{{{n}: hosts(\"etcd\").names()}})"
         );
     }
     if let Some(n) = FACTS.iter().find(|n| has(n)) {
@@ -588,7 +588,7 @@ mod tests {
         let scope = serde_json::json!({});
         let e = render("t.j2", "{{ ansible_play_hosts | join(',') }}", &scope).unwrap_err();
         assert!(
-            e.contains("`ansible_play_hosts` is a play's hosts, and rb has no plays"),
+            e.contains("`ansible_play_hosts` is a play's hosts: inside on(...)"),
             "{e}"
         );
         let e = render("t.j2", "x\n{{ ansible_default_ipv4.address }}", &scope).unwrap_err();

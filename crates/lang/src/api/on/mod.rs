@@ -16,6 +16,7 @@ use crate::raise::{at, type_of, OrMessage, RhaiResult};
 use rb_core::fanout::{self, HostError, Plan};
 use rb_core::report::Event;
 use rhai::{Dynamic, FnPtr, Map, NativeCallContext};
+use std::sync::Arc;
 use std::time::Instant;
 
 /// Options of `on(...)`: the core's plan, and the order to put the hosts in first.
@@ -159,6 +160,24 @@ pub fn on(
         }
         first += size;
     }
+    // What templates see as the play's hosts and each host's batch.
+    let play_hosts: Arc<Vec<String>> = Arc::new(hosts.iter().map(|h| h.name.to_string()).collect());
+    let batch_hosts: Vec<Arc<Vec<String>>> = {
+        let mut out = Vec::new();
+        let mut start = 0;
+        for size in &sizes {
+            out.push(Arc::new(play_hosts[start..start + size].to_vec()));
+            start += size;
+        }
+        out
+    };
+    let play_of = |h: &Host| crate::context::Play {
+        hosts: play_hosts.clone(),
+        batch: batch_of
+            .get(&h.name)
+            .map(|&(b, _, _)| batch_hosts[b - 1].clone())
+            .unwrap_or_default(),
+    };
     let announced = std::sync::atomic::AtomicUsize::new(0);
     let announce = |h: &Host| {
         let Some(&(b, first, size)) = batch_of.get(&h.name) else {
@@ -183,7 +202,7 @@ pub fn on(
         &|| ctx.is_cancelled(),
         &|h: &Host| {
             announce(h);
-            run_host(ctx, nctx, f, h)
+            crate::context::with_play(play_of(h), || run_host(ctx, nctx, f, h))
         },
         &mut |h, r| {
             if let Err(e) = r {
