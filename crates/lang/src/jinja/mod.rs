@@ -448,6 +448,7 @@ pub fn render(name: &str, source: &str, scope: &Value) -> OrMessage<String> {
     let ctx = J::from(minijinja::value::Serde(scope));
     // Jinja reads `\r\n` and `\r` as line breaks and writes `\n`.
     let text = body.replace("\r\n", "\n").replace('\r', "\n");
+    let text = implicit_for_tuples(&text);
     let mut out = env
         .render_named_str(name, &text, ctx)
         .map_err(|e| describe(&e, name, &text, usize::from(body.len() != source.len())))?;
@@ -499,6 +500,73 @@ fn snippet_hint(snippet: &str) -> String {
         );
     }
     String::new()
+}
+
+/// Jinja2 reads `{% for s in "a", "b" %}` as a loop over the tuple `("a", "b")`; minijinja's
+/// grammar has no bare tuples there, so such a list is put in brackets first (the tag's text
+/// only; lines and columns stay where they were).
+fn implicit_for_tuples(text: &str) -> std::borrow::Cow<'_, str> {
+    use std::sync::OnceLock;
+    static RE: OnceLock<regex::Regex> = OnceLock::new();
+    let re = RE.get_or_init(|| {
+        regex::Regex::new(r"\{%-?\s*for\s[^%]*?\sin\s([^%]*?)(\s+recursive)?\s*-?%\}")
+            .expect("valid")
+    });
+    let mut out = String::new();
+    let mut last = 0;
+    for c in re.captures_iter(text) {
+        let iter = c.get(1).expect("group 1 always takes part");
+        // The iterable ends at a top-level ` if ` (a loop filter).
+        let (items, _) = split_top_level(iter.as_str());
+        if !has_top_level_comma(items) {
+            continue;
+        }
+        out.push_str(&text[last..iter.start()]);
+        out.push('(');
+        out.push_str(items);
+        out.push(')');
+        last = iter.start() + items.len();
+    }
+    if last == 0 {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    out.push_str(&text[last..]);
+    std::borrow::Cow::Owned(out)
+}
+
+/// `s` up to a ` if ` outside quotes and brackets, and the rest.
+fn split_top_level(s: &str) -> (&str, &str) {
+    let mut depth = 0i32;
+    let mut quote: Option<char> = None;
+    for (i, c) in s.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '(' | '[' | '{') => depth += 1,
+            (None, ')' | ']' | '}') => depth -= 1,
+            (None, ' ') if depth == 0 && s[i..].starts_with(" if ") => return (&s[..i], &s[i..]),
+            _ => {}
+        }
+    }
+    (s, "")
+}
+
+fn has_top_level_comma(s: &str) -> bool {
+    let mut depth = 0i32;
+    let mut quote: Option<char> = None;
+    for c in s.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '(' | '[' | '{') => depth += 1,
+            (None, ')' | ']' | '}') => depth -= 1,
+            (None, ',') if depth == 0 => return true,
+            _ => {}
+        }
+    }
+    false
 }
 
 /// A template error for people: file:line, what went wrong, and the expression. `offset`:
@@ -600,6 +668,35 @@ mod tests {
         );
         let e = render("t.j2", "{{ ansible_hostnames }}", &scope).unwrap_err();
         assert!(!e.contains("gathered fact"), "{e}");
+    }
+
+    #[test]
+    fn bare_tuples_in_for_loops_are_bracketed() {
+        let t = |s: &str| implicit_for_tuples(s).into_owned();
+        assert_eq!(
+            t("{% for s in 'a if b', 'c' %}"),
+            "{% for s in ('a if b', 'c') %}"
+        );
+        assert_eq!(
+            t("{%- for s in a, b if s -%}"),
+            "{%- for s in (a, b) if s -%}"
+        );
+        assert_eq!(
+            t("{% for x in a, b recursive %}"),
+            "{% for x in (a, b) recursive %}"
+        );
+        assert_eq!(
+            t("{% for x in f(a, b) %}{% for y in [1, 2] %}"),
+            "{% for x in f(a, b) %}{% for y in [1, 2] %}"
+        );
+        assert_eq!(
+            t("{% for x in \"a,b\" %}x{% endfor %}"),
+            "{% for x in \"a,b\" %}x{% endfor %}"
+        );
+        assert!(matches!(
+            implicit_for_tuples("{{ a, b }}"),
+            std::borrow::Cow::Borrowed(_)
+        ));
     }
 
     #[test]
