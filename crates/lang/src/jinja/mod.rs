@@ -7,6 +7,7 @@
 
 mod ansible;
 mod jinja2;
+mod percent;
 mod python;
 pub mod vars;
 mod yaml;
@@ -120,6 +121,9 @@ fn environment_for(ws: Whitespace) -> &'static Environment<'static> {
         env.add_filter("indent", indent);
         ansible::register(&mut env);
         jinja2::register(&mut env);
+        env.add_filter("pyformat", |fmt: &str, args: J, tuple: bool| {
+            percent::pyformat(fmt, args, tuple)
+        });
         env.add_filter("int", to_int);
         env
     })
@@ -449,6 +453,7 @@ pub fn render(name: &str, source: &str, scope: &Value) -> OrMessage<String> {
     // Jinja reads `\r\n` and `\r` as line breaks and writes `\n`.
     let text = body.replace("\r\n", "\n").replace('\r', "\n");
     let text = implicit_for_tuples(&text);
+    let text = percent::rewrite(&text);
     let mut out = env
         .render_named_str(name, &text, ctx)
         .map_err(|e| describe(&e, name, &text, usize::from(body.len() != source.len())))?;
