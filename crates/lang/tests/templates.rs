@@ -122,8 +122,7 @@ fn a_host_template_sees_ansible_magic_variables() {
 
 /// 32 templates of public roles (kubespray, k3s-ansible, githubixx's and geerlingguy's; each
 /// names its origin in its first comment) with the roles' own defaults, rendered for node1
-/// as ansible-core 2.19 wrote them (tests/templates/corpus/record.sh): byte for byte, but
-/// for one rb refuses with what to do instead.
+/// as ansible-core 2.19 wrote them (tests/templates/corpus/record.sh): byte for byte.
 #[test]
 fn real_roles_templates_render_as_ansible_writes_them() {
     let dir = root().join("tests/templates/corpus");
@@ -137,23 +136,10 @@ fn real_roles_templates_render_as_ansible_writes_them() {
         .filter(|p| p.extension().is_some_and(|e| e == "j2"))
         .collect();
     paths.sort();
-    // Refused, loudly, with what to do instead: never written differently.
-    let refused = [(
-        "kubespray-ssh-bastion.conf",
-        "dict.update() changes a dict in place, which rb's templates cannot do",
-    )];
     for path in paths {
         let name = path.file_stem().unwrap().to_string_lossy().to_string();
         let script = format!("host(\"node1\").render_template({:?}, #{{}})", path);
         let got = render(&rt, &script);
-        if let Some((_, why)) = refused.iter().find(|(n, _)| *n == name) {
-            assert!(
-                got.starts_with("error: ") && got.contains(why),
-                "{name}: {got}"
-            );
-            checked += 1;
-            continue;
-        }
         let want = std::fs::read_to_string(dir.join(format!("expected/{name}.out"))).unwrap();
         if got != want {
             let out = std::env::temp_dir().join(format!("rb-corpus-{name}.out"));

@@ -6,6 +6,7 @@
 //! is the runbook's side.
 
 mod ansible;
+mod dict;
 mod jinja2;
 mod percent;
 mod python;
@@ -66,12 +67,7 @@ fn environment_for(ws: Whitespace) -> &'static Environment<'static> {
             // Python's dict.update() changes the dict in place; minijinja's values cannot
             // change, so a template relying on it would silently lose the update.
             if method == "update" && value.kind() == ValueKind::Map {
-                return Err(Error::new(
-                    ErrorKind::InvalidOperation,
-                    "dict.update() changes a dict in place, which rb's templates cannot do: \
-                     build it with a namespace instead ({% set ns = namespace(d={}) %}\
-                     {% set ns.d = ns.d | combine({'k': 'v'}) %})",
-                ));
+                return Err(dict::refused());
             }
             if method == "index" {
                 if let Some(r) = jinja2::list_index(value, args) {
@@ -121,6 +117,7 @@ fn environment_for(ws: Whitespace) -> &'static Environment<'static> {
         env.add_filter("indent", indent);
         ansible::register(&mut env);
         jinja2::register(&mut env);
+        env.add_function("rb_dict", |v: J| dict::MutableDict::from_value(&v));
         env.add_filter("pyformat", |fmt: &str, args: J, tuple: bool| {
             percent::pyformat(fmt, args, tuple)
         });
@@ -454,6 +451,7 @@ pub fn render(name: &str, source: &str, scope: &Value) -> OrMessage<String> {
     let text = body.replace("\r\n", "\n").replace('\r', "\n");
     let text = implicit_for_tuples(&text);
     let text = percent::rewrite(&text);
+    let text = dict::rewrite(&text);
     let mut out = env
         .render_named_str(name, &text, ctx)
         .map_err(|e| describe(&e, name, &text, usize::from(body.len() != source.len())))?;
@@ -702,6 +700,22 @@ mod tests {
             implicit_for_tuples("{{ a, b }}"),
             std::borrow::Cow::Borrowed(_)
         ));
+    }
+
+    /// What ansible-core 2.19 printed for the same template.
+    #[test]
+    fn a_dict_made_in_the_template_changes_with_update() {
+        let scope = serde_json::json!({"v": {"a": 1}});
+        let t = "{% set d = {'a': 1} %}{% for x in [2, 3] %}{% if d.update({'a': d['a'] + x}) %}{% endif %}{% endfor %}{{ d['a'] }}|{{ d | to_json }}|{{ d.items() | list }}|{{ d.get('a') }}|{{ d.update({'b': 2}) }}|{{ d | length }}|{{ d.b }}";
+        assert_eq!(
+            render("t.j2", t, &scope).unwrap(),
+            "6|{\"a\": 6}|[['a', 6]]|6||2|2"
+        );
+        let e = render("t.j2", "{{ v.update({'b': 2}) }}", &scope).unwrap_err();
+        assert!(
+            e.contains("for a variable's dict, build a new one with combine"),
+            "{e}"
+        );
     }
 
     #[test]
