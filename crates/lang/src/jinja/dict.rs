@@ -37,13 +37,13 @@ impl MutableDict {
 
     fn plain(&self) -> J {
         let items = self.items.lock().expect("not poisoned").clone();
-        J::from_object(items.into_iter().collect::<indexmap_like::Pairs>())
+        J::from_object(items.into_iter().collect::<snapshot::Pairs>())
     }
 }
 
 /// The dict's items as a plain (immutable) map, for the methods Python's dict has besides
 /// `update` (`items()`, `get()`, ...).
-mod indexmap_like {
+mod snapshot {
     use minijinja::value::{Enumerator, Object, Value as J};
     use std::sync::Arc;
 

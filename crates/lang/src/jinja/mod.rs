@@ -449,9 +449,11 @@ pub fn render(name: &str, source: &str, scope: &Value) -> OrMessage<String> {
     let ctx = J::from(minijinja::value::Serde(scope));
     // Jinja reads `\r\n` and `\r` as line breaks and writes `\n`.
     let text = body.replace("\r\n", "\n").replace('\r', "\n");
-    let text = implicit_for_tuples(&text);
-    let text = percent::rewrite(&text);
-    let text = dict::rewrite(&text);
+    let text = outside_raw(&text, |t| {
+        let t = implicit_for_tuples(t);
+        let t = percent::rewrite(&t).into_owned();
+        dict::rewrite(&t).into_owned()
+    });
     let mut out = env
         .render_named_str(name, &text, ctx)
         .map_err(|e| describe(&e, name, &text, usize::from(body.len() != source.len())))?;
@@ -503,6 +505,25 @@ fn snippet_hint(snippet: &str) -> String {
         );
     }
     String::new()
+}
+
+/// `text` with `rewrite` applied to everything outside `{% raw %}...{% endraw %}` blocks,
+/// whose text is written as it stands.
+fn outside_raw(text: &str, rewrite: impl Fn(&str) -> String) -> String {
+    use std::sync::OnceLock;
+    static RAW: OnceLock<regex::Regex> = OnceLock::new();
+    let raw = RAW.get_or_init(|| {
+        regex::Regex::new(r"(?s)\{%-?\s*raw\s*-?%\}.*?\{%-?\s*endraw\s*-?%\}").expect("valid")
+    });
+    let mut out = String::new();
+    let mut last = 0;
+    for m in raw.find_iter(text) {
+        out.push_str(&rewrite(&text[last..m.start()]));
+        out.push_str(m.as_str());
+        last = m.end();
+    }
+    out.push_str(&rewrite(&text[last..]));
+    out
 }
 
 /// Jinja2 reads `{% for s in "a", "b" %}` as a loop over the tuple `("a", "b")`; minijinja's
@@ -671,6 +692,16 @@ mod tests {
         );
         let e = render("t.j2", "{{ ansible_hostnames }}", &scope).unwrap_err();
         assert!(!e.contains("gathered fact"), "{e}");
+    }
+
+    #[test]
+    fn raw_blocks_are_never_rewritten() {
+        let scope = serde_json::json!({"x": 5});
+        let t = "{% raw %}{{ '%s' % x }}{% for a in b, c %}{% endraw %}|{{ '%d' % x }}";
+        assert_eq!(
+            render("t.j2", t, &scope).unwrap(),
+            "{{ '%s' % x }}{% for a in b, c %}|5"
+        );
     }
 
     #[test]
