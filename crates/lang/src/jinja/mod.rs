@@ -565,7 +565,6 @@ fn split_top_level(s: &str) -> (&str, &str) {
     for (i, c) in s.char_indices() {
         match (quote, c) {
             (Some(q), c) if c == q => quote = None,
-            (Some(_), _) => {}
             (None, '\'' | '"') => quote = Some(c),
             (None, '(' | '[' | '{') => depth += 1,
             (None, ')' | ']' | '}') => depth -= 1,
@@ -582,7 +581,6 @@ fn has_top_level_comma(s: &str) -> bool {
     for c in s.chars() {
         match (quote, c) {
             (Some(q), c) if c == q => quote = None,
-            (Some(_), _) => {}
             (None, '\'' | '"') => quote = Some(c),
             (None, '(' | '[' | '{') => depth += 1,
             (None, ')' | ']' | '}') => depth -= 1,
@@ -718,6 +716,14 @@ mod tests {
         assert_eq!(
             t("{% for x in a, b recursive %}"),
             "{% for x in (a, b) recursive %}"
+        );
+        assert_eq!(
+            t("{% for x in [1 if y else 2], 3 %}"),
+            "{% for x in ([1 if y else 2], 3) %}"
+        );
+        assert_eq!(
+            t("{% for x in [1], (2) if x %}"),
+            "{% for x in ([1], (2)) if x %}"
         );
         assert_eq!(
             t("{% for x in f(a, b) %}{% for y in [1, 2] %}"),

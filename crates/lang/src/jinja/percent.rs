@@ -318,6 +318,19 @@ mod tests {
         let list = J::from(vec![J::from(1), J::from(2)]);
         assert_eq!(pyformat("%s", list, false).unwrap(), "[1, 2]");
         assert_eq!(f("%d%%", J::from(true)).unwrap(), "1%");
+        let args = J::from(vec![
+            J::from("ab"),
+            J::from(8),
+            J::from(255),
+            J::from(7),
+            J::from(5),
+            J::from(-1234.5),
+            J::from("z"),
+        ]);
+        assert_eq!(
+            f("%05s|%#o|%#X|%u|%-+4d|%.2e|%c", args).unwrap(),
+            "   ab|0o10|0XFF|7|+5  |-1.23e+03|z"
+        );
         assert_eq!(f("%i", J::from(7.9)).unwrap(), "7");
     }
 
@@ -362,5 +375,10 @@ mod tests {
             "{{ ('a\\' %s' | pyformat(b.c[0], false)) ~ (\"%d\" | pyformat((1), true)) }}"
         );
         assert!(matches!(rewrite("no percent"), Cow::Borrowed(_)));
+        // A lookup or index after a parenthesized argument binds tighter: left alone.
+        assert_eq!(rewrite("{{ '%s' % (a).b }}"), "{{ '%s' % (a).b }}");
+        assert_eq!(rewrite("{{ '%s' % (a)[0] }}"), "{{ '%s' % (a)[0] }}");
+        assert_eq!(rewrite("{{ 'open %s % x }}"), "{{ 'open %s % x }}");
+        assert_eq!(rewrite("{{ x % 2 }}"), "{{ x % 2 }}");
     }
 }
