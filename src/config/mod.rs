@@ -206,31 +206,37 @@ pub fn apply_config(cli: &mut Cli, matches: &clap::ArgMatches) -> Result<Applied
             note("inventory", "ansible-core's default");
         }
     }
-    if !given("user") {
-        if c.remote_user.is_some() {
-            hosts.user = c.remote_user.clone();
-            note("remote_user", &toml_src);
-        } else if let Some(v) = &ans.remote_user {
-            hosts.user = Some(v.value.clone());
-            note("remote_user", &v.source);
-        }
-    }
-    if !given("private_key") {
-        if let Some(k) = &c.private_key_file {
-            hosts.private_key = Some(path_of(k));
-            note("private_key_file", &toml_src);
-        } else if let Some(v) = &ans.private_key_file {
-            hosts.private_key = Some(v.value.clone());
-            note("private_key_file", &v.source);
-        }
-    }
-    if !given("ssh_common_args") {
-        if c.ssh_common_args.is_some() {
-            hosts.ssh_common_args = c.ssh_common_args.clone();
-            note("ssh_common_args", &toml_src);
-        } else if let Some(v) = &ans.ssh_common_args {
-            hosts.ssh_common_args = Some(v.value.clone());
-            note("ssh_common_args", &v.source);
+    let key = c.private_key_file.as_deref().map(path_of);
+    let layered = [
+        (
+            "user",
+            "remote_user",
+            c.remote_user.clone(),
+            &ans.remote_user,
+            &mut hosts.user,
+        ),
+        (
+            "private_key",
+            "private_key_file",
+            key,
+            &ans.private_key_file,
+            &mut hosts.private_key,
+        ),
+        (
+            "ssh_common_args",
+            "ssh_common_args",
+            c.ssh_common_args.clone(),
+            &ans.ssh_common_args,
+            &mut hosts.ssh_common_args,
+        ),
+    ];
+    for (flag, name, toml, ansible, slot) in layered {
+        if let Some(v) = (!given(flag))
+            .then(|| first_of(toml, &toml_src, ansible))
+            .flatten()
+        {
+            *slot = Some(v.value);
+            note(name, &v.source);
         }
     }
     // No flags of their own: inventory defaults, as ansible-core's config gives them.
@@ -259,30 +265,21 @@ pub fn apply_config(cli: &mut Cli, matches: &clap::ArgMatches) -> Result<Applied
         }
     }
     if !given("connect_timeout") {
-        if let Some(n) = c.connect_timeout {
-            hosts.connect_timeout = n;
-            note("connect_timeout", &toml_src);
-        } else if let Some(v) = &ans.timeout {
+        if let Some(v) = first_of(c.connect_timeout, &toml_src, &ans.timeout) {
             hosts.connect_timeout = v.value;
             note("connect_timeout", &v.source);
         }
     }
     if let Some(b) = become_ {
         if !given("become_") {
-            if let Some(on) = c.become_ {
-                b.become_ = on;
-                note("become", &toml_src);
-            } else if let Some(v) = &ans.become_ {
+            if let Some(v) = first_of(c.become_, &toml_src, &ans.become_) {
                 b.become_ = v.value;
                 note("become", &v.source);
             }
         }
         if !given("become_user") {
-            if c.become_user.is_some() {
-                b.become_user = c.become_user.clone();
-                note("become_user", &toml_src);
-            } else if let Some(v) = &ans.become_user {
-                b.become_user = Some(v.value.clone());
+            if let Some(v) = first_of(c.become_user.clone(), &toml_src, &ans.become_user) {
+                b.become_user = Some(v.value);
                 note("become_user", &v.source);
             }
         }
@@ -315,6 +312,21 @@ pub fn apply_config(cli: &mut Cli, matches: &clap::ArgMatches) -> Result<Applied
         }
     }
     Ok(applied)
+}
+
+/// A setting from rb.toml (named `toml_src`) if it gives one, else from the Ansible side.
+fn first_of<T: Clone>(
+    toml: Option<T>,
+    toml_src: &str,
+    ansible: &Option<ansible::Sourced<T>>,
+) -> Option<ansible::Sourced<T>> {
+    match toml {
+        Some(value) => Some(ansible::Sourced {
+            value,
+            source: toml_src.to_string(),
+        }),
+        None => ansible.clone(),
+    }
 }
 
 /// ansible-core's inventory when nothing names one (`DEFAULT_HOST_LIST`).

@@ -416,6 +416,22 @@ impl Inventory {
         (0..self.hosts.len()).filter(|&i| seen[i]).collect()
     }
 
+    /// Ansible's `groups`: every group, in the order groups were made, with its hosts' names
+    /// in inventory order.
+    pub fn groups_json(&self) -> Map<String, Value> {
+        self.group_order
+            .iter()
+            .map(|g| {
+                let names = self
+                    .group_hosts(g)
+                    .into_iter()
+                    .map(|i| Value::String(self.hosts[i].name.clone()))
+                    .collect();
+                (g.clone(), Value::Array(names))
+            })
+            .collect()
+    }
+
     /// The groups a host belongs to, directly or through children (without `all`), in
     /// ansible-core's variable order: by depth, then `ansible_group_priority`, then name.
     pub fn groups_of(&self, host: usize) -> Vec<String> {

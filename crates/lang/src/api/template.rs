@@ -42,38 +42,33 @@ fn load(ctx: &Ctx, text: &str) -> OrMessage<(String, String)> {
     ))
 }
 
+/// A host's variables as its templates see them: in their files' order (dicts iterate so,
+/// as in Ansible), then any the run added that the inventory did not have; those whose
+/// Jinja could not be rendered are left out.
+fn template_vars(h: &Host) -> serde_json::Map<String, Value> {
+    let mut vars = (*h.ordered).clone();
+    for (k, v) in h.vars.iter() {
+        if !vars.contains_key(k.as_str()) && !h.unrendered.contains_key(k.as_str()) {
+            vars.insert(k.to_string(), to_value(v));
+        }
+    }
+    vars
+}
+
 /// What an Ansible template sees for host `h`: its variables, `inventory_hostname`,
 /// `inventory_hostname_short`, `group_names` (sorted), `groups` (every group's hosts,
 /// ignoring --limit) and `hostvars`.
 fn host_scope(ctx: &Ctx, h: &Host) -> serde_json::Map<String, Value> {
     // The variables in their files' order (dicts iterate so, as in Ansible), then any the
     // run added that the inventory did not have.
-    let mut scope: serde_json::Map<String, Value> = (*h.ordered).clone();
-    for (k, v) in h.vars.iter() {
-        if !scope.contains_key(k.as_str()) && !h.unrendered.contains_key(k.as_str()) {
-            scope.insert(k.to_string(), to_value(v));
-        }
-    }
+    let mut scope = template_vars(h);
     let inv = &ctx.inventory;
-    let mut groups = serde_json::Map::new();
-    for g in &inv.group_order {
-        let names: Vec<Value> = inv
-            .group_hosts(g)
-            .into_iter()
-            .map(|i| Value::String(inv.hosts[i].name.clone()))
-            .collect();
-        groups.insert(g.clone(), Value::Array(names));
-    }
-    let mut hostvars = serde_json::Map::new();
-    for other in &ctx.hosts {
-        let mut vars = (*other.ordered).clone();
-        for (k, v) in other.vars.iter() {
-            if !vars.contains_key(k.as_str()) && !other.unrendered.contains_key(k.as_str()) {
-                vars.insert(k.to_string(), to_value(v));
-            }
-        }
-        hostvars.insert(other.name.to_string(), Value::Object(vars));
-    }
+    let groups = inv.groups_json();
+    let hostvars: serde_json::Map<String, Value> = ctx
+        .hosts
+        .iter()
+        .map(|other| (other.name.to_string(), Value::Object(template_vars(other))))
+        .collect();
     let mut group_names: Vec<String> = inv
         .hosts
         .iter()
@@ -164,14 +159,9 @@ fn with_unrendered(e: String, source: &str, h: &Host) -> String {
         .and_then(|l| source.lines().nth(l.saturating_sub(1)))
         .unwrap_or("");
     let named = h.unrendered.iter().find(|(var, _)| {
-        [e.as_str(), line].iter().any(|t| {
-            t.match_indices(var.as_str()).any(|(i, _)| {
-                let before = t[..i].chars().next_back();
-                let after = t[i + var.len()..].chars().next();
-                let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
-                !word(before) && !word(after)
-            })
-        })
+        [e.as_str(), line]
+            .iter()
+            .any(|t| crate::jinja::contains_word(t, var))
     });
     match named {
         Some((_, why)) => format!("{e}; {why}"),

@@ -299,15 +299,22 @@ fn merge(a: &mut serde_json::Value, b: serde_json::Value, recursive: bool) -> Re
     Ok(())
 }
 
-/// `core.py` `dict_to_list_of_dict_key_value_elements(mydict, key_name, value_name)`.
-fn dict2items(v: &J, kw: Kwargs) -> Result<J, Error> {
-    let key: String = kw
+/// `key_name` and `value_name` (default `key`, `value`), the only keyword arguments of
+/// `dict2items` and `items2dict`.
+fn key_value_names(kw: &Kwargs) -> Result<(String, String), Error> {
+    let key = kw
         .get::<Option<String>>("key_name")?
         .unwrap_or("key".into());
-    let value: String = kw
+    let value = kw
         .get::<Option<String>>("value_name")?
         .unwrap_or("value".into());
     kw.assert_all_used()?;
+    Ok((key, value))
+}
+
+/// `core.py` `dict_to_list_of_dict_key_value_elements(mydict, key_name, value_name)`.
+fn dict2items(v: &J, kw: Kwargs) -> Result<J, Error> {
+    let (key, value) = key_value_names(&kw)?;
     if v.kind() != ValueKind::Map {
         return Err(bad(format!(
             "dict2items requires a dictionary, got {}",
@@ -328,13 +335,7 @@ fn dict2items(v: &J, kw: Kwargs) -> Result<J, Error> {
 /// `core.py` `list_of_dict_key_value_elements_to_dict(mylist, key_name, value_name)`.
 fn items2dict(v: &J, kw: Kwargs) -> Result<J, Error> {
     defined(v)?;
-    let key: String = kw
-        .get::<Option<String>>("key_name")?
-        .unwrap_or("key".into());
-    let value: String = kw
-        .get::<Option<String>>("value_name")?
-        .unwrap_or("value".into());
-    kw.assert_all_used()?;
+    let (key, value) = key_value_names(&kw)?;
     let mut out = Vec::new();
     for item in v.try_iter()? {
         let k = item.get_attr(&key)?;

@@ -465,6 +465,15 @@ pub fn render(name: &str, source: &str, scope: &Value) -> OrMessage<String> {
     Ok(out)
 }
 
+/// Whether `word` stands in `text` as a whole name (no letter, digit or `_` either side).
+pub(crate) fn contains_word(text: &str, word: &str) -> bool {
+    let name_char = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    text.match_indices(word).any(|(i, _)| {
+        !name_char(text[..i].chars().next_back())
+            && !name_char(text[i + word.len()..].chars().next())
+    })
+}
+
 /// Why a variable every Ansible template has is missing here, and what to do.
 fn snippet_hint(snippet: &str) -> String {
     const PLAY: [&str; 5] = [
@@ -488,12 +497,7 @@ fn snippet_hint(snippet: &str) -> String {
         "ansible_all_ipv4_addresses",
         "ansible_interfaces",
     ];
-    let has = |name: &str| {
-        snippet.match_indices(name).any(|(i, _)| {
-            let after = snippet[i + name.len()..].chars().next();
-            !after.is_some_and(|c| c.is_alphanumeric() || c == '_')
-        })
-    };
+    let has = |name: &str| contains_word(snippet, name);
     if let Some(n) = PLAY.iter().find(|n| has(n)) {
         return format!(
             " (`{n}` is a play's hosts: inside on(...) they are its hosts; outside, pass the list in `values`, e.g. #{{{n}: hosts(\"etcd\").names()}})"

@@ -51,15 +51,6 @@ impl std::fmt::Debug for VarContext {
 impl VarContext {
     /// `raw[i]` is host `i`'s merged variables, in inventory order.
     pub fn new(inv: &Inventory, raw: Vec<Vars>) -> Arc<VarContext> {
-        let mut groups = serde_json::Map::new();
-        for g in &inv.group_order {
-            let names: Vec<Value> = inv
-                .group_hosts(g)
-                .into_iter()
-                .map(|i| Value::String(inv.hosts[i].name.clone()))
-                .collect();
-            groups.insert(g.clone(), Value::Array(names));
-        }
         let group_names = (0..inv.hosts.len())
             .map(|i| {
                 let mut g = inv.groups_of(i);
@@ -70,7 +61,7 @@ impl VarContext {
         Arc::new(VarContext {
             names: inv.hosts.iter().map(|h| h.name.clone()).collect(),
             raw,
-            groups: J::from(minijinja::value::Serde(&groups)),
+            groups: J::from(minijinja::value::Serde(&inv.groups_json())),
             group_names,
             done: Mutex::default(),
             stack: Mutex::default(),
