@@ -216,3 +216,16 @@ fn a_pattern_that_selects_nothing_names_the_closest_name() {
         "host pattern `wbe2` selects no host in web1,web2,db1, (did you mean `web2`?)"
     );
 }
+
+/// Ansible's `groups`: every group in the order groups were made, its hosts in inventory
+/// order (the implicit localhost in none).
+#[test]
+fn groups_json_lists_every_group_with_its_hosts() {
+    let inv =
+        Inventory::parse_ini("i.ini", "[web]\nw2\nw1\n[db]\nd1\n[all:children]\nweb\n").unwrap();
+    let g = inv.groups_json();
+    assert_eq!(g["web"], serde_json::json!(["w2", "w1"]));
+    assert_eq!(g["db"], serde_json::json!(["d1"]));
+    assert_eq!(g["all"], serde_json::json!(["w2", "w1", "d1"]));
+    assert_eq!(g["ungrouped"], serde_json::json!([]));
+}

@@ -228,3 +228,20 @@ fn a_template_inside_on_sees_its_play_and_batch() {
     );
     assert!(got.contains("inside on(...) they are its hosts"), "{got}");
 }
+
+/// A variable whose Jinja cannot be rendered is not in a template's variables: using it
+/// fails with why.
+#[test]
+fn a_template_reading_an_unrendered_variable_fails_with_why() {
+    let inv = Inventory::parse_yaml(
+        "i.yml",
+        "all:\n  hosts:\n    h1:\n      ansible_connection: local\n      x: \"{{ nope }}\"\n",
+    )
+    .unwrap();
+    let rt = Runtime::builder().inventory(inv).build().unwrap();
+    let got = render(&rt, r#"host("h1").render_template("{{ x }}", #{})"#);
+    assert!(
+        got.starts_with("error: ") && got.contains("variable `x` cannot be rendered"),
+        "{got}"
+    );
+}
