@@ -91,6 +91,121 @@ fn syntax_error_is_file_line_col_and_exit_2() {
     );
 }
 
+/// `rb check`, and every run before anything runs, catches what used to fail only after
+/// commands had run: a module called but never imported, an option or property typo, and
+/// the `()` of an in-place method used as a value. Each at file:line:col with the fix.
+#[test]
+fn check_finds_what_would_fail_after_commands_ran() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "let h = hosts(\"all\");\nnet::wait_port(h, 22);\n",
+            "2:6: `net::wait_port` calls module `net`, which is not imported here; add `import \"net\" as net;` at the top",
+        ),
+        (
+            "let r = sh(\"true\", #{chek: false});\n",
+            "1:20: unknown option `chek` for sh (did you mean `check`?)",
+        ),
+        (
+            "let r = sh(\"true\");\nlog(r.outt);\n",
+            "2:7: unknown property `outt` of a command result (CmdResult) (did you mean `out`?); it has: changed, cmd, duration, err, ok, out, rc, skipped, stderr, stdout, stdout_bytes",
+        ),
+        (
+            "let hs = hosts(\"all\");\nlet h = hs[0];\nlog(h.nmae);\n",
+            "3:7: unknown property `nmae` of a host (Host) (did you mean `name`?)",
+        ),
+        (
+            "let r = sh(\"true\");\nlet why = r.stderr.trim();\n",
+            "2:20: `trim()` changes its value in place and returns `()`, so its result here is `()`: read `.err` instead, stderr already trimmed",
+        ),
+        (
+            "let s = \" a \";\nlet n = parse_int(s.replace(\" \", \"\"));\n",
+            "2:21: `replace()` changes its value in place and returns `()`",
+        ),
+    ];
+    for (i, (text, want)) in cases.iter().enumerate() {
+        let book = dir.path().join(format!("b{i}.rhai"));
+        let marker = dir.path().join(format!("ran{i}"));
+        std::fs::write(
+            &book,
+            format!("sh(\"touch {}\");\n{text}", marker.display()),
+        )
+        .unwrap();
+        // One line more: the touch above it.
+        let (line, rest) = want.split_once(':').unwrap();
+        let want = format!(
+            "{}:{}:{rest}",
+            book.display(),
+            line.parse::<u32>().unwrap() + 1
+        );
+        rb().arg("check")
+            .arg(&book)
+            .output()
+            .unwrap()
+            .code(2)
+            .stderr_has(&want);
+        rb().arg("run")
+            .arg(&book)
+            .output()
+            .unwrap()
+            .code(2)
+            .stderr_has(&want)
+            .stderr_has("nothing was run");
+        assert!(!marker.exists(), "{text}: a command ran");
+    }
+    // What the language allows stays allowed: in-place calls as statements, a variable
+    // rebound to something else, a closure kept in a map, options built at run time.
+    let fine = dir.path().join("fine.rhai");
+    std::fs::write(
+        &fine,
+        "let s = \" a \"; s.trim(); s.replace(\"a\", \"b\");\n\
+         let r = sh(\"true\"); r = #{outt: 1}; log(r.outt);\n\
+         let o = #{trim: || 1}; let x = o.trim();\n\
+         let opts = #{timout: 1}; log(r.err ?? \"\");\n",
+    )
+    .unwrap();
+    rb().arg("check").arg(&fine).output().unwrap().code(0);
+    // A module's own mistake is reported at the module's line.
+    std::fs::write(
+        dir.path().join("m.rhai"),
+        "fn f(h) {\n    let r = h.sh(\"x\");\n    r.stdout.trim()\n}\nfn g() { let s = sh(\"x\").stderr.trim(); s }\n",
+    )
+    .unwrap();
+    let uses = dir.path().join("uses.rhai");
+    std::fs::write(&uses, "import \"m\" as m;\n").unwrap();
+    rb().arg("check")
+        .arg(&uses)
+        .output()
+        .unwrap()
+        .code(2)
+        .stderr_has(&format!(
+            "{}:5:33: `trim()` changes its value in place",
+            dir.path().join("m.rhai").display()
+        ))
+        .stderr_has(&format!("at {}:1:1", uses.display()));
+}
+
+/// Every stdlib module and bundled runbook passes the checks.
+#[test]
+fn the_stdlib_and_runbooks_pass_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let all = dir.path().join("all.rhai");
+    let imports: String = ["etcd", "files", "k8s", "net", "pkg", "systemd"]
+        .iter()
+        .map(|m| format!("import \"{m}\" as {m};\n"))
+        .collect();
+    std::fs::write(&all, imports).unwrap();
+    let mut books: Vec<_> = std::fs::read_dir(root().join("runbooks"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "rhai"))
+        .collect();
+    books.sort();
+    assert!(books.len() >= 5, "{books:?}");
+    let out = rb().arg("check").arg(&all).args(&books).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
 #[test]
 fn check_reports_every_broken_file_and_passes_good_ones() {
     let dir = tempfile::tempdir().unwrap();
@@ -1170,14 +1285,14 @@ fn tags_choose_which_tasks_run() {
         listed(&["--list-tasks", "--skip-tags", "setup,always"]),
         ["  config\tTAGS: [config]", "  untagged\tTAGS: []"]
     );
+    // A literal options map is checked before the run; one built at run time when used.
     let (out, _dir) = run_script(r#"task("x", #{tag: ["a"]}, || 1);"#, &[]);
-    out.code(1);
-    assert!(
-        stderr(&out).contains(
-            "task \"x\": unknown option `tag` for task (did you mean `tags`?); known options: tags"
-        ),
-        "{}",
-        stderr(&out)
+    out.code(2).stderr_has(
+        "test.rhai:1:11: unknown option `tag` for task (did you mean `tags`?); known options: tags; nothing was run",
+    );
+    let (out, _dir) = run_script(r#"let o = #{tag: ["a"]}; task("x", o, || 1);"#, &[]);
+    out.code(1).stderr_has(
+        "task \"x\": unknown option `tag` for task (did you mean `tags`?); known options: tags",
     );
 }
 
@@ -1262,25 +1377,23 @@ fn the_readme_runbook_compiles() {
 /// silently ignored (a `dely` would otherwise retry without waiting).
 #[test]
 fn misspelt_wait_options_are_errors() {
-    let (out, _dir) = run_script("retry(#{retries: 1, dely: 0}, || 1, |r| true);\n", &[]);
-    out.code(1);
-    assert!(
-        stderr(&out)
-            .contains("test.rhai:1:1: unknown option `dely` for retry (did you mean `delay`?); known options: retries, delay"),
-        "{}",
-        stderr(&out)
-    );
+    // Built at run time: refused when the call is reached.
     let (out, _dir) = run_script(
-        "wait_http(\"http://127.0.0.1:9/\", #{retries: 0, timout: 1});\n",
+        "let o = #{retries: 1, dely: 0};\nretry(o, || 1, |r| true);\n",
         &[],
     );
-    assert!(
-        stderr(&out).contains(
-            "unknown option `timout` for wait_http (did you mean `timeout`?); known options: retries, delay, status, timeout, contains, insecure"
-        ),
-        "{}",
-        stderr(&out)
+    out.code(1).stderr_has(
+        "test.rhai:2:1: unknown option `dely` for retry (did you mean `delay`?); known options: retries, delay",
     );
+    // Written as a literal: refused before anything runs, at the map.
+    let (out, _dir) = run_script(
+        "sh(\"touch ran\");\nwait_http(\"http://127.0.0.1:9/\", #{retries: 0, timout: 1});\n",
+        &[],
+    );
+    out.code(2).stderr_has(
+        "test.rhai:2:34: unknown option `timout` for wait_http (did you mean `timeout`?); known options: retries, delay, status, timeout, contains, insecure; nothing was run",
+    );
+    assert!(!_dir.path().join("ran").exists());
 }
 
 /// Ctrl-C during a retried command ends the retry at once: the killed attempt is not
@@ -1508,8 +1621,8 @@ fn file_options_each_do_what_they_name() {
     );
     assert_fails(
         &out,
-        1,
-        "unknown option `create` for put; known options: mode, owner, group, become, become_user, sudo",
+        2,
+        "unknown option `create` for put; known options: mode, owner, group, become, become_user, sudo; nothing was run",
     );
     for mode in ["\"0899\"", "\"\""] {
         let (out, _d) = run_script(

@@ -114,8 +114,15 @@ impl Diagnostic {
                     src = name.to_string();
                     exit_code = 2;
                     if let EvalAltResult::ErrorParsing(t, p) = &**inner {
+                        let message = match t {
+                            // A check's finding (engine/lint.rs), not a syntax error.
+                            rhai::ParseErrorType::BadInput(rhai::LexError::Runtime(m)) => {
+                                format!("{m}; nothing was run")
+                            }
+                            t => format!("syntax error in module: {t}"),
+                        };
                         return Diagnostic {
-                            message: format!("syntax error in module: {t}"),
+                            message,
                             file: Some(src),
                             line: p.line(),
                             col: p.position(),

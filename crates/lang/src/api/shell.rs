@@ -44,24 +44,6 @@ impl fmt::Display for CmdResult {
     }
 }
 
-/// The options `sh` accepts (see docs/reference.md).
-const OPTS: &[&str] = &[
-    "timeout",
-    "env",
-    "cwd",
-    "stdin",
-    "sudo",
-    "become",
-    "become_user",
-    "check",
-    "no_log",
-    "changed_if",
-    "failed_if",
-    "changed",
-    "check_mode",
-    "shell",
-];
-
 #[derive(Default)]
 struct CmdOpts {
     timeout: Option<Duration>,
@@ -122,7 +104,7 @@ pub fn seconds(v: &Dynamic, key: &str) -> OrMessage<Duration> {
 }
 
 fn parse_opts(opts: &Map) -> OrMessage<CmdOpts> {
-    crate::options::check_known(opts, "sh", OPTS)?;
+    crate::options::check_known(opts, "sh", crate::options::SH)?;
     let mut o = CmdOpts {
         check: true,
         ..Default::default()
@@ -462,6 +444,7 @@ pub fn register(engine: &mut Engine, ctx: &Arc<Ctx>) {
             }
         })
         .register_get("out", |r: &mut CmdResult| r.stdout.trim().to_string())
+        .register_get("err", |r: &mut CmdResult| r.stderr.trim().to_string())
         .register_get("rc", |r: &mut CmdResult| r.rc)
         .register_get("ok", |r: &mut CmdResult| r.ok)
         .register_get("changed", |r: &mut CmdResult| r.changed)

@@ -62,7 +62,7 @@ pub fn register(engine: &mut Engine, ctx: &Arc<Ctx>) {
               opts: rhai::Map,
               body: FnPtr|
               -> RhaiResult<Dynamic> {
-            crate::options::check_known(&opts, "task", &["tags"])
+            crate::options::check_known(&opts, "task", crate::options::TASK)
                 .map_err(|e| at(&nctx, format!("task {name:?}: {e}")))?;
             let mut tags = Vec::new();
             match opts.get("tags") {

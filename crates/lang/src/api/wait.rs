@@ -20,10 +20,8 @@ struct RetryOpts {
     delay: Duration,
 }
 
-fn retry_opts(opts: &Map, what: &str, extra: &[&str]) -> OrMessage<RetryOpts> {
-    let mut known = vec!["retries", "delay"];
-    known.extend(extra);
-    crate::options::check_known(opts, what, &known)?;
+fn retry_opts(opts: &Map, what: &str, known: &[&str]) -> OrMessage<RetryOpts> {
+    crate::options::check_known(opts, what, known)?;
     let mut o = RetryOpts {
         retries: 3,
         delay: Duration::from_secs(5),
@@ -130,7 +128,7 @@ fn retry(
     action: &FnPtr,
     condition: Option<&FnPtr>,
 ) -> RhaiResult<Dynamic> {
-    let o = retry_opts(opts, "retry", &[]).map_err(|e| at(nctx, e))?;
+    let o = retry_opts(opts, "retry", crate::options::RETRY).map_err(|e| at(nctx, e))?;
     with_attempts(
         ctx,
         nctx,
@@ -189,8 +187,7 @@ fn cancellable<T: Send + 'static>(
 }
 
 fn wait_http(ctx: &Ctx, nctx: &NativeCallContext, url: &str, opts: &Map) -> RhaiResult<Map> {
-    let extra = ["status", "timeout", "contains", "insecure"];
-    let o = retry_opts(opts, "wait_http", &extra).map_err(|e| at(nctx, e))?;
+    let o = retry_opts(opts, "wait_http", crate::options::WAIT_HTTP).map_err(|e| at(nctx, e))?;
     let want = match opts.get("status") {
         None => 200,
         Some(v) => v

@@ -76,12 +76,12 @@ pub const FUNCTIONS: &[FnDoc] = &[
         output: r#"OPTS="say \"hi\" \$(reboot)""#,
     },
     FnDoc {
-        name: "stdout / stderr / out",
+        name: "stdout / stderr / out / err",
         group: "results",
-        signature: "r.stdout, r.stderr -> string; r.out -> string (stdout trimmed)",
-        doc: "What the command printed. Invalid UTF-8 is replaced, never an error. `out` is stdout without surrounding whitespace (Rhai's own `trim()` works in place and returns nothing).",
-        example: r#"let r = sh("echo ' hi '; echo oops >&2"); `[${r.out}] [${r.stderr}]`"#,
-        output: "[hi] [oops\n]",
+        signature: "r.stdout, r.stderr -> string; r.out, r.err -> string (trimmed)",
+        doc: "What the command printed. Invalid UTF-8 is replaced, never an error. `out` and `err` are stdout and stderr without surrounding whitespace, for messages and comparisons (Rhai's own `trim()` works in place and returns `()`: `let s = r.stdout.trim();` is refused before the run, naming these).",
+        example: r#"let r = sh("echo ' hi '; echo oops >&2"); `[${r.out}] [${r.stderr}] [${r.err}]`"#,
+        output: "[hi] [oops\n] [oops]",
     },
     FnDoc {
         name: "rc / ok / changed / skipped / duration / cmd",

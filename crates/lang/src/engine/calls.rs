@@ -48,31 +48,20 @@ pub fn check(
         .filter_map(|s| s.split('(').next().map(|n| n.trim().to_string()))
         .collect();
     known.extend(KEYWORDS.iter().map(|k| k.to_string()));
-    for a in [Some(ast), earlier].into_iter().flatten() {
-        known.extend(a.iter_functions().map(|f| f.name.to_string()));
-    }
+    known.extend(known_script_fns(ast, earlier));
     // A method call may also reach a closure kept in a map (`o.f()` with `o = #{f: || ..}`):
     // any name the script uses as a map key or property is allowed as a method.
-    let mut props: HashSet<String> = HashSet::new();
+    let props = keys_and_properties(ast);
+    // Every alias an `import` here names, whether or not its path is a constant.
+    let mut aliases: HashSet<String> = HashSet::new();
     ast.walk(&mut |path: &[ASTNode]| {
-        match path.last() {
-            Some(ASTNode::Expr(Expr::Map(m, _))) => {
-                props.extend(m.0.iter().map(|(k, _)| k.name.to_string()));
-            }
-            Some(ASTNode::Expr(Expr::Property(p, _))) => {
-                props.insert(p.2.to_string());
-            }
-            // A map of constants, folded by the optimizer.
-            Some(ASTNode::Expr(Expr::DynamicConstant(v, _))) if v.is_map() => {
-                if let Some(m) = v.read_lock::<rhai::Map>() {
-                    props.extend(m.keys().map(|k| k.to_string()));
-                }
-            }
-            _ => {}
+        if let Some(ASTNode::Stmt(Stmt::Import(x, _))) = path.last() {
+            aliases.insert(x.1.name.to_string());
         }
         true
     });
     let mut unknown = None;
+    let mut not_imported = None;
     let mut suggest_from: Vec<String> = Vec::new();
     ast.walk(&mut |path: &[ASTNode]| {
         let call = match path.last() {
@@ -93,12 +82,17 @@ pub fn check(
                     return true;
                 }
                 let alias = call.namespace.root();
-                if let Some(fns) = modules.get(alias) {
-                    if !fns.contains(name) {
+                match modules.get(alias) {
+                    Some(fns) if !fns.contains(name) => {
                         unknown = Some((format!("{alias}::{name}"), pos, false));
                         suggest_from = fns.iter().map(|f| format!("{alias}::{f}")).collect();
                         return false;
                     }
+                    None if !aliases.contains(alias) && alias != "global" => {
+                        not_imported = Some((alias.to_string(), name.to_string(), pos));
+                        return false;
+                    }
+                    _ => {}
                 }
                 return true;
             }
@@ -111,8 +105,33 @@ pub fn check(
         }
         true
     });
+    if let Some((alias, name, pos)) = not_imported {
+        let path = if crate::stdlib::STDLIB.iter().any(|(n, _)| *n == alias) {
+            alias.clone()
+        } else {
+            "FILE".to_string()
+        };
+        return Err(refusal(
+            file,
+            pos,
+            format!(
+                "`{alias}::{name}` calls module `{alias}`, which is not imported here; add `import \"{path}\" as {alias};` at the top; nothing was run"
+            ),
+        ));
+    }
     let Some((name, pos, method)) = unknown else {
-        return Ok(());
+        return match super::lint::check(
+            &super::signatures::Signatures::of(engine),
+            ast,
+            &own_names(ast, earlier),
+        ) {
+            None => Ok(()),
+            Some(f) => Err(refusal(
+                file,
+                f.pos,
+                format!("{}; nothing was run", f.message),
+            )),
+        };
     };
     if suggest_from.is_empty() {
         suggest_from = known.into_iter().collect();
@@ -124,11 +143,64 @@ pub fn check(
             .filter(|k| !k.contains('$'))
             .map(String::as_str),
     );
-    Err(Diagnostic {
-        message: format!(
+    Err(refusal(
+        file,
+        pos,
+        format!(
             "unknown {} `{name}`{suggestion}; nothing was run",
             if method { "method" } else { "function" }
         ),
+    ))
+}
+
+/// The names a script defines: its functions (and earlier REPL entries'), and the keys and
+/// properties of its maps, which may hold closures called as methods.
+pub fn own_names(ast: &AST, earlier: Option<&AST>) -> HashSet<String> {
+    let mut own = keys_and_properties(ast);
+    own.extend(known_script_fns(ast, earlier));
+    own
+}
+
+fn keys_and_properties(ast: &AST) -> HashSet<String> {
+    let mut props: HashSet<String> = HashSet::new();
+    ast.walk(&mut |path: &[ASTNode]| {
+        match path.last() {
+            Some(ASTNode::Expr(Expr::Map(m, _))) => {
+                props.extend(m.0.iter().map(|(k, _)| k.name.to_string()));
+            }
+            Some(ASTNode::Expr(Expr::Property(p, _))) => {
+                props.insert(p.2.to_string());
+            }
+            // A map of constants, folded by the optimizer.
+            Some(ASTNode::Expr(Expr::DynamicConstant(v, _))) if v.is_map() => {
+                if let Some(m) = v.read_lock::<rhai::Map>() {
+                    props.extend(m.keys().map(|k| k.to_string()));
+                }
+            }
+            _ => {}
+        }
+        true
+    });
+    props
+}
+
+/// The functions the script (and earlier REPL entries) define.
+fn known_script_fns(ast: &AST, earlier: Option<&AST>) -> Vec<String> {
+    [Some(ast), earlier]
+        .into_iter()
+        .flatten()
+        .flat_map(|a| {
+            a.iter_functions()
+                .map(|f| f.name.to_string())
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// A mistake found before anything ran: exit 2, at its position.
+fn refusal(file: &str, pos: Position, message: String) -> Diagnostic {
+    Diagnostic {
+        message,
         file: Some(file.to_string()),
         line: pos.line(),
         col: pos.position(),
@@ -136,7 +208,7 @@ pub fn check(
         exit_code: 2,
         fault: None,
         reported: false,
-    })
+    }
 }
 
 /// The function call a syntax-tree node is, with its position: an expression, or a

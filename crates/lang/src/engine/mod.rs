@@ -2,7 +2,9 @@
 //! resolution, cancellation, and compiling runbooks with file:line:col errors.
 
 pub mod calls;
+mod lint;
 pub mod modules;
+mod signatures;
 
 use crate::context::Ctx;
 use crate::limits::{MAX_ARRAY_ITEMS, MAX_CALL_LEVELS, MAX_MAP_ENTRIES, MAX_STRING_BYTES};

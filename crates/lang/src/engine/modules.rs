@@ -76,6 +76,17 @@ impl Resolver {
             ))
         })?;
         ast.set_source(source.to_string());
+        // The same checks as a runbook's, before the module's code runs.
+        let sigs = super::signatures::Signatures::of(engine);
+        if let Some(f) = super::lint::check(&sigs, &ast, &super::calls::own_names(&ast, None)) {
+            // Reported like a syntax error: at the module's own line, nothing having run.
+            let found = rhai::ParseErrorType::BadInput(rhai::LexError::Runtime(f.message));
+            return Err(Box::new(EvalAltResult::ErrorInModule(
+                source.to_string(),
+                Box::new(EvalAltResult::ErrorParsing(found, f.pos)),
+                pos,
+            )));
+        }
         let mut m = Module::eval_ast_as_new(Scope::new(), &ast, engine)
             .map_err(|e| Box::new(EvalAltResult::ErrorInModule(source.to_string(), e, pos)))?;
         m.build_index();

@@ -74,24 +74,10 @@ fn normalize_mode(m: &str) -> String {
 }
 
 fn put_opts(ctx: &Ctx, host: &Host, opts: &Map, allow_create: bool) -> OrMessage<PutOpts> {
-    let (what, known): (_, &[&str]) = if allow_create {
-        (
-            "line_in_file",
-            &[
-                "mode",
-                "owner",
-                "group",
-                "create",
-                "become",
-                "become_user",
-                "sudo",
-            ],
-        )
+    let (what, known) = if allow_create {
+        ("line_in_file", crate::options::LINE_IN_FILE)
     } else {
-        (
-            "put",
-            &["mode", "owner", "group", "become", "become_user", "sudo"],
-        )
+        ("put", crate::options::PUT)
     };
     crate::options::check_known(opts, what, known)?;
     let mut o = PutOpts::default();

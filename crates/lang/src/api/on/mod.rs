@@ -26,17 +26,8 @@ pub struct OnOpts {
     pub order: Option<inventory::Order>,
 }
 
-const KNOWN: &[&str] = &[
-    "serial",
-    "order",
-    "forks",
-    "max_fail_percentage",
-    "any_errors_fatal",
-    "seed",
-];
-
 pub fn parse_opts(ctx: &Ctx, opts: &Map) -> OrMessage<OnOpts> {
-    crate::options::check_known(opts, "on()", KNOWN)?;
+    crate::options::check_known(opts, "on()", crate::options::ON)?;
     let mut o = OnOpts::default();
     o.plan.forks = ctx.forks;
     let seed = match opts.get("seed") {
