@@ -234,6 +234,21 @@ pub struct Output {
     /// debug output while connecting.
     #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// Colour the human view: auto (a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, value_name = "WHEN", default_value = "auto")]
+    pub color: ColorChoice,
+    /// Also write the JSON events (as --json prints them) to FILE, while the terminal shows
+    /// the human view.
+    #[arg(long, value_name = "FILE")]
+    pub log: Option<PathBuf>,
+}
+
+/// `--color`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
 }
 
 /// `-f N`: how many hosts at once, 1 or more (0 would run nothing at all).

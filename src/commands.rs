@@ -12,6 +12,7 @@ use rb::transport::SshOptions;
 use rb::{Diagnostic, Runtime, RuntimeBuilder};
 use std::io::IsTerminal;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
@@ -78,13 +79,48 @@ fn runbook_dir(file: &std::path::Path) -> PathBuf {
 }
 
 /// A runtime builder with the hosts, ssh settings, printer and Ctrl-C wired up.
+/// Where a command's events go: the human view (coloured or not) or JSON on stdout, and
+/// `--log FILE`'s JSON beside either.
+pub struct Sink {
+    json: bool,
+    verbosity: u8,
+    color: crate::cli::ColorChoice,
+    log: Option<std::path::PathBuf>,
+    /// `rb exec`'s view: a block per host instead of lines and a recap.
+    adhoc: bool,
+}
+
+impl Sink {
+    fn of(o: &crate::cli::Output) -> Self {
+        Sink {
+            json: o.json,
+            verbosity: o.verbose,
+            color: o.color,
+            log: o.log.clone(),
+            adhoc: false,
+        }
+    }
+
+    fn repl() -> Self {
+        Sink {
+            json: false,
+            verbosity: 0,
+            color: crate::cli::ColorChoice::Auto,
+            log: None,
+            adhoc: false,
+        }
+    }
+}
+
+/// A runtime builder for `opts`, its events going where `sink` says. Returns the human
+/// printer too, when there is one, for output that is not an event (`rb exec`'s blocks).
 fn builder(
     opts: &HostOpts,
     playbook_dir: Option<&std::path::Path>,
-    json: bool,
-    verbosity: u8,
+    sink: &Sink,
     cancel: &CancellationToken,
-) -> Result<RuntimeBuilder, Diagnostic> {
+) -> Result<(RuntimeBuilder, Option<Arc<HumanPrinter>>), Diagnostic> {
+    let verbosity = sink.verbosity;
     let mut b = Runtime::builder()
         .inventory(load_inventory(opts, playbook_dir)?)
         .cancel_token(cancel.clone())
@@ -106,13 +142,35 @@ fn builder(
     if let Some(m) = &opts.ansible_managed {
         b = b.ansible_managed(m);
     }
-    Ok(if json {
-        let p = JsonPrinter;
-        b.on_event(move |e| p.print(e))
-    } else {
+    crate::printer::use_colors(sink.color);
+    let log = match &sink.log {
+        None => None,
+        Some(f) => Some(
+            JsonPrinter::file(f)
+                .map_err(|e| usage(format!("--log {}: cannot write there ({e})", f.display())))?,
+        ),
+    };
+    let human = (!sink.json).then(|| {
         let p = HumanPrinter::new(std::io::stderr().is_terminal(), verbosity);
-        b.on_event(move |e| p.print(e))
-    })
+        Arc::new(if sink.adhoc { p.adhoc() } else { p })
+    });
+    let view: Box<dyn Fn(&rb::report::Event) + Send + Sync> = match &human {
+        Some(p) => {
+            let p = p.clone();
+            Box::new(move |e| p.print(e))
+        }
+        None => {
+            let p = JsonPrinter::stdout();
+            Box::new(move |e| p.print(e))
+        }
+    };
+    let b = b.on_event(move |e| {
+        view(e);
+        if let Some(l) = &log {
+            l.print(e);
+        }
+    });
+    Ok((b, human))
 }
 
 /// Ctrl-C (and SIGTERM, SIGHUP: a closed terminal, a CI timeout) stops the run the same way:
@@ -173,10 +231,10 @@ pub fn run(args: RunArgs) -> Result<(), Diagnostic> {
         let b = builder(
             &args.hosts,
             Some(&runbook_dir(&args.file)),
-            args.output.json,
-            args.output.verbose,
+            &Sink::of(&args.output),
             &cancel,
         )?
+        .0
         .check_mode(args.check)
         .diff(args.diff);
         let b = args.become_.apply(b)?;
@@ -235,27 +293,42 @@ pub fn exec(args: ExecArgs) -> Result<(), Diagnostic> {
         builder(
             &args.hosts,
             None,
-            args.output.json,
-            args.output.verbose,
+            &Sink {
+                adhoc: true,
+                ..Sink::of(&args.output)
+            },
             &cancel,
         )
     });
+    let (b, human) = b?;
     let rt = args
         .become_
-        .apply(b?)?
+        .apply(b)?
         .max_output(args.output.max_output)
         .max_output_total(args.output.max_output_total)
         .secret_texts(decrypted)
         .build()?;
     on_ctrl_c(&rt, &cancel);
-    let rows = rt.exec(&rb::adhoc::AdHoc {
-        pattern: args.pattern.clone(),
-        command: args.command.clone(),
-        forks: args.forks.map(|f| f as usize),
-        timeout,
-    })?;
-    if !args.output.json {
-        print_exec_rows(&rows);
+    let started = std::time::Instant::now();
+    // Each host's answer as one block the moment it arrives (ansible -m shell's view).
+    // Redacted as every other way out is: a command may print a secret.
+    let ctx = rt.context().clone();
+    let show = |row: &rb::adhoc::Row| {
+        if let Some(p) = &human {
+            p.block(&ctx.secrets().redact(&exec_block(row)));
+        }
+    };
+    let rows = rt.exec_each(
+        &rb::adhoc::AdHoc {
+            pattern: args.pattern.clone(),
+            command: args.command.clone(),
+            forks: args.forks.map(|f| f as usize),
+            timeout,
+        },
+        &show,
+    )?;
+    if human.is_some() {
+        eprintln!("{}", exec_summary(&rows, started.elapsed()));
     }
     // A non-zero rc fails its host, as in Ansible's ad hoc mode.
     let failed = rows.iter().any(rb::adhoc::Row::failed);
@@ -269,33 +342,67 @@ pub fn exec(args: ExecArgs) -> Result<(), Diagnostic> {
     }
 }
 
-/// One block per host: status line, stdout, then stderr, never interleaved with other hosts.
-fn print_exec_rows(rows: &[rb::adhoc::Row]) {
-    for row in rows {
-        let name = &row.host;
-        let o = match &row.outcome {
-            Err(e) => {
-                let what = if e.is_unreachable() {
-                    "UNREACHABLE"
-                } else {
-                    "FAILED"
-                };
-                println!("{name} | {what} >>\n{e}");
-                continue;
-            }
-            Ok(o) => o,
-        };
-        let status = if o.rc == 0 { "CHANGED" } else { "FAILED" };
-        println!("{name} | {status} | rc={} >>", o.rc);
-        for stream in [&o.stdout, &o.stderr] {
-            if !stream.is_empty() {
-                print!("{stream}");
-                if !stream.ends_with('\n') {
-                    println!();
-                }
+/// One host's block: status line, stdout, then stderr (Ansible's ad hoc view).
+fn exec_block(row: &rb::adhoc::Row) -> String {
+    use crate::printer::{paint, Tone};
+    let name = &row.host;
+    let o = match &row.outcome {
+        Err(e) => {
+            let what = if e.is_unreachable() {
+                "UNREACHABLE"
+            } else {
+                "FAILED"
+            };
+            return format!(
+                "{} >>\n{e}\n",
+                paint(Tone::Failed, &format!("{name} | {what}"))
+            );
+        }
+        Ok(o) => o,
+    };
+    let (tone, status) = if o.rc == 0 {
+        (Tone::Changed, "CHANGED")
+    } else {
+        (Tone::Failed, "FAILED")
+    };
+    let mut text = paint(tone, &format!("{name} | {status} | rc={} >>", o.rc));
+    text.push('\n');
+    for stream in [&o.stdout, &o.stderr] {
+        if !stream.is_empty() {
+            text.push_str(stream);
+            if !stream.ends_with('\n') {
+                text.push('\n');
             }
         }
     }
+    text
+}
+
+/// The line after the blocks: how many hosts ended how, and how long it took.
+fn exec_summary(rows: &[rb::adhoc::Row], took: Duration) -> String {
+    use crate::printer::{paint, Tone};
+    let unreachable = rows
+        .iter()
+        .filter(|r| r.outcome.as_ref().is_err_and(|e| e.is_unreachable()))
+        .count();
+    let failed = rows.iter().filter(|r| r.failed()).count() - unreachable;
+    let changed = rows.len() - failed - unreachable;
+    let count = |n: usize, what: &str, tone: Tone| {
+        if n > 0 {
+            paint(tone, &format!("{n} {what}"))
+        } else {
+            format!("{n} {what}")
+        }
+    };
+    format!(
+        "{} host{}: {}, {}, {} in {:.2}s",
+        rows.len(),
+        if rows.len() == 1 { "" } else { "s" },
+        count(changed, "changed", Tone::Changed),
+        count(failed, "failed", Tone::Failed),
+        count(unreachable, "unreachable", Tone::Failed),
+        took.as_secs_f64()
+    )
 }
 
 pub fn repl(args: ReplArgs) -> Result<(), Diagnostic> {
@@ -304,7 +411,7 @@ pub fn repl(args: ReplArgs) -> Result<(), Diagnostic> {
     let (b, decrypted) = rb::inventory::vault::with_password(pw, || {
         let b = args
             .become_
-            .apply(builder(&args.hosts, None, false, 0, &cancel)?)?;
+            .apply(builder(&args.hosts, None, &Sink::repl(), &cancel)?.0)?;
         with_vars(b, &args.vars)
     });
     let rt = b?.secret_texts(decrypted).build()?;

@@ -3,12 +3,15 @@
 //! Human output: `log` lines on stdout; everything about progress on stderr. On a terminal,
 //! one spinner line per host in flight (indicatif) with its current command and elapsed
 //! time; elsewhere, one plain line per finished command: `time host › task › cmd: status`.
+//! Statuses in Ansible's colours where colour is on (`--color`, `NO_COLOR`).
 
+use crate::cli::ColorChoice;
+use console::Style;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rb::report::{Event, Level, RecapRow};
 use serde::Serialize;
 use std::collections::HashMap;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -18,6 +21,48 @@ pub struct HumanPrinter {
     header: Mutex<Header>,
     /// `-v` count: 2 and up print task starts and ends.
     verbosity: u8,
+    /// `rb exec`: each host's answer is one block (printed by `block`), so no line per
+    /// command and no recap table.
+    adhoc: bool,
+}
+
+/// Turn colour on or off for this process: `--color always`/`never`, or on a terminal
+/// unless `NO_COLOR` is set to something (no-color.org) or `TERM` is `dumb`.
+pub fn use_colors(choice: ColorChoice) {
+    let on = match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::io::stderr().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::env::var("TERM").map_or(true, |t| t != "dumb")
+        }
+    };
+    console::set_colors_enabled(on);
+    console::set_colors_enabled_stderr(on);
+}
+
+/// How a status reads: Ansible's colours (ok green, changed yellow, failed and
+/// unreachable red, skipped cyan); plain when colour is off.
+#[derive(Clone, Copy)]
+pub enum Tone {
+    Ok,
+    Changed,
+    Failed,
+    Skipped,
+    Plain,
+}
+
+pub fn paint(tone: Tone, text: &str) -> String {
+    let style = match tone {
+        Tone::Ok => Style::new().green(),
+        Tone::Changed => Style::new().yellow(),
+        Tone::Failed => Style::new().red(),
+        Tone::Skipped => Style::new().cyan(),
+        Tone::Plain => return text.to_string(),
+    };
+    // Colour is decided once for both streams (use_colors), so stdout's flag serves both.
+    style.apply_to(text).to_string()
 }
 
 /// Local wall-clock time as HH:MM:SS.
@@ -65,9 +110,24 @@ pub fn recap_table(rows: &[RecapRow]) -> String {
         "host", "ok", "changed", "failed", "unreachable", "skipped", "time"
     );
     for r in rows {
+        // The host in the colour of its worst outcome, as ansible-playbook's recap.
+        let tone = if r.failed > 0 || r.unreachable > 0 {
+            Tone::Failed
+        } else if r.changed > 0 {
+            Tone::Changed
+        } else {
+            Tone::Ok
+        };
         s.push_str(&format!(
-            "{:<w$}  {:>5}  {:>7}  {:>6}  {:>11}  {:>7}  {:>7.2}s\n",
-            r.host, r.ok, r.changed, r.failed, r.unreachable, r.skipped, r.time
+            "{}{}  {:>5}  {:>7}  {:>6}  {:>11}  {:>7}  {:>7.2}s\n",
+            paint(tone, &r.host),
+            " ".repeat(w - r.host.chars().count().min(w)),
+            r.ok,
+            r.changed,
+            r.failed,
+            r.unreachable,
+            r.skipped,
+            r.time
         ));
     }
     s
@@ -85,6 +145,26 @@ impl HumanPrinter {
             bars,
             header: Mutex::default(),
             verbosity,
+            adhoc: false,
+        }
+    }
+
+    /// For `rb exec`: answers come as blocks (`block`), not as lines and a recap.
+    pub fn adhoc(mut self) -> Self {
+        self.adhoc = true;
+        self
+    }
+
+    /// A block on stdout, whole, above the spinners.
+    pub fn block(&self, text: &str) {
+        let write = || {
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(text.as_bytes());
+            let _ = out.flush();
+        };
+        match &self.bars {
+            Some((multi, _)) => multi.suspend(write),
+            None => write(),
         }
     }
 
@@ -231,22 +311,26 @@ impl HumanPrinter {
                 duration,
                 checked,
             } => {
-                let status = if *skipped {
-                    "would run (check mode)".to_string()
+                if self.adhoc {
+                    return;
+                }
+                let (tone, status) = if *skipped {
+                    (Tone::Skipped, "would run (check mode)".to_string())
                 } else if !ok && !checked {
                     // A probe (`check: false`): its rc is an answer, not a failure.
-                    format!("rc {rc}, not checked")
+                    (Tone::Plain, format!("rc {rc}, not checked"))
                 } else if !ok {
-                    format!("failed (rc {rc})")
+                    (Tone::Failed, format!("failed (rc {rc})"))
                 } else if *changed {
-                    "changed".to_string()
+                    (Tone::Changed, "changed".to_string())
                 } else {
-                    "ok".to_string()
+                    (Tone::Ok, "ok".to_string())
                 };
                 let text = format!(
-                    "{} {} › {cmd}: {status} ({duration:.2}s)",
+                    "{} {} › {cmd}: {} ({duration:.2}s)",
                     clock(),
-                    path(host, task)
+                    path(host, task),
+                    paint(tone, &status)
                 );
                 // Every finished command leaves its line (as Ansible's per-task lines); on a
                 // terminal it prints above the spinners of the commands still running.
@@ -293,7 +377,12 @@ impl HumanPrinter {
                 path: p,
                 diff,
             } => {
-                self.line(&format!("{} {} › {p}: changed", clock(), path(host, task)));
+                self.line(&format!(
+                    "{} {} › {p}: {}",
+                    clock(),
+                    path(host, task),
+                    paint(Tone::Changed, "changed")
+                ));
                 if let Some(d) = diff {
                     self.line(d.trim_end());
                 }
@@ -321,13 +410,16 @@ impl HumanPrinter {
                     "FAILED"
                 };
                 self.drop_bar(host);
-                self.line(&format!("{} {host} › {what}: {message}", clock()));
+                if !self.adhoc {
+                    let what = paint(Tone::Failed, what);
+                    self.line(&format!("{} {host} › {what}: {message}", clock()));
+                }
             }
             Event::HostEnd { host, .. } => self.drop_bar(host),
             Event::Recap { hosts } => {
                 self.finish_bars();
                 let only_local = hosts.iter().all(|r| r.host == "local");
-                if !only_local {
+                if !only_local && !self.adhoc {
                     eprint!("{}", recap_table(hosts));
                 }
             }
@@ -344,16 +436,18 @@ impl HumanPrinter {
                     (Some(f), _, _) => format!("{f}: "),
                     _ => String::new(),
                 };
-                eprintln!("error: {at}{message}");
+                eprintln!("{} {at}{message}", paint(Tone::Failed, "error:"));
             }
             _ => {}
         }
     }
 }
 
-/// `--json`: one object per line on stdout, each with a `ts` (seconds since the epoch).
-#[derive(Default)]
-pub struct JsonPrinter;
+/// `--json` and `--log FILE`: one object per line, each with a `ts` (seconds since the
+/// epoch), on stdout or into the file.
+pub struct JsonPrinter {
+    out: Mutex<Box<dyn Write + Send>>,
+}
 
 #[derive(Serialize)]
 struct Stamped<'a> {
@@ -363,6 +457,19 @@ struct Stamped<'a> {
 }
 
 impl JsonPrinter {
+    pub fn stdout() -> Self {
+        JsonPrinter {
+            out: Mutex::new(Box::new(std::io::stdout())),
+        }
+    }
+
+    /// Events into `file` (created, or emptied if it exists), line by line as they come.
+    pub fn file(file: &std::path::Path) -> std::io::Result<Self> {
+        Ok(JsonPrinter {
+            out: Mutex::new(Box::new(std::fs::File::create(file)?)),
+        })
+    }
+
     pub fn print(&self, event: &Event) {
         let ts = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -370,7 +477,7 @@ impl JsonPrinter {
             .unwrap_or_default();
         let ts = (ts * 1000.0).round() / 1000.0;
         if let Ok(line) = serde_json::to_string(&Stamped { ts, event }) {
-            let mut out = std::io::stdout().lock();
+            let mut out = self.out.lock().unwrap_or_else(|e| e.into_inner());
             let _ = writeln!(out, "{line}");
             let _ = out.flush();
         }

@@ -1136,7 +1136,11 @@ fn a_command_printing_without_end_stops_at_the_output_limit() {
         .args(["exec", "--max-output", "10K", "localhost", "seq 1 100000"])
         .output()
         .unwrap();
-    assert_fails(&out, 1, "more than 10 KiB on localhost");
+    // The host's block says why (stdout, as ansible's ad hoc view); the summary counts it.
+    out.code(1)
+        .stdout_has("localhost | FAILED >>\n")
+        .stdout_has("more than 10 KiB on localhost")
+        .stderr_has("1 host: 0 changed, 1 failed, 0 unreachable");
     // Output under the limit is whole; 0 lifts it; a bad size is a usage error.
     let (out, _d) = run_script(
         "print(local.sh(\"seq 1 100000\").stdout.len());\n",
@@ -3039,4 +3043,92 @@ fn rb_config_shows_each_setting_from_the_first_source_that_gives_it() {
         .output()
         .unwrap();
     out.code(2).stderr_has("RB_CONFIG names");
+}
+
+/// Colour as Ansible's (changed yellow, failed red, ok green) on a terminal; none when
+/// piped, under NO_COLOR, or with `--color never`; `--color always` forces it. `--log FILE`
+/// keeps the JSON events while the terminal shows the human view.
+#[test]
+fn colour_follows_the_terminal_no_color_and_the_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let book = dir.path().join("c.rhai");
+    std::fs::write(
+        &book,
+        "sh(\"true\");\nsh(\"true\", #{changed: false});\nsh(\"exit 1\");\n",
+    )
+    .unwrap();
+    let run = |extra: &[&str]| rb().arg("run").arg(&book).args(extra).output().unwrap();
+    let piped = run(&[]);
+    piped.code(1);
+    assert!(!stderr(&piped).contains('\x1b'), "{}", stderr(&piped));
+    let forced = run(&["--color", "always"]);
+    forced
+        .code(1)
+        .stderr_has("true: \x1b[33mchanged\x1b[0m")
+        .stderr_has("true: \x1b[32mok\x1b[0m")
+        .stderr_has("exit 1: \x1b[31mfailed (rc 1)\x1b[0m");
+    let out = rb()
+        .args(["exec", "localhost", "echo hi", "--color", "always"])
+        .output()
+        .unwrap();
+    out.code(0)
+        .stdout_has("\x1b[33mlocalhost | CHANGED | rc=0 >>\x1b[0m\nhi\n")
+        .stderr_has("1 host: \x1b[33m1 changed\x1b[0m, 0 failed, 0 unreachable in ");
+    let out = rb()
+        .args(["exec", "localhost", "echo hi", "--color", "never"])
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&out), "localhost | CHANGED | rc=0 >>\nhi\n");
+
+    // On a terminal: coloured by default, plain under NO_COLOR (and TERM=dumb).
+    let exe = env!("CARGO_BIN_EXE_rb");
+    for (env, coloured) in [("", true), ("NO_COLOR=1 ", false), ("TERM=dumb ", false)] {
+        let cmd = format!(
+            "{env}{exe} run {} 2>&1; echo DONE; sleep 30",
+            book.display()
+        );
+        let t = Term::spawn(&format!("rbcolour{}", env.len()), &cmd, (120, 20));
+        t.wait_for("DONE", std::time::Duration::from_secs(20));
+        let screen = t.screen_with_colors();
+        assert_eq!(
+            screen.contains("\x1b[33m") && screen.contains("\x1b[31m"),
+            coloured,
+            "{env}: {screen:?}"
+        );
+    }
+}
+
+/// `--log FILE`: the JSON events (as `--json` prints them) go to FILE while stderr shows
+/// the human view; a FILE rb cannot write is refused before anything runs.
+#[test]
+fn log_writes_the_json_events_beside_the_human_view() {
+    let dir = tempfile::tempdir().unwrap();
+    let book = dir.path().join("l.rhai");
+    let marker = dir.path().join("ran");
+    std::fs::write(&book, format!("sh(\"touch {}\");\n", marker.display())).unwrap();
+    let log = dir.path().join("events.jsonl");
+    let out = rb()
+        .arg("run")
+        .arg(&book)
+        .arg("--log")
+        .arg(&log)
+        .output()
+        .unwrap();
+    out.code(0).stderr_has(": changed (");
+    assert_eq!(stdout(&out), "");
+    let events = json_events(&std::fs::read_to_string(&log).unwrap());
+    let kinds = event_kinds(&events);
+    assert_eq!(kinds.first(), Some(&"run_start"), "{kinds:?}");
+    assert_eq!(kinds.last(), Some(&"run_end"), "{kinds:?}");
+    assert!(kinds.contains(&"cmd_result"), "{kinds:?}");
+    std::fs::remove_file(&marker).unwrap();
+    let out = rb()
+        .arg("run")
+        .arg(&book)
+        .args(["--log", "/nonexistent-dir/x.jsonl"])
+        .output()
+        .unwrap();
+    out.code(2)
+        .stderr_has("--log /nonexistent-dir/x.jsonl: cannot write there");
+    assert!(!marker.exists());
 }

@@ -457,6 +457,15 @@ impl Term {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// What the terminal shows now, with its colours as escape sequences.
+    pub fn screen_with_colors(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket, "capture-pane", "-e", "-p", "-t", "0"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
     /// The screen once it shows `text`; the test fails (showing the screen) after `limit`.
     pub fn wait_for(&self, text: &str, limit: std::time::Duration) -> String {
         let started = std::time::Instant::now();

@@ -57,6 +57,16 @@ impl Runtime {
     /// Run one command on the hosts `a.pattern` selects. Rows come back for every host
     /// that ran (or could not be reached); hosts that failed are in `context().failed`.
     pub fn exec(&self, a: &AdHoc) -> Result<Vec<Row>, Diagnostic> {
+        self.exec_each(a, &|_| {})
+    }
+
+    /// `exec`, calling `each` with every host's row the moment that host is done (from the
+    /// thread that ran it), for output as answers arrive.
+    pub fn exec_each(
+        &self,
+        a: &AdHoc,
+        each: &(dyn Fn(&Row) + Sync),
+    ) -> Result<Vec<Row>, Diagnostic> {
         let ctx = self.context().clone();
         self.framed("exec", false, || {
             let hosts = crate::api::hosts::select(&ctx, &a.pattern)
@@ -107,12 +117,17 @@ impl Runtime {
                         Err(e) => Err(CommandFailure::transport(&ctx, &h.name, &a.command, e)
                             .into_host_error()),
                     };
+                let row = Row {
+                    host: h.name.to_string(),
+                    outcome: r,
+                };
+                each(&row);
                 ctx.emit(Event::HostEnd {
                     host: h.name.to_string(),
-                    ok: r.as_ref().is_ok_and(|o| o.rc == 0),
+                    ok: !row.failed(),
                     duration: started.elapsed().as_secs_f64(),
                 });
-                r
+                row.outcome
             };
             let settle = &mut |h: &Host, r: &Result<Output, HostError>| match r {
                 Err(e) => ctx.fail_host(&h.name, &e.to_string(), e.is_unreachable()),
