@@ -24,6 +24,8 @@ pub struct HumanPrinter {
     /// `rb exec`: each host's answer is one block (printed by `block`), so no line per
     /// command and no recap table.
     adhoc: bool,
+    /// What each host is waiting for now (`wait_http URL`), for its spinner's attempt count.
+    waits: Mutex<HashMap<String, (Vec<String>, String)>>,
 }
 
 /// Turn colour on or off for this process: `--color always`/`never`, or on a terminal
@@ -146,6 +148,7 @@ impl HumanPrinter {
             header: Mutex::default(),
             verbosity,
             adhoc: false,
+            waits: Mutex::default(),
         }
     }
 
@@ -371,21 +374,19 @@ impl HumanPrinter {
                     path(host, task)
                 ));
             }
-            Event::FileChanged {
-                host,
-                task,
-                path: p,
-                diff,
-            } => {
-                self.line(&format!(
-                    "{} {} › {p}: {}",
-                    clock(),
-                    path(host, task),
-                    paint(Tone::Changed, "changed")
-                ));
-                if let Some(d) = diff {
-                    self.line(d.trim_end());
-                }
+            // The write's own line is its `put PATH` command result; here only the diff.
+            Event::FileChanged { diff: Some(d), .. } => self.line(d.trim_end()),
+            Event::WaitStart { host, task, what } => {
+                self.waits
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(host.clone(), (task.clone(), what.clone()));
+                let mut p = task.clone();
+                p.push(what.clone());
+                self.bar(host, |b| {
+                    b.reset_elapsed();
+                    b.set_message(p.join(" › "));
+                });
             }
             Event::Retry {
                 host,
@@ -396,7 +397,48 @@ impl HumanPrinter {
                 ..
             } => {
                 self.line(&format!(
-                    "{host} › attempt {attempt}/{attempts} failed ({outcome}); retrying in {delay}s"
+                    "{} {host} › attempt {attempt}/{attempts} failed ({outcome}); retrying in {delay}s",
+                    clock()
+                ));
+                let waiting = self
+                    .waits
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .get(host)
+                    .cloned();
+                if let Some((task, what)) = waiting {
+                    let mut p = task;
+                    p.push(format!("{what} (attempt {}/{attempts})", attempt + 1));
+                    self.bar(host, |b| b.set_message(p.join(" › ")));
+                }
+            }
+            Event::WaitEnd {
+                host,
+                task,
+                what,
+                ok,
+                attempts,
+                duration,
+            } => {
+                self.waits
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .remove(host);
+                let (tone, word) = if *ok {
+                    (Tone::Ok, "ok")
+                } else {
+                    (Tone::Failed, "failed")
+                };
+                let tries = if *attempts > 1 {
+                    format!(" after {attempts} attempts")
+                } else {
+                    String::new()
+                };
+                self.line(&format!(
+                    "{} {} › {what}: {}{tries} ({duration:.2}s)",
+                    clock(),
+                    path(host, task),
+                    paint(tone, word)
                 ));
             }
             Event::HostFailed {

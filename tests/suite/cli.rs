@@ -3132,3 +3132,76 @@ fn log_writes_the_json_events_beside_the_human_view() {
         .stderr_has("--log /nonexistent-dir/x.jsonl: cannot write there");
     assert!(!marker.exists());
 }
+
+/// Waits leave a line (`retry: ok after 3 attempts`), `wait_start`/`wait_end` events, and
+/// count in the recap's time; on a terminal the host's spinner shows the attempt. A file
+/// write prints one line, not two.
+#[test]
+fn waits_are_visible_and_a_write_is_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let book = dir.path().join("w.rhai");
+    let file = dir.path().join("out.txt");
+    std::fs::write(
+        &book,
+        format!(
+            "let n = 0;\n\
+             retry(#{{retries: 3, delay: 0.2}}, || {{ n += 1; if n < 3 {{ throw \"not yet\" }} n }});\n\
+             try {{ wait_http(\"http://127.0.0.1:9/\", #{{retries: 1, delay: 0.1}}); }} catch {{}}\n\
+             local.put({file:?}, \"x\");\n"
+        ),
+    )
+    .unwrap();
+    let out = rb().arg("run").arg(&book).output().unwrap();
+    out.code(0)
+        .stderr_has("local › retry: ok after 3 attempts (0.")
+        .stderr_has("local › wait_http http://127.0.0.1:9/: failed after 2 attempts (");
+    let err = stderr(&out);
+    let writes: Vec<&str> = err
+        .lines()
+        .filter(|l| l.contains(&file.display().to_string()))
+        .collect();
+    assert_eq!(writes.len(), 1, "{err}");
+    assert!(writes[0].ends_with(": changed (0.00s)"), "{err}");
+
+    std::fs::remove_file(&file).unwrap();
+    let out = rb().arg("run").arg(&book).arg("--json").output().unwrap();
+    let events = json_events(&stdout(&out));
+    let waits: Vec<_> = events
+        .iter()
+        .filter(|e| e["event"] == "wait_end")
+        .map(|e| (e["what"].clone(), e["ok"].clone(), e["attempts"].clone()))
+        .collect();
+    assert_eq!(
+        waits,
+        [
+            ("retry".into(), true.into(), 3.into()),
+            (
+                "wait_http http://127.0.0.1:9/".into(),
+                false.into(),
+                2.into()
+            ),
+        ]
+    );
+    let kinds = event_kinds(&events);
+    assert_eq!(kinds.iter().filter(|k| **k == "wait_start").count(), 2);
+    let recap = events.iter().find(|e| e["event"] == "recap").unwrap();
+    let time = recap["hosts"][0]["time"].as_f64().unwrap();
+    assert!(time >= 0.5, "the waits' 0.5 s count: {recap}");
+
+    // A terminal: the spinner names the wait and its attempt.
+    std::fs::write(
+        &book,
+        "wait_http(\"http://127.0.0.1:9/\", #{retries: 20, delay: 1});\n",
+    )
+    .unwrap();
+    let cmd = format!(
+        "{} run {}; sleep 30",
+        env!("CARGO_BIN_EXE_rb"),
+        book.display()
+    );
+    let t = Term::spawn("rbwait", &cmd, (120, 20));
+    t.wait_for(
+        "wait_http http://127.0.0.1:9/ (attempt 3/21)",
+        Duration::from_secs(15),
+    );
+}

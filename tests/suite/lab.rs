@@ -339,7 +339,7 @@ on(hosts("lab"), |h| {
     out.code(0);
     let err = stderr(&out);
     assert!(
-        err.contains("rbh4 › /etc/rb-check-test.conf: changed"),
+        err.contains("rbh4 › put /etc/rb-check-test.conf: changed"),
         "{err}"
     );
     assert!(err.contains("+a=1"), "--diff shows the change: {err}");

@@ -990,7 +990,7 @@ fn workers_runbook_installs_renders_starts_and_rerun_changes_nothing() {
     let check = run_book(&lab, &inv, "workers.rhai", &check_args, &fx.env());
     check.code(0);
     assert!(
-        stderr(&check).contains("rbh6 › units › /etc/systemd/system/kubelet.service: changed"),
+        stderr(&check).contains("rbh6 › units › put /etc/systemd/system/kubelet.service: changed"),
         "{}",
         stderr(&check)
     );

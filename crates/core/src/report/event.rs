@@ -76,6 +76,22 @@ pub enum Event {
         stdout: String,
         stderr: String,
     },
+    /// A wait began: `retry` (`what` is "retry"), `wait_http URL` or `wait_port HOST:PORT`.
+    WaitStart {
+        host: String,
+        task: Vec<String>,
+        what: String,
+    },
+    /// A wait ended: met (`ok`) or given up, after `attempts` attempts (`wait_port`: 1)
+    /// and `duration` seconds.
+    WaitEnd {
+        host: String,
+        task: Vec<String>,
+        what: String,
+        ok: bool,
+        attempts: i64,
+        duration: f64,
+    },
     /// An attempt of `retry`/`wait_http` did not succeed; another follows after `delay` s.
     Retry {
         host: String,
@@ -154,6 +170,10 @@ impl Event {
                 *cmd = f(cmd);
                 *stdout = f(stdout);
                 *stderr = f(stderr);
+            }
+            Event::WaitStart { what, task, .. } | Event::WaitEnd { what, task, .. } => {
+                tasks(task);
+                *what = f(what);
             }
             Event::Retry { outcome, task, .. } => {
                 tasks(task);

@@ -41,8 +41,16 @@ impl Recap {
 
     pub fn observe(&self, e: &Event) {
         match e {
-            Event::CmdStart { host, .. } => self.with_row(host, |r| {
-                r.1.get_or_insert_with(Instant::now);
+            Event::CmdStart { host, .. } | Event::WaitStart { host, .. } => {
+                self.with_row(host, |r| {
+                    r.1.get_or_insert_with(Instant::now);
+                })
+            }
+            // A wait counts in the host's time, not as a command.
+            Event::WaitEnd { host, .. } => self.with_row(host, |r| {
+                let now = Instant::now();
+                r.1.get_or_insert(now);
+                r.2 = Some(now);
             }),
             Event::CmdResult {
                 host,

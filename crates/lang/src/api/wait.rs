@@ -90,13 +90,51 @@ fn is_cancel(ctx: &Ctx) -> bool {
 fn with_attempts<T>(
     ctx: &Ctx,
     nctx: &NativeCallContext,
+    what: &str,
     o: &RetryOpts,
     mut attempt: impl FnMut(i64) -> RhaiResult<Result<T, String>>,
+    headline: impl FnOnce(i64) -> String,
+) -> RhaiResult<T> {
+    let mut used = 0;
+    waited(ctx, what, || {
+        let r = attempts_of(ctx, nctx, o, &mut used, &mut attempt, headline);
+        (r, used)
+    })
+}
+
+/// A wait as events: `wait_start` now and `wait_end` when `f` ends (met or not, with the
+/// attempts it made), so the host's line shows the wait and the recap's time includes it.
+fn waited<T>(ctx: &Ctx, what: &str, f: impl FnOnce() -> (RhaiResult<T>, i64)) -> RhaiResult<T> {
+    let started = Instant::now();
+    ctx.emit(Event::WaitStart {
+        host: current_host(),
+        task: current_tasks(),
+        what: what.to_string(),
+    });
+    let (r, attempts) = f();
+    ctx.emit(Event::WaitEnd {
+        host: current_host(),
+        task: current_tasks(),
+        what: what.to_string(),
+        ok: r.is_ok(),
+        attempts,
+        duration: started.elapsed().as_secs_f64(),
+    });
+    r
+}
+
+fn attempts_of<T>(
+    ctx: &Ctx,
+    nctx: &NativeCallContext,
+    o: &RetryOpts,
+    used: &mut i64,
+    attempt: &mut impl FnMut(i64) -> RhaiResult<Result<T, String>>,
     headline: impl FnOnce(i64) -> String,
 ) -> RhaiResult<T> {
     let attempts = o.retries + 1;
     let mut outcomes = Vec::new();
     for n in 1..=attempts {
+        *used = n;
         let outcome = match attempt(n)? {
             Ok(v) => return Ok(v),
             Err(outcome) => outcome,
@@ -132,6 +170,7 @@ fn retry(
     with_attempts(
         ctx,
         nctx,
+        "retry",
         &o,
         |_| match action.call_within_context::<Dynamic>(nctx, ()) {
             Err(e) if is_cancel(ctx) => Err(e),
@@ -219,6 +258,7 @@ fn wait_http(ctx: &Ctx, nctx: &NativeCallContext, url: &str, opts: &Map) -> Rhai
     with_attempts(
         ctx,
         nctx,
+        &format!("wait_http {url}"),
         &o,
         |attempt| {
             let (a, u) = (agent.clone(), url.to_string());
@@ -323,7 +363,9 @@ pub fn register(engine: &mut Engine, ctx: &Arc<Ctx>) {
               timeout: Dynamic|
               -> RhaiResult<bool> {
             let t = seconds(&timeout, "timeout").map_err(|e| at(&nctx, e))?;
-            wait_port(&c, host, port, t).map_err(|e| at(&nctx, e))?;
+            waited(&c, &format!("wait_port {host}:{port}"), || {
+                (wait_port(&c, host, port, t).map_err(|e| at(&nctx, e)), 1)
+            })?;
             Ok(true)
         },
     );
