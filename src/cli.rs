@@ -41,8 +41,21 @@ pub enum Command {
         /// bash, zsh, fish, elvish or powershell.
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff): rb man > /usr/local/share/man/man1/rb.1
-    Man,
+    /// Print a man page (roff): rb man > rb.1, rb man run > rb-run.1; or write them all:
+    /// rb man --dir /usr/local/share/man/man1
+    Man {
+        /// A subcommand's page (rb-run(1), rb-exec(1), ...) instead of rb(1).
+        subcommand: Option<String>,
+        /// Write rb.1 and every rb-SUBCOMMAND.1 into DIR.
+        #[arg(long, value_name = "DIR", conflicts_with = "subcommand")]
+        dir: Option<PathBuf>,
+    },
+    /// Print a function's or stdlib module's reference with its example (rb doc sh, rb doc
+    /// net, rb doc net::wait_port); without NAME, every function and module.
+    Doc {
+        /// A function, a stdlib module, or module::function.
+        name: Option<String>,
+    },
 }
 
 #[derive(Args)]

@@ -14,7 +14,6 @@ mod printer;
 mod repl;
 
 use cli::{Cli, Command};
-use rb::Diagnostic;
 use std::process::ExitCode;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
@@ -118,12 +117,8 @@ fn rb_main() -> ExitCode {
             clap_complete::generate(shell, &mut Cli::command(), "rb", &mut std::io::stdout());
             Ok(())
         }
-        Command::Man => {
-            use clap::CommandFactory;
-            clap_mangen::Man::new(Cli::command())
-                .render(&mut std::io::stdout())
-                .map_err(|e| Diagnostic::plain(format!("cannot write the man page: {e}"), 1))
-        }
+        Command::Man { subcommand, dir } => commands::man(subcommand, dir),
+        Command::Doc { name } => commands::doc(name),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -4,7 +4,7 @@
 //! user's state directory. With stdin not a terminal it reads entries from stdin and prints
 //! results without prompts.
 
-use rb::docs::{FUNCTIONS, GROUPS};
+use rb::docs::FUNCTIONS;
 use rb::rhai::{Dynamic, Map, ParseErrorType, Scope, AST};
 use rb::CmdResult;
 use rb::{Diagnostic, Runtime};
@@ -259,40 +259,17 @@ impl Repl {
             ":quit" | ":q" | ":exit" => return None,
             ":help" if arg.is_empty() => {
                 let _ = writeln!(out, "Enter rb code (a statement left open continues on the next line). Commands: :help NAME, :hosts [PATTERN], :vars, :load FILE, :quit");
-                for (group, title) in GROUPS {
-                    let names: Vec<&str> = FUNCTIONS
-                        .iter()
-                        .filter(|f| f.group == *group)
-                        .map(|f| f.name)
-                        .collect();
-                    let _ = writeln!(out, "{title}: {}", names.join(", "));
-                }
+                let _ = write!(out, "{}", rb::docs::help_index());
             }
-            ":help" => {
-                let found: Vec<_> = FUNCTIONS
-                    .iter()
-                    .filter(|f| {
-                        f.name == arg
-                            || f.name.split(' ').next() == Some(arg)
-                            || f.name.split(" / ").any(|n| n == arg)
-                    })
-                    .collect();
-                if found.is_empty() {
-                    let _ = writeln!(out, "no help for `{arg}`; :help lists every function");
+            ":help" => match rb::docs::help(arg) {
+                Some(text) => {
+                    let _ = write!(out, "{text}");
+                }
+                None => {
+                    let _ = writeln!(out, "{}", rb::docs::no_help(arg));
                     return Some(false);
                 }
-                for f in found {
-                    let _ = writeln!(
-                        out,
-                        "{}\n  {}\n\n{}\n\nexample:\n  {}",
-                        f.name, f.signature, f.doc, f.example
-                    );
-                    let o = f.output.trim_end_matches('\n');
-                    if !o.is_empty() {
-                        let _ = writeln!(out, "  ⇒ {}", o.replace('\n', "\n    "));
-                    }
-                }
-            }
+            },
             ":hosts" => {
                 // With no inventory, `all` is empty (as in Ansible): show the implicit
                 // localhost, the one host there is.

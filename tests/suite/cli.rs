@@ -3205,3 +3205,76 @@ fn waits_are_visible_and_a_write_is_one_line() {
         Duration::from_secs(15),
     );
 }
+
+/// `rb man` has a page for every subcommand rb(1) names under SEE ALSO, and `--dir` writes
+/// them all; an unknown one is refused with the closest name.
+#[test]
+fn man_pages_exist_for_every_page_rb_1_names() {
+    let top = stdout(&rb().arg("man").output().unwrap());
+    let named: std::collections::BTreeSet<String> = regex::Regex::new(r"rb\\-([a-z]+)\(1\)")
+        .unwrap()
+        .captures_iter(&top)
+        .map(|c| c[1].to_string())
+        .collect();
+    assert!(named.contains("run") && named.contains("exec"), "{top}");
+    let dir = tempfile::tempdir().unwrap();
+    rb().args(["man", "--dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap()
+        .code(0);
+    for n in &named {
+        let out = rb().args(["man", n]).output().unwrap();
+        out.code(0).stdout_has(&format!(".TH rb-{n} 1"));
+        let file = std::fs::read_to_string(dir.path().join(format!("rb-{n}.1"))).unwrap();
+        assert_eq!(file, stdout(&out), "rb-{n}.1");
+    }
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("rb.1")).unwrap(),
+        top
+    );
+    rb().args(["man", "exec"])
+        .output()
+        .unwrap()
+        .stdout_has("\\-\\-timeout");
+    rb().args(["man", "rnu"])
+        .output()
+        .unwrap()
+        .code(2)
+        .stderr_has("rb has no subcommand `rnu` (did you mean `run`?)");
+}
+
+/// `rb doc NAME`: a function's reference with its example, a stdlib module's functions, a
+/// stdlib function's — the text the REPL's `:help NAME` prints, from the same table.
+#[test]
+fn doc_prints_a_function_or_module_reference() {
+    let doc = |args: &[&str]| rb().arg("doc").args(args).output().unwrap();
+    doc(&["sh"])
+        .code(0)
+        .stdout_has("sh(cmd) / sh(cmd, opts) -> CmdResult")
+        .stdout_has("example:\n  ");
+    doc(&["err"])
+        .code(0)
+        .stdout_has("r.out, r.err -> string (trimmed)")
+        .stdout_has("⇒ [hi] [oops\n    ] [oops]");
+    doc(&["net"])
+        .code(0)
+        .stdout_has("module net (stdlib): import \"net\" as net;")
+        .stdout_has("  net::version_ge(a, min)\n");
+    doc(&["net::version_ge"])
+        .code(0)
+        .stdout_has("example:\n  net::version_ge(net::kernel_version(h), \"4.9.17\")");
+    doc(&[]).code(0).stdout_has("Commands: ").stdout_has(
+        "stdlib modules (import \"NAME\" as NAME;): etcd, files, k8s, net, pkg, systemd",
+    );
+    doc(&["shh"])
+        .code(2)
+        .stderr_has("no help for `shh` (did you mean `sh`?)");
+    // The REPL's :help is the same text.
+    let out = repl_piped(&[], ":help net::version_ge\n:help shh\n");
+    assert!(
+        stdout(&out).contains(&stdout(&doc(&["net::version_ge"]))),
+        "{}",
+        stdout(&out)
+    );
+}

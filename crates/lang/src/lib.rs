@@ -52,6 +52,8 @@ pub use api::shell::CmdResult;
 pub use context::Ctx;
 pub use diagnostics::Diagnostic;
 pub use host::Host;
+/// ` (did you mean `x`?)` for the candidate closest to a misspelt name, or "".
+pub use options::did_you_mean;
 pub use rb_core::report::{Event, EventSink, Level};
 pub use runtime::{
     adhoc, Registration, Runtime, RuntimeBuilder, DEFAULT_MAX_OPERATIONS, DEFAULT_MAX_OUTPUT,

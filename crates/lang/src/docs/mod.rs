@@ -168,3 +168,97 @@ pub fn stdlib_markdown() -> String {
     }
     s
 }
+
+/// The help for `name`, as `rb doc NAME` and the REPL's `:help NAME` print it: a function
+/// of the reference (`sh`, `out`, `stdout / stderr / out / err`), a stdlib module (`net`)
+/// or one of its functions (`net::wait_port`). `None` when nothing has that name.
+pub fn help(name: &str) -> Option<String> {
+    let name = name.trim().trim_end_matches("()");
+    let mut s = String::new();
+    for f in FUNCTIONS.iter().filter(|f| {
+        f.name == name
+            || f.name.split(' ').next() == Some(name)
+            || f.name.split(" / ").any(|n| n == name)
+    }) {
+        s.push_str(&format!(
+            "{}\n  {}\n\n{}\n\nexample:\n  {}\n",
+            f.name, f.signature, f.doc, f.example
+        ));
+        let o = f.output.trim_end_matches('\n');
+        if !o.is_empty() {
+            s.push_str(&format!("  ⇒ {}\n", o.replace('\n', "\n    ")));
+        }
+    }
+    let stdlib = stdlib_docs();
+    if let Some((module, text)) = crate::stdlib::STDLIB.iter().find(|(m, _)| *m == name) {
+        let intro: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("//!"))
+            .map(str::trim_start)
+            .collect();
+        s.push_str(&format!(
+            "module {module} (stdlib): import \"{module}\" as {module};\n\n{}\n\nfunctions:\n",
+            intro.join(" ")
+        ));
+        for f in stdlib.iter().filter(|f| f.module == *module) {
+            s.push_str(&format!("  {}\n", f.signature));
+        }
+    }
+    for f in stdlib.iter().filter(|f| {
+        name.split_once("::")
+            .is_some_and(|(m, n)| m == f.module && n == f.name)
+    }) {
+        s.push_str(&format!(
+            "{}\n\n{}\n\nexample:\n  {}\n",
+            f.signature, f.doc, f.example
+        ));
+        if !f.gives.is_empty() {
+            s.push_str(&format!("  ⇒ {}\n", f.gives));
+        }
+    }
+    (!s.is_empty()).then_some(s)
+}
+
+/// Every name `help` knows, for did-you-mean and completion.
+pub fn help_names() -> Vec<String> {
+    let mut v: Vec<String> = FUNCTIONS
+        .iter()
+        .flat_map(|f| f.name.split(" / ").map(str::to_string))
+        .collect();
+    v.extend(crate::stdlib::STDLIB.iter().map(|(m, _)| m.to_string()));
+    v.extend(
+        stdlib_docs()
+            .iter()
+            .map(|f| format!("{}::{}", f.module, f.name)),
+    );
+    v
+}
+
+/// The list `rb doc` and `:help` print without a name: each section's functions, then the
+/// stdlib's modules.
+pub fn help_index() -> String {
+    let mut s = String::new();
+    for (group, title) in GROUPS {
+        let names: Vec<&str> = FUNCTIONS
+            .iter()
+            .filter(|f| f.group == *group)
+            .map(|f| f.name)
+            .collect();
+        s.push_str(&format!("{title}: {}\n", names.join(", ")));
+    }
+    let modules: Vec<&str> = crate::stdlib::STDLIB.iter().map(|(m, _)| *m).collect();
+    s.push_str(&format!(
+        "stdlib modules (import \"NAME\" as NAME;): {}\n",
+        modules.join(", ")
+    ));
+    s
+}
+
+/// The error for a name `help` does not know, with the closest one.
+pub fn no_help(name: &str) -> String {
+    let names = help_names();
+    format!(
+        "no help for `{name}`{}; `rb doc` (or `:help`) lists every function and module",
+        crate::options::did_you_mean(name, names.iter().map(String::as_str))
+    )
+}
