@@ -44,6 +44,9 @@ struct ReplHelper {
     fixed: Vec<String>,
     /// Variables of the session, refreshed after each entry.
     vars: Arc<Mutex<Vec<String>>>,
+    /// What can follow `name.` for each variable (and `vars`, `local`): its properties,
+    /// methods and map keys, refreshed after each entry.
+    members: Arc<Mutex<std::collections::HashMap<String, Vec<String>>>>,
 }
 
 impl Validator for ReplHelper {
@@ -71,6 +74,21 @@ impl Completer for ReplHelper {
         let word = &line[start..pos];
         if word.is_empty() {
             return Ok((pos, Vec::new()));
+        }
+        // `r.ou` → the members of `r` that start with `ou`.
+        if let Some((receiver, part)) = word.rsplit_once('.') {
+            let members = self.members.lock().unwrap_or_else(|e| e.into_inner());
+            let found = members
+                .get(receiver)
+                .into_iter()
+                .flatten()
+                .filter(|m| m.starts_with(part))
+                .map(|m| Pair {
+                    display: m.clone(),
+                    replacement: m.clone(),
+                })
+                .collect();
+            return Ok((pos - part.len(), found));
         }
         let vars = self.vars.lock().unwrap_or_else(|e| e.into_inner()).clone();
         let mut found: Vec<String> = self
@@ -185,6 +203,7 @@ pub struct Repl {
     scope: Scope<'static>,
     functions: AST,
     vars: Arc<Mutex<Vec<String>>>,
+    members: Arc<Mutex<std::collections::HashMap<String, Vec<String>>>>,
     name: String,
 }
 
@@ -195,6 +214,7 @@ impl Repl {
             scope: Scope::new(),
             functions: AST::empty(),
             vars: Arc::default(),
+            members: Arc::default(),
             name,
         }
     }
@@ -235,6 +255,19 @@ impl Repl {
     fn refresh_vars(&self) {
         *self.vars.lock().unwrap_or_else(|e| e.into_inner()) =
             self.scope.iter().map(|(n, _, _)| n.to_string()).collect();
+        let ctx = self.rt.context();
+        let mut members: std::collections::HashMap<String, Vec<String>> = self
+            .scope
+            .iter()
+            .map(|(n, _, v)| (n.to_string(), self.rt.members_of(&v)))
+            .collect();
+        members
+            .entry("vars".into())
+            .or_insert_with(|| self.rt.members_of(&ctx.vars));
+        members
+            .entry("local".into())
+            .or_insert_with(|| self.rt.members_of(&Dynamic::from(ctx.local.clone())));
+        *self.members.lock().unwrap_or_else(|e| e.into_inner()) = members;
     }
 
     /// Evaluate one entry; the result is printed by the caller.
@@ -361,6 +394,8 @@ impl Repl {
 
     /// The interactive loop. Returns the process exit code.
     pub fn interactive(mut self) -> i32 {
+        // `vars.` and `local.` complete from the first prompt on.
+        self.refresh_vars();
         let config = Config::builder()
             .completion_type(CompletionType::List)
             .auto_add_history(false)
@@ -378,6 +413,7 @@ impl Repl {
         ed.set_helper(Some(ReplHelper {
             fixed: self.fixed_words(),
             vars: self.vars.clone(),
+            members: self.members.clone(),
         }));
         let history = history_file();
         if let Some(h) = &history {

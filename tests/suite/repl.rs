@@ -213,6 +213,33 @@ fn help_and_hosts_commands() {
     t.wait_for("localhost  127.0.0.1", Duration::from_secs(15));
 }
 
+/// Tab after a dot offers what the value left of it has: a command result's properties
+/// and methods, a map's keys (`vars.` lists the variables).
+#[test]
+fn completion_after_a_dot_offers_the_values_members() {
+    let t = Term::start("members", &["-e", "release_name=v1"], None);
+    t.line("let r = sh(\"echo hi\");");
+    t.fresh_prompt();
+    t.keys(&["-l", "r.ou"]);
+    t.keys(&["Tab"]);
+    t.wait_for("r.out", Duration::from_secs(15));
+    t.keys(&["Enter"]);
+    t.wait_for("\nhi\n", Duration::from_secs(15));
+    t.fresh_prompt();
+    t.keys(&["-l", "r."]);
+    t.keys(&["Tab", "Tab"]);
+    let s = t.wait_for("stdout_bytes", Duration::from_secs(15));
+    assert!(
+        s.contains("changed") && s.contains("err") && s.contains("lines"),
+        "{s}"
+    );
+    t.keys(&["C-c"]);
+    t.fresh_prompt();
+    t.keys(&["-l", "vars.rel"]);
+    t.keys(&["Tab"]);
+    t.wait_for("vars.release_name", Duration::from_secs(15));
+}
+
 #[test]
 fn completion_offers_hosts_and_groups_and_ctrl_c_stops_a_remote_command() {
     let (lab, _g) = lab!();

@@ -4,7 +4,7 @@
 pub mod calls;
 mod lint;
 pub mod modules;
-mod signatures;
+pub mod signatures;
 
 use crate::context::Ctx;
 use crate::limits::{MAX_ARRAY_ITEMS, MAX_CALL_LEVELS, MAX_MAP_ENTRIES, MAX_STRING_BYTES};

@@ -150,6 +150,25 @@ impl Signatures {
         v
     }
 
+    /// What can follow `value.` for a value of type `ty` (as the engine names it): its
+    /// properties and the methods made for it (not the ones that take anything), sorted.
+    pub fn members(&self, ty: &str) -> Vec<String> {
+        let mut v: Vec<String> = self
+            .fns
+            .iter()
+            .filter(|(n, os)| {
+                !n.contains('$')
+                    && n.starts_with(|c: char| c.is_alphabetic())
+                    && os.iter().any(|o| o.first.as_deref() == Some(ty))
+            })
+            .map(|(n, _)| n.clone())
+            .collect();
+        v.extend(self.properties(ty));
+        v.sort();
+        v.dedup();
+        v
+    }
+
     /// Every overload of `name` changes its first argument in place and returns nothing:
     /// Rhai's `trim`, `replace`, `push`, `sort`, ... — their result is always `()`.
     pub fn in_place(&self, name: &str) -> bool {

@@ -59,6 +59,19 @@ impl Runtime {
         &self.engine
     }
 
+    /// What can follow `v.` (Tab completion after a dot): the properties and methods of
+    /// its type, and a map's keys.
+    pub fn members_of(&self, v: &Dynamic) -> Vec<String> {
+        let ty = self.engine.map_type_name(v.type_name());
+        let mut m = engine::signatures::Signatures::of(&self.engine).members(ty);
+        if let Some(map) = v.read_lock::<rhai::Map>() {
+            m.extend(map.keys().map(|k| k.to_string()));
+        }
+        m.sort();
+        m.dedup();
+        m
+    }
+
     /// Evaluate one REPL entry in a persistent scope. Functions defined by earlier entries
     /// (kept in `functions`) and modules they imported stay available.
     pub fn eval_in_scope(
