@@ -22,8 +22,20 @@ fn run_example(example: &str) -> String {
     }
     let rt = b
         .on_event(move |e| {
-            if let Event::Log { msg, .. } = e {
-                l.lock().unwrap().push_str(&format!("{msg}\n"));
+            // As `rb run` prints them: a host's lines prefixed with its name, warnings
+            // marked (the binary's printer), so the reference shows what a reader sees.
+            if let Event::Log { host, level, msg } = e {
+                let host = if host == "local" {
+                    String::new()
+                } else {
+                    format!("{host} | ")
+                };
+                let warn = if *level == rb::Level::Warn {
+                    "warning: "
+                } else {
+                    ""
+                };
+                l.lock().unwrap().push_str(&format!("{host}{warn}{msg}\n"));
             }
         })
         .build()

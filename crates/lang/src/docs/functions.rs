@@ -273,7 +273,7 @@ pub const FUNCTIONS: &[FnDoc] = &[
         signature: "warn(value)",
         doc: "Print a warning (stderr, prefixed `warning:`; a `log` event with level `warn`).",
         example: r#"warn("swap is on"); "went on""#,
-        output: "swap is on\nwent on",
+        output: "warning: swap is on\nwent on",
     },
     FnDoc {
         name: "fail",
@@ -401,7 +401,7 @@ pub const FUNCTIONS: &[FnDoc] = &[
         signature: "on(list, |h| ...) / on(list, #{serial, order, forks, max_fail_percentage, any_errors_fatal, seed}, |h| ...) -> map",
         doc: "Run the closure for each host: the hosts of a batch in parallel (at most `forks` at a time; default the whole batch), batches one after another. `serial`: an int, a percentage of all hosts (`\"30%\"`, at least 1), or a list used in turn with the last repeating (`[1, \"50%\"]`); default one batch. A host whose closure raises leaves the play: later `on` calls skip it and the run ends with exit 1. `any_errors_fatal: true`: after a failure no further host starts and the run stops. `max_fail_percentage: P`: the run stops when more than P% of a batch failed (Ansible's rule). An unreachable host is reported as `unreachable` with ssh's reason. Returns host name → the closure's value, or `#{failed: true, unreachable, error}`. Closures should return values rather than assign captured variables (assignments from parallel hosts race).",
         example: r#"on(hosts("web"), #{serial: 1}, |h| { log(h.name); h.sh(["echo", "up on", h.name]).out })"#,
-        output: "web3\nweb1\nweb2\n#{\"web1\": \"up on web1\", \"web2\": \"up on web2\", \"web3\": \"up on web3\"}",
+        output: "web3 | web3\nweb1 | web1\nweb2 | web2\n#{\"web1\": \"up on web1\", \"web2\": \"up on web2\", \"web3\": \"up on web3\"}",
     },
     FnDoc {
         name: "run_once",

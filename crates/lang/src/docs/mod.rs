@@ -2,7 +2,8 @@
 //! this table (a test keeps them equal), and a test runs every example and compares its
 //! result with `output`.
 //!
-//! `output` is what the example produces: its `log`/`print` lines (each ending in a newline)
+//! `output` is what the example produces: its `log`/`print` lines as `rb run` prints them
+//! (`host | ` before a host's, `warning: ` before a warning; each ending in a newline)
 //! followed by the final value (strings as they are, other values as Rhai prints them;
 //! nothing for `()`). An output starting with `error: ` expects the example to fail with
 //! that message; a trailing `…` makes it a prefix match.
