@@ -390,15 +390,16 @@ impl HumanPrinter {
             }
             Event::Retry {
                 host,
+                task,
                 attempt,
                 attempts,
                 outcome,
                 delay,
-                ..
             } => {
                 self.line(&format!(
-                    "{} {host} › attempt {attempt}/{attempts} failed ({outcome}); retrying in {delay}s",
-                    clock()
+                    "{} {} › attempt {attempt}/{attempts} failed ({outcome}); retrying in {delay}s",
+                    clock(),
+                    path(host, task)
                 ));
                 let waiting = self
                     .waits

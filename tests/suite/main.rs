@@ -8,6 +8,7 @@
 mod common;
 
 mod cli;
+mod examples;
 mod fanout;
 mod inventory;
 mod kubectl_jsonpath;
