@@ -25,7 +25,9 @@ pub fn is_incomplete(text: &str) -> bool {
         return false;
     };
     match e.err_type() {
-        ParseErrorType::BadInput(rb::rhai::LexError::UnterminatedString) => true,
+        // A trailing operator (`let x = 1 +`): the input ended mid-expression.
+        ParseErrorType::BadInput(rb::rhai::LexError::UnterminatedString)
+        | ParseErrorType::UnexpectedEOF => true,
         ParseErrorType::MissingToken(..) => {
             let lines: Vec<&str> = text.split('\n').collect();
             let (l, c) = (

@@ -1933,6 +1933,10 @@ fn piped_repl_entries_continue_across_lines() {
     let out = repl_piped(&[], "\nlet a = [1, // one\n2,\n3];\na.len()\n");
     out.code(0);
     assert_eq!(stdout(&out), "3\n");
+    // A trailing operator, and an open call, continue too.
+    let out = repl_piped(&[], "let x = 40 +\n2;\nx\nlog(\nx)\n");
+    out.code(0);
+    assert_eq!(stdout(&out), "42\n42\n");
 }
 
 /// Rhai's own runtime errors keep their words, at the runbook's file:line:col (the
@@ -3210,6 +3214,15 @@ fn waits_are_visible_and_a_write_is_one_line() {
     );
     let kinds = event_kinds(&events);
     assert_eq!(kinds.iter().filter(|k| **k == "wait_start").count(), 2);
+    // The write's result has its start, as every command's.
+    let put = format!("put {}", file.display());
+    let at = |kind: &str| {
+        events
+            .iter()
+            .position(|e| e["event"] == kind && e["cmd"] == put.as_str())
+            .unwrap_or_else(|| panic!("no {kind} for {put}: {kinds:?}"))
+    };
+    assert!(at("cmd_start") < at("cmd_result"));
     let recap = events.iter().find(|e| e["event"] == "recap").unwrap();
     let time = recap["hosts"][0]["time"].as_f64().unwrap();
     assert!(time >= 0.5, "the waits' 0.5 s count: {recap}");

@@ -171,6 +171,12 @@ fn ensure(
         }
     };
     let shown = format!("put {path}");
+    // Every command result has its start (the spinner shows the write while it runs).
+    ctx.emit(Event::CmdStart {
+        host: host.name.to_string(),
+        task: current_tasks(),
+        cmd: shown.clone(),
+    });
     if same {
         ctx.emit(Event::CmdResult {
             host: host.name.to_string(),
