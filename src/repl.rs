@@ -25,9 +25,12 @@ pub fn is_incomplete(text: &str) -> bool {
         return false;
     };
     match e.err_type() {
-        // A trailing operator (`let x = 1 +`): the input ended mid-expression.
-        ParseErrorType::BadInput(rb::rhai::LexError::UnterminatedString)
-        | ParseErrorType::UnexpectedEOF => true,
+        ParseErrorType::BadInput(rb::rhai::LexError::UnterminatedString) => true,
+        // A trailing operator (`let x = 1 +`): the input ended mid-expression. (Rhai says
+        // the same of a finished `let f = |x| { .. }` without its `;`, which runs as is.)
+        ParseErrorType::UnexpectedEOF => text.trim_end().ends_with([
+            '+', '-', '*', '/', '%', '&', '|', '=', '<', '>', '!', '^', '.',
+        ]),
         ParseErrorType::MissingToken(..) => {
             let lines: Vec<&str> = text.split('\n').collect();
             let (l, c) = (

@@ -185,6 +185,18 @@ fn check_finds_what_would_fail_after_commands_ran() {
         .stderr_has(&format!("at {}:1:1", uses.display()));
 }
 
+/// In the REPL an earlier entry's import stays (as a static module of the engine): later
+/// entries call it; a module never imported is still refused.
+#[test]
+fn repl_imports_last_across_entries_and_unimported_modules_are_refused() {
+    let out = repl_piped(
+        &[],
+        "import \"net\" as n;\nn::version_ge(\"5.1\", \"4.9\")\nq::f()\n",
+    );
+    assert_eq!(stdout(&out), "true\n");
+    out.stderr_has("`q::f` calls module `q`, which is not imported here; add `import \"FILE\" as q;` at the top");
+}
+
 /// Every stdlib module and bundled runbook passes the checks.
 #[test]
 fn the_stdlib_and_runbooks_pass_check() {

@@ -841,11 +841,12 @@ fn host_keys_are_checked_even_when_the_ssh_config_says_not_to() {
             .output()
             .unwrap();
         assert_eq!(out.status.code(), Some(1), "{extra:?}");
-        let err = stderr(&out);
+        let text = stdout(&out);
         assert!(
-            err.contains("rbh3 › UNREACHABLE") && err.contains("Host key verification failed"),
-            "{extra:?}: {err}"
+            text.contains("rbh3 | UNREACHABLE >>") && text.contains("Host key verification failed"),
+            "{extra:?}: {text}"
         );
+        out.stderr_has("1 host: 0 changed, 0 failed, 1 unreachable");
         assert_eq!(
             std::fs::read_to_string(&known).unwrap(),
             "",

@@ -52,8 +52,14 @@ pub fn check(
     // A method call may also reach a closure kept in a map (`o.f()` with `o = #{f: || ..}`):
     // any name the script uses as a map key or property is allowed as a method.
     let props = keys_and_properties(ast);
-    // Every alias an `import` here names, whether or not its path is a constant.
-    let mut aliases: HashSet<String> = HashSet::new();
+    // Every alias an `import` here names, whether or not its path is a constant, and every
+    // static module the engine has (the REPL keeps earlier entries' imports as those; an
+    // embedding application may register its own): the engine lists their functions as
+    // `alias::name`.
+    let mut aliases: HashSet<String> = known
+        .iter()
+        .filter_map(|n| n.split_once("::").map(|(a, _)| a.to_string()))
+        .collect();
     ast.walk(&mut |path: &[ASTNode]| {
         if let Some(ASTNode::Stmt(Stmt::Import(x, _))) = path.last() {
             aliases.insert(x.1.name.to_string());

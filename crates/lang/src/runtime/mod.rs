@@ -26,8 +26,6 @@ pub struct Runtime {
     engine: Engine,
     ctx: Arc<Ctx>,
     base_dir: PathBuf,
-    /// Modules earlier REPL entries imported (they stay, as static modules).
-    imported: engine::calls::ModuleFns,
     _tokio: Option<tokio::runtime::Runtime>,
 }
 
@@ -42,7 +40,6 @@ impl RuntimeBuilder {
             engine,
             ctx: reg.ctx,
             base_dir,
-            imported: Default::default(),
             _tokio: reg._tokio,
         })
     }
@@ -99,8 +96,6 @@ impl Runtime {
                         .module_resolver()
                         .resolve(&self.engine, Some(name), &path, pos)
                 {
-                    self.imported
-                        .insert(alias.clone(), engine::calls::public_fns(&m));
                     self.engine.register_static_module(alias, m);
                 }
             }
@@ -219,7 +214,7 @@ impl Runtime {
         ast.set_source(name.to_string());
         let imports = imports_of(&ast);
         // What each alias offers, so `alias::typo()` is a compile error too.
-        let mut modules = self.imported.clone();
+        let mut modules = engine::calls::ModuleFns::new();
         for (path, alias, pos) in imports {
             let m = self
                 .engine
