@@ -9,6 +9,7 @@ mod common;
 
 mod cli;
 mod examples;
+mod facts;
 mod fanout;
 mod inventory;
 mod kubectl_jsonpath;

@@ -25,6 +25,7 @@ mod context;
 mod diagnostics;
 pub mod docs;
 mod engine;
+mod facts;
 mod failure;
 mod host;
 mod jinja;

@@ -2,6 +2,7 @@
 
 pub mod basics;
 pub mod display;
+pub mod facts;
 pub mod files;
 pub mod hosts;
 pub mod json;
@@ -23,6 +24,7 @@ pub fn register(engine: &mut Engine, ctx: &Arc<Ctx>) {
     basics::register(engine, ctx);
     task::register(engine, ctx);
     display::register(engine);
+    facts::register(engine, ctx);
     shell::register(engine, ctx);
     regex::register(engine);
     json::register(engine);

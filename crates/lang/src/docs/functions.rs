@@ -356,6 +356,14 @@ pub const FUNCTIONS: &[FnDoc] = &[
         output: r#"["wg0", "eth0", "lo", "local"]"#,
     },
     FnDoc {
+        name: "facts",
+        group: "hosts",
+        signature: "h.facts -> map",
+        doc: "What the host is, gathered on first use with one read-only command (`gather facts`; it runs under `--check`) and kept for the rest of the run. Keys are Ansible's `setup` facts without `ansible_`: `hostname`, `fqdn`, `distribution` (`Debian`, `Ubuntu`, `RedHat`, ...), `distribution_version` (`12`), `distribution_release` (`bookworm`), `os_family` (`Debian`, `RedHat`, `Suse`, `Alpine`, `Archlinux`), `kernel` (`uname -r`), `architecture` (`x86_64`), `cpus` (ansible_processor_vcpus), `memtotal_mb`, `memfree_mb` (MemAvailable), `swaptotal_mb`, `swapfree_mb`, `mounts` (each `mount`, `device`, `fstype`, `size_total`, `size_used`, `size_available` in bytes), `interfaces` (name → `ipv4`/`ipv6` lists of `address`, `prefix`, `scope`; `macaddress`, `mtu`, `active`; ansible_interfaces with ansible_<name>), `default_ipv4`/`default_ipv6` (`address`, `interface`, `gateway`, or `()` without a default route), `service_mgr` (PID 1: `systemd`), `pkg_mgr` (`apt`, `dnf`, `yum`, `zypper`, `apk`, `pacman`), `virtualization_type` (systemd-detect-virt's word: `kvm`, `systemd-nspawn`, `docker`, ... or `none`). A fact a host's tools cannot tell is `()`.",
+        example: r#"let f = host("web1").facts; [f.hostname == sh("uname -n").out, type_of(f.cpus), f.mounts.len() > 0, f.interfaces.lo.ipv4[0].address]"#,
+        output: r#"[true, "i64", true, "127.0.0.1"]"#,
+    },
+    FnDoc {
         name: "hosts",
         group: "hosts",
         signature: "hosts(pattern) -> HostList",

@@ -29,6 +29,8 @@ pub struct Host {
     pub unrendered: Arc<std::collections::BTreeMap<String, String>>,
     /// How its commands run: locally or over ssh.
     pub transport: Arc<dyn Transport>,
+    /// Its facts once gathered (`h.facts`): once per host per run, shared by every copy.
+    pub facts: Arc<std::sync::Mutex<Option<Map>>>,
 }
 
 impl Host {
@@ -41,6 +43,7 @@ impl Host {
             ordered: Arc::default(),
             unrendered: Arc::default(),
             transport: Arc::new(LocalTransport),
+            facts: Arc::default(),
         }
     }
 }
@@ -169,6 +172,7 @@ pub fn hosts_of(
             ordered: Arc::new(vars.values),
             unrendered: Arc::new(failed.into_iter().collect()),
             transport,
+            facts: Arc::default(),
         });
     }
     Ok((hosts, warnings))
