@@ -307,6 +307,10 @@ pub struct RunArgs {
     pub vault: VaultArgs,
     #[command(flatten)]
     pub become_: BecomeArgs,
+    /// Run notified handlers even when the run stops on a failure, and on the hosts that
+    /// failed (as ansible-playbook --force-handlers).
+    #[arg(long = "force-handlers")]
+    pub force_handlers: bool,
     /// Check mode: report what would run and change; run only read-only commands.
     #[arg(short = 'C', long)]
     pub check: bool,

@@ -236,7 +236,8 @@ pub fn run(args: RunArgs) -> Result<(), Diagnostic> {
         )?
         .0
         .check_mode(args.check)
-        .diff(args.diff);
+        .diff(args.diff)
+        .force_handlers(args.force_handlers);
         let b = args.become_.apply(b)?;
         let b = match args.forks {
             Some(f) => b.forks(f as usize),

@@ -3329,3 +3329,149 @@ fn doc_prints_a_function_or_module_reference() {
         stdout(&out)
     );
 }
+
+/// Handlers, as Ansible's: notified from any task, each runs once per host when the host's
+/// batch is over, in definition order, only where notified; notified outside `on` they run
+/// when the runbook ends; under --check they are reported, not run.
+#[test]
+fn handlers_run_once_per_notified_host_at_the_end_of_its_batch() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = dir.path().join("web.ini");
+    std::fs::write(
+        &inv,
+        "[web]\nweb1 ansible_connection=local\nweb2 ansible_connection=local\nweb3 ansible_connection=local\n",
+    )
+    .unwrap();
+    let book = dir.path().join("h.rhai");
+    std::fs::write(
+        &book,
+        r#"handler("restart app", |h| log("restart"));
+handler("reload", |h| log("reload"));
+on(hosts("web"), #{serial: 2}, |h| {
+    task("config", || { notify(h, "reload"); notify(h, "restart app"); notify(h, "reload"); });
+    if h.name == "web1" { flush_handlers(); log("flushed"); notify(h, "reload"); }
+    log("tasks done");
+});
+log("between");
+notify(local, "reload");
+log("end");
+"#,
+    )
+    .unwrap();
+    let run = |extra: &[&str]| {
+        rb().arg("run")
+            .arg(&book)
+            .arg("-i")
+            .arg(&inv)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = run(&[]);
+    out.code(0);
+    let text = stdout(&out);
+    let of = |host: &str| -> Vec<String> {
+        text.lines()
+            .filter_map(|l| l.strip_prefix(&format!("{host} | ")))
+            .map(str::to_string)
+            .collect()
+    };
+    // Definition order (restart before reload), once each, after the host's tasks; a
+    // flush runs them at once, and a later notification runs again at the batch's end.
+    assert_eq!(
+        of("web1"),
+        ["restart", "reload", "flushed", "tasks done", "reload"]
+    );
+    assert_eq!(of("web2"), ["tasks done", "restart", "reload"]);
+    assert_eq!(of("web3"), ["tasks done", "restart", "reload"]);
+    // web3 is in the second batch: the first batch's handlers ran before it started.
+    let first_batch_done = text.rfind("web2 | reload").unwrap();
+    assert!(
+        first_batch_done < text.find("web3 | tasks done").unwrap(),
+        "{text}"
+    );
+    // Notified outside on(): at the end of the runbook.
+    assert!(text.ends_with("between\nend\nreload\n"), "{text}");
+
+    let out = run(&["--check"]);
+    out.code(0)
+        .stderr_has("web2 › handler restart app: would run (check mode)")
+        .stderr_has("local › handler reload: would run (check mode)");
+    assert!(!stdout(&out).contains("restart\n"), "{}", stdout(&out));
+}
+
+/// A host that fails runs none of its handlers, and a run stopped by a failure runs none
+/// at all — unless --force-handlers, as ansible-playbook. A failing handler fails its host.
+#[test]
+fn handlers_of_failed_hosts_and_stopped_runs_need_force_handlers() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = dir.path().join("web.ini");
+    std::fs::write(
+        &inv,
+        "[web]\nweb1 ansible_connection=local\nweb2 ansible_connection=local\n",
+    )
+    .unwrap();
+    let book = dir.path().join("f.rhai");
+    let run = |text: &str, extra: &[&str]| {
+        std::fs::write(&book, text).unwrap();
+        rb().arg("run")
+            .arg(&book)
+            .arg("-i")
+            .arg(&inv)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    // web2 fails after its notification: its handler does not run; web1's does.
+    let fails = r#"handler("restart", |h| log("restart"));
+on(hosts("web"), |h| { notify(h, "restart"); if h.name == "web2" { fail("broken"); } });
+"#;
+    let out = run(fails, &[]);
+    out.code(1);
+    assert_eq!(stdout(&out), "web1 | restart\n");
+    let out = run(fails, &["--force-handlers"]);
+    out.code(1);
+    let text = stdout(&out);
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.sort();
+    assert_eq!(lines, ["web1 | restart", "web2 | restart"]);
+
+    // any_errors_fatal stops the run: nobody's handlers, unless forced.
+    let fatal = r#"handler("restart", |h| log("restart"));
+on(hosts("web"), #{any_errors_fatal: true, forks: 1}, |h| { notify(h, "restart"); if h.name == "web2" { fail("broken"); } });
+"#;
+    let out = run(fatal, &[]);
+    out.code(1).stderr_has("any_errors_fatal");
+    assert_eq!(stdout(&out), "");
+    let out = run(fatal, &["--force-handlers"]);
+    out.code(1);
+    assert!(
+        stdout(&out).contains("web1 | restart\n"),
+        "{}",
+        stdout(&out)
+    );
+
+    // A handler that fails fails its host, with the handler named.
+    let out = run(
+        r#"handler("restart", |h| fail("cannot restart"));
+on(hosts("web1"), |h| notify(h, "restart"));
+"#,
+        &[],
+    );
+    out.code(1)
+        .stderr_has("web1 › FAILED: handler restart: ")
+        .stderr_has("cannot restart");
+    // Names are checked: an unknown one, and one defined twice.
+    let out = run(
+        r#"handler("restart app", |h| 1);
+notify(local, "restart ap");
+"#,
+        &[],
+    );
+    out.code(1).stderr_has(
+        "f.rhai:2:1: no handler \"restart ap\" (did you mean `restart app`?); define it first with handler(\"restart ap\", |h| ...) (handlers: restart app)",
+    );
+    let out = run("handler(\"a\", |h| 1);\nhandler(\"a\", |h| 2);\n", &[]);
+    out.code(1)
+        .stderr_has("f.rhai:2:1: handler \"a\" is defined twice");
+}

@@ -73,6 +73,23 @@ where
     H: AsRef<str> + Sync,
     T: Send,
 {
+    run_batches(hosts, plan, cancelled, work, settle, &mut |_| {})
+}
+
+/// `run`, and `batch_done` with the indices of the hosts that succeeded in each batch once
+/// the batch is over and did not stop the run (a runbook's handlers run there).
+pub fn run_batches<H, T>(
+    hosts: &[H],
+    plan: &Plan,
+    cancelled: &(dyn Fn() -> bool + Sync),
+    work: &(dyn Fn(&H) -> Result<T, HostError> + Sync),
+    settle: &mut dyn FnMut(&H, &Result<T, HostError>),
+    batch_done: &mut dyn FnMut(&[usize]),
+) -> Result<Vec<Finished<T>>, Stop>
+where
+    H: AsRef<str> + Sync,
+    T: Send,
+{
     let mut out = Vec::new();
     if hosts.is_empty() {
         return Ok(out);
@@ -93,17 +110,23 @@ where
             .clamp(1, open_files_forks());
         let results = run_batch(batch, forks, &stop, plan.any_errors_fatal, cancelled, work);
         let mut failed_here = Vec::new();
+        let mut ok_here = Vec::new();
         for (i, r) in results.into_iter().enumerate() {
             // None: not started (any_errors_fatal or Ctrl-C).
             let Some(r) = r else { continue };
             settle(&batch[i], &r);
             if r.is_err() {
                 failed_here.push(batch[i].as_ref().to_string());
+            } else {
+                ok_here.push(start + i);
             }
             out.push((start + i, r));
         }
         start += size;
         if failed_here.is_empty() {
+            if !cancelled() {
+                batch_done(&ok_here);
+            }
             continue;
         }
         if plan.any_errors_fatal {
@@ -120,6 +143,9 @@ where
                     failed: failed_here,
                 });
             }
+        }
+        if !cancelled() {
+            batch_done(&ok_here);
         }
     }
     if cancelled() {
@@ -216,6 +242,73 @@ mod tests {
         assert_eq!(unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) }, 0);
         let want = (lim.rlim_cur.saturating_sub(64) / 6).max(1);
         assert_eq!(open_files_forks() as u64, want);
+    }
+
+    /// Each batch that does not stop the run is handed over when it is over, with the
+    /// hosts that succeeded in it (a runbook's handlers run there); the batch that stops
+    /// the run is not.
+    #[test]
+    fn batch_done_sees_each_finished_batch_and_its_hosts_that_succeeded() {
+        let hosts = names(5);
+        let plan = Plan {
+            serial: vec![Size::Count(2)],
+            max_fail_percentage: Some(0.0),
+            ..Plan::default()
+        };
+        let mut seen = Vec::new();
+        let r = run_batches(
+            &hosts,
+            &plan,
+            &|| false,
+            &|h: &String| {
+                if h == "h4" {
+                    Err(HostError::Failed("x".into()))
+                } else {
+                    Ok(())
+                }
+            },
+            &mut |_, _| {},
+            &mut |ok| seen.push(ok.to_vec()),
+        );
+        assert!(r.is_err(), "h4's batch stops the run");
+        assert_eq!(seen, [vec![0, 1]]);
+        // Without a stop, every batch; a failed host is left out of its batch's list.
+        let plan = Plan {
+            serial: vec![Size::Count(2)],
+            ..Plan::default()
+        };
+        let mut seen = Vec::new();
+        let r = run_batches(
+            &hosts,
+            &plan,
+            &|| false,
+            &|h: &String| {
+                if h == "h4" {
+                    Err(HostError::Failed("x".into()))
+                } else {
+                    Ok(())
+                }
+            },
+            &mut |_, _| {},
+            &mut |ok| seen.push(ok.to_vec()),
+        );
+        assert!(r.is_ok());
+        assert_eq!(seen, [vec![0, 1], vec![2], vec![4]]);
+        // Cancelled while a batch ran (Ctrl-C): that batch is not handed over.
+        let stop = AtomicBool::new(false);
+        let mut seen = Vec::new();
+        let _ = run_batches(
+            &hosts,
+            &plan,
+            &|| stop.load(Ordering::SeqCst),
+            &|_: &String| {
+                stop.store(true, Ordering::SeqCst);
+                Ok(())
+            },
+            &mut |_, _| {},
+            &mut |ok| seen.push(ok.to_vec()),
+        );
+        assert!(seen.is_empty(), "{seen:?}");
     }
 
     /// Ansible's rule: stop when failures exceed P% of the batch, not when they reach it.

@@ -67,6 +67,8 @@ pub struct Ctx {
     pub unreachable: Mutex<BTreeMap<String, String>>,
     /// Templates' `ansible_managed` (ansible.cfg's, or ansible-core's "Ansible managed").
     pub ansible_managed: String,
+    /// The runbook's handlers and the hosts notified of them.
+    pub handlers: crate::handlers::Handlers,
 }
 
 thread_local! {

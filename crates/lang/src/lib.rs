@@ -27,6 +27,7 @@ pub mod docs;
 mod engine;
 mod facts;
 mod failure;
+mod handlers;
 mod host;
 mod jinja;
 mod limits;

@@ -4,6 +4,7 @@ pub mod basics;
 pub mod display;
 pub mod facts;
 pub mod files;
+pub mod handlers;
 pub mod hosts;
 pub mod json;
 pub mod netaddr;
@@ -33,6 +34,7 @@ pub fn register(engine: &mut Engine, ctx: &Arc<Ctx>) {
     wait::register(engine, ctx);
     hosts::register(engine, ctx);
     files::register(engine, ctx);
+    handlers::register(engine, ctx);
     template::register(engine, ctx);
 }
 

@@ -412,6 +412,14 @@ pub const FUNCTIONS: &[FnDoc] = &[
         output: "web3 | web3\nweb1 | web1\nweb2 | web2\n#{\"web1\": \"up on web1\", \"web2\": \"up on web2\", \"web3\": \"up on web3\"}",
     },
     FnDoc {
+        name: "handler / notify / flush_handlers",
+        group: "fanout",
+        signature: "handler(name, |h| ...); notify(h, name) / h.notify(name); flush_handlers()",
+        doc: "Ansible's handlers. `handler` defines one (a name defined twice is an error); `notify` marks it for host `h` from any task (an unknown name is an error with the closest one). Each notified handler runs once per host, in definition order, only where notified: when the host's batch of an `on(...)` is over, at `flush_handlers()` (inside `on`, the current host's; outside, every host's), or, notified outside `on`, when the runbook ends. Its commands show under `host › handler NAME`; a handler that raises fails its host. A host that failed runs none, and a run stopped by a failure (`any_errors_fatal`, `max_fail_percentage`, an error) runs none, unless `rb run --force-handlers`. Under `--check` a handler is reported `would run`, not run.",
+        example: r#"handler("restart app", |h| log("restart")); on(hosts("web"), #{serial: 1, order: "sorted"}, |h| { notify(h, "restart app"); notify(h, "restart app"); log("configured") }); "done""#,
+        output: "web1 | configured\nweb1 | restart\nweb2 | configured\nweb2 | restart\nweb3 | configured\nweb3 | restart\ndone",
+    },
+    FnDoc {
         name: "run_once",
         group: "fanout",
         signature: "run_once(list, |h| ...) -> the closure's value",

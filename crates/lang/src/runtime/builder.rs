@@ -46,6 +46,7 @@ pub struct RuntimeBuilder {
     become_password: Option<String>,
     secret_texts: Vec<String>,
     ansible_managed: Option<String>,
+    force_handlers: bool,
     verbosity: u8,
     ssh: transport::SshOptions,
     sinks: Vec<EventSink>,
@@ -71,6 +72,7 @@ impl Default for RuntimeBuilder {
             become_password: None,
             secret_texts: Vec::new(),
             ansible_managed: None,
+            force_handlers: false,
             verbosity: 0,
             ssh: transport::SshOptions::default(),
             sinks: Vec::new(),
@@ -153,6 +155,13 @@ impl RuntimeBuilder {
     /// Check mode: mutating commands are reported, not run.
     pub fn check_mode(mut self, on: bool) -> Self {
         self.check_mode = on;
+        self
+    }
+
+    /// `--force-handlers`: notified handlers run even when the run stops on a failure, and
+    /// on the hosts that failed, as Ansible's.
+    pub fn force_handlers(mut self, on: bool) -> Self {
+        self.force_handlers = on;
         self
     }
 
@@ -431,6 +440,7 @@ impl RuntimeBuilder {
             ansible_managed: self
                 .ansible_managed
                 .unwrap_or_else(|| "Ansible managed".into()),
+            handlers: crate::handlers::Handlers::new(self.force_handlers),
         });
         if let Some(l) = &ctx.limit {
             for t in &l.unmatched {

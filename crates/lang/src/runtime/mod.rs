@@ -255,9 +255,20 @@ impl Runtime {
                 Ok(ast)
             })
             .and_then(|ast| {
-                self.engine
+                let result = self
+                    .engine
                     .eval_ast_with_scope::<Dynamic>(&mut Scope::new(), &ast)
-                    .map_err(|e| self.runtime_diagnostic(name, &e))
+                    .map_err(|e| self.runtime_diagnostic(name, &e));
+                // Handlers still pending (notified outside `on`, or after its last batch)
+                // run when the runbook ends; after an error only with --force-handlers.
+                if result.is_ok() || self.ctx.handlers.force {
+                    let call = |f: &rhai::FnPtr, h: crate::host::Host| {
+                        f.call::<Dynamic>(&self.engine, &ast, (h,))
+                    };
+                    let due = api::handlers::pending_hosts(&self.ctx);
+                    api::handlers::run_hosts(&self.ctx, &call, &due, self.ctx.forks);
+                }
+                result
             })
         })
     }

@@ -95,32 +95,36 @@ fn run_host(
     let r = with_host(&host.name, || {
         f.call_within_context::<Dynamic>(nctx, (host.clone(),))
     });
-    let outcome = r.map_err(|e| {
-        let runbook = ctx
-            .runbook
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
-        let d = Diagnostic::from_eval(&runbook, &e);
-        if d.fault.is_some_and(|f| f.unreachable) {
-            // ssh's reason is what matters here; the runbook error says the rest.
-            let why = ctx
-                .unreachable_reason(&host.name)
-                .unwrap_or_else(|| d.to_string());
-            return HostError::Unreachable(why);
-        }
-        let mut message = d.to_string();
-        if let Some(task) = crate::tasks::take_failed_task() {
-            message = format!("{}: {message}", task.join(" › "));
-        }
-        HostError::Failed(message)
-    });
+    let outcome = r.map_err(|e| host_error(ctx, &host.name, &e));
     ctx.emit(Event::HostEnd {
         host: host.name.to_string(),
         ok: outcome.is_ok(),
         duration: started.elapsed().as_secs_f64(),
     });
     outcome
+}
+
+/// What a runbook error raised on `host` makes of the host: unreachable (with ssh's
+/// reason), or failed with the error and the task it happened in.
+pub fn host_error(ctx: &Ctx, host: &str, e: &rhai::EvalAltResult) -> HostError {
+    let runbook = ctx
+        .runbook
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
+    let d = Diagnostic::from_eval(&runbook, e);
+    if d.fault.is_some_and(|f| f.unreachable) {
+        // ssh's reason is what matters here; the runbook error says the rest.
+        let why = ctx
+            .unreachable_reason(host)
+            .unwrap_or_else(|| d.to_string());
+        return HostError::Unreachable(why);
+    }
+    let mut message = d.to_string();
+    if let Some(task) = crate::tasks::take_failed_task() {
+        message = format!("{}: {message}", task.join(" › "));
+    }
+    HostError::Failed(message)
 }
 
 /// `on(hosts, opts, closure)`.
@@ -187,7 +191,11 @@ pub fn on(
             });
         }
     };
-    let outcomes = fanout::run(
+    // Handlers run when a batch is over: on its hosts that succeeded (and, with
+    // --force-handlers, on those that failed too).
+    let call = |f: &FnPtr, h: Host| f.call_within_context::<Dynamic>(nctx, (h,));
+    let failed_in_batch = std::sync::Mutex::new(Vec::new());
+    let outcomes = fanout::run_batches(
         &hosts,
         &o.plan,
         &|| ctx.is_cancelled(),
@@ -198,10 +206,31 @@ pub fn on(
         &mut |h, r| {
             if let Err(e) = r {
                 ctx.fail_host(&h.name, &e.to_string(), e.is_unreachable());
+                failed_in_batch
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(h.clone());
             }
         },
+        &mut |ok| {
+            let mut due: Vec<Host> = ok.iter().map(|&i| hosts[i].clone()).collect();
+            let failed =
+                std::mem::take(&mut *failed_in_batch.lock().unwrap_or_else(|e| e.into_inner()));
+            if ctx.handlers.force {
+                due.extend(failed);
+            }
+            crate::context::with_play(play_of(&hosts[0]), || {
+                super::handlers::run_hosts(ctx, &call, &due, o.plan.forks)
+            });
+        },
     )
-    .map_err(|stop| at(nctx, stop.to_string()))?;
+    .map_err(|stop| {
+        // The run stops here: handlers notified so far run only with --force-handlers.
+        if ctx.handlers.force {
+            super::handlers::run_hosts(ctx, &call, &hosts, o.plan.forks);
+        }
+        at(nctx, stop.to_string())
+    })?;
     if !hosts.is_empty() && !outcomes.iter().any(|(_, r)| r.is_ok()) {
         return Err(at(nctx, "no hosts left: every host of this on(...) failed"));
     }
