@@ -84,10 +84,17 @@ CFG
     # starts would fail with status 219/CGROUP.
     cgroups=$(awk '($3 == "cgroup2") || ($3 == "cgroup" && $4 ~ /name=systemd/) {print $2}' /proc/mounts)
     for c in $cgroups; do mkdir -p "$c/rblab/$h"; done
+    # /proc/sys/net writable (SYSTEMD_NSPAWN_API_VFS_WRITABLE=network): the network
+    # namespace is the host's own, so its net sysctls (ip_forward, for routing pods) are the
+    # host's to set, as on a real machine; the rest of /proc/sys is the shared kernel's and
+    # stays read-only. nspawn then mounts a sysfs of the namespace's own (/sys/class/net
+    # lists the host's interfaces) without /sys/module: the kernel's modules, shared by every
+    # host, are bound in read-only as a real host sees its own.
     setsid bash -c 'for c in $1; do echo $$ > "$c/rblab/$2/cgroup.procs"; done; shift 2; exec "$@"' _ "$cgroups" "$h" \
-        systemd-nspawn --quiet --boot --directory="$root" --machine="$h" \
+        env SYSTEMD_NSPAWN_API_VFS_WRITABLE=network systemd-nspawn --quiet --boot --directory="$root" --machine="$h" \
         --network-namespace-path="/run/netns/$h" --register=no --keep-unit \
         --capability=CAP_NET_ADMIN --console=passive --bind-ro="$LAB/debs:/srv/rb-lab-debs" \
+        --bind-ro=/sys/module:/sys/module \
         -- systemd.firstboot=off >"$d/console.log" 2>&1 </dev/null &
     echo $! > "$d/nspawn.pid"
     exit 0

@@ -14,6 +14,7 @@ mod fanout;
 mod inventory;
 mod kubectl_jsonpath;
 mod lab;
+mod modules;
 mod repl;
 mod runbooks;
 mod stdlib;

@@ -1,0 +1,116 @@
+//! The stdlib's state modules (issue 25): byte-for-byte with ansible-core where Ansible
+//! writes the same file (blockinfile, recorded in tests/data/blockinfile), and on a bare
+//! lab host: a first run changes, a second changes nothing, --check changes nothing and
+//! says what would.
+
+use crate::common::*;
+
+/// files::block writes what ansible-core's blockinfile writes, case by case, and a second
+/// run changes nothing.
+#[test]
+fn block_writes_what_ansible_blockinfile_writes() {
+    let data = root().join("tests/data/blockinfile");
+    let cases: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(data.join("cases.json")).unwrap()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for c in cases.as_array().unwrap() {
+        let name = c["name"].as_str().unwrap();
+        let path = dir.path().join(name);
+        std::fs::write(&path, c["before"].as_str().unwrap()).unwrap();
+        let script = format!(
+            "import \"files\" as files;\nlet opts = parse_json({opts:?});\nprint([files::block(local, {path:?}, {block:?}, opts), files::block(local, {path:?}, {block:?}, opts)]);\n",
+            opts = c["opts"].to_string(),
+            path = path.display().to_string(),
+            block = c["block"].as_str().unwrap(),
+        );
+        let (out, _d) = run_script(&script, &[]);
+        out.code(0);
+        let want = std::fs::read_to_string(data.join("expected").join(name)).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), want, "case {name}");
+        let changed = want != c["before"].as_str().unwrap();
+        assert_eq!(
+            stdout(&out),
+            format!("[{changed}, false]\n"),
+            "case {name}: changed once, then not"
+        );
+    }
+}
+
+/// Every state module on a bare lab host: the first run changes, the second changes
+/// nothing, and --check from the start changes nothing on the host while saying what it
+/// would do.
+#[test]
+fn state_modules_change_once_and_check_mode_only_reports() {
+    let (lab, _g) = lab!();
+    let reset = "systemctl unmask rbmod 2>/dev/null; userdel -r rbmodu 2>/dev/null; groupdel rbmodg 2>/dev/null; \
+                 rm -rf /srv/rbmod /etc/sysctl.d/99-rb.conf /etc/modules-load.d/overlay.conf /etc/systemd/system/rbmod.service; \
+                 systemctl daemon-reload; sysctl -q -w net.ipv4.ip_forward=0; printf 'a\\n' > /etc/rbmod.conf; \
+                 mkdir -p /srv/rbmod-gone/x";
+    lab.ssh("rbh6", reset);
+    let book = r#"import "files" as files;
+import "sysctl" as sysctl;
+import "kmod" as kmod;
+import "users" as users;
+import "systemd" as systemd;
+on(hosts("rbh6"), |h| {
+    let c = #{};
+    c.directory = files::directory(h, "/srv/rbmod/a/b", #{mode: "0750"});
+    c.touch = files::touch(h, "/srv/rbmod/a/b/f", #{mode: "0600"});
+    c.symlink = files::symlink(h, "/srv/rbmod/a/b/f", "/srv/rbmod/link");
+    c.hardlink = files::hardlink(h, "/srv/rbmod/a/b/f", "/srv/rbmod/hard");
+    c.block = files::block(h, "/etc/rbmod.conf", "x=1", #{});
+    c.sysctl = sysctl::set(h, "net.ipv4.ip_forward", 1, #{});
+    c.kmod = kmod::load(h, "overlay");
+    c.group = users::group(h, "rbmodg", #{gid: 4300});
+    c.user = users::user(h, "rbmodu", #{groups: ["rbmodg"], shell: "/bin/sh"});
+    c.mask = systemd::mask(h, "rbmod");
+    c.absent = files::absent(h, "/srv/rbmod-gone");
+    log(to_json(c));
+});
+"#;
+    let changes = |out: &std::process::Output| -> serde_json::Value {
+        let line = stdout(out);
+        serde_json::from_str(line.trim().strip_prefix("rbh6 | ").unwrap()).unwrap()
+    };
+    let all = |v: &serde_json::Value, want: bool| {
+        for (k, x) in v.as_object().unwrap() {
+            assert_eq!(x, &serde_json::Value::Bool(want), "{k}: {v}");
+        }
+    };
+    // --check first: every module says it would change, the host is left as it was.
+    let check = lab.run(book, &["--check"]);
+    check.code(0);
+    all(&changes(&check), true);
+    check
+        .stderr_has("rbh6 › mkdir -p /srv/rbmod/a/b: would run (check mode)")
+        .stderr_has("rbh6 › sysctl -q -w net.ipv4.ip_forward=1: would run (check mode)")
+        .stderr_has("rbh6 › useradd");
+    assert_eq!(
+        lab.ssh(
+            "rbh6",
+            "ls /srv/rbmod 2>&1 | head -1; sysctl -n net.ipv4.ip_forward; getent passwd rbmodu || echo no user; cat /etc/rbmod.conf"
+        ),
+        "ls: cannot access '/srv/rbmod': No such file or directory\n0\nno user\na\n"
+    );
+    // The first run changes everything; the second nothing.
+    let first = lab.run(book, &[]);
+    first.code(0);
+    all(&changes(&first), true);
+    let second = lab.run(book, &["--diff"]);
+    second.code(0);
+    all(&changes(&second), false);
+    // What the host now says of itself.
+    assert_eq!(
+        lab.ssh(
+            "rbh6",
+            "stat -c '%a %F' /srv/rbmod/a/b /srv/rbmod/a/b/f; readlink /srv/rbmod/link; test /srv/rbmod/hard -ef /srv/rbmod/a/b/f && echo hard link; test -e /srv/rbmod-gone || echo gone; \
+             sysctl -n net.ipv4.ip_forward; cat /etc/sysctl.d/99-rb.conf /etc/modules-load.d/overlay.conf /etc/rbmod.conf; \
+             id -Gn rbmodu; getent group rbmodg | cut -d: -f3; systemctl is-enabled rbmod"
+        ),
+        "750 directory\n600 regular empty file\n/srv/rbmod/a/b/f\nhard link\ngone\n1\nnet.ipv4.ip_forward=1\noverlay\na\n# BEGIN ANSIBLE MANAGED BLOCK\nx=1\n# END ANSIBLE MANAGED BLOCK\nrbmodu rbmodg\n4300\nmasked\n"
+    );
+    // A changed block shows its diff under --diff.
+    let diff = lab.run(&book.replace("\"x=1\"", "\"x=2\""), &["--check", "--diff"]);
+    diff.code(0).stderr_has("-x=1\n+x=2");
+    lab.ssh("rbh6", reset);
+}
