@@ -203,7 +203,7 @@ fn the_stdlib_and_runbooks_pass_check() {
     let dir = tempfile::tempdir().unwrap();
     let all = dir.path().join("all.rhai");
     let imports: String = [
-        "etcd", "files", "k8s", "kmod", "net", "pkg", "sysctl", "systemd", "users",
+        "cron", "etcd", "files", "k8s", "kmod", "net", "pkg", "sysctl", "systemd", "users",
     ]
     .iter()
     .map(|m| format!("import \"{m}\" as {m};\n"))
@@ -3318,7 +3318,7 @@ fn doc_prints_a_function_or_module_reference() {
         .code(0)
         .stdout_has("example:\n  net::version_ge(net::kernel_version(h), \"4.9.17\")");
     doc(&[]).code(0).stdout_has("Commands: ").stdout_has(
-        "stdlib modules (import \"NAME\" as NAME;): etcd, files, k8s, kmod, net, pkg, sysctl, systemd, users",
+        "stdlib modules (import \"NAME\" as NAME;): cron, etcd, files, k8s, kmod, net, pkg, sysctl, systemd, users",
     );
     doc(&["shh"])
         .code(2)

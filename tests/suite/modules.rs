@@ -43,11 +43,25 @@ fn block_writes_what_ansible_blockinfile_writes() {
 fn state_modules_change_once_and_check_mode_only_reports() {
     let (lab, _g) = lab!();
     let reset = "systemctl unmask rbmod 2>/dev/null; userdel -r rbmodu 2>/dev/null; groupdel rbmodg 2>/dev/null; \
-                 rm -rf /srv/rbmod /etc/sysctl.d/99-rb.conf /etc/modules-load.d/overlay.conf /etc/systemd/system/rbmod.service; \
+                 rm -rf /srv/rbmod /etc/cron.d/rbmod /etc/sysctl.d/99-rb.conf /etc/modules-load.d/overlay.conf /etc/systemd/system/rbmod.service; \
                  systemctl daemon-reload; sysctl -q -w net.ipv4.ip_forward=0; printf 'a\\n' > /etc/rbmod.conf; \
                  mkdir -p /srv/rbmod-gone/x";
     lab.ssh("rbh6", reset);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("tree/bin")).unwrap();
+    std::fs::write(dir.path().join("tree/bin/run"), "1\n").unwrap();
+    let archive = dir.path().join("tree.tgz");
+    let tar = std::process::Command::new("tar")
+        .arg("-C")
+        .arg(dir.path())
+        .arg("-czf")
+        .arg(&archive)
+        .arg("tree")
+        .status()
+        .unwrap();
+    assert!(tar.success());
     let book = r#"import "files" as files;
+import "cron" as cron;
 import "sysctl" as sysctl;
 import "kmod" as kmod;
 import "users" as users;
@@ -65,9 +79,14 @@ on(hosts("rbh6"), |h| {
     c.user = users::user(h, "rbmodu", #{groups: ["rbmodg"], shell: "/bin/sh"});
     c.mask = systemd::mask(h, "rbmod");
     c.absent = files::absent(h, "/srv/rbmod-gone");
+    c.get_url = files::get_url(h, "file:///etc/hostname", "/srv/rbmod/hostname", #{mode: "0600"});
+    c.unarchive = files::unarchive(h, "ARCHIVE", "/srv/rbmod/a", #{});
+    c.cron = cron::entry(h, "rbmod", "/bin/true", #{file: "/etc/cron.d/rbmod", minute: "5"});
     log(to_json(c));
 });
-"#;
+"#
+    .replace("ARCHIVE", archive.to_str().unwrap());
+    let book = book.as_str();
     let changes = |out: &std::process::Output| -> serde_json::Value {
         let line = stdout(out);
         serde_json::from_str(line.trim().strip_prefix("rbh6 | ").unwrap()).unwrap()
@@ -105,12 +124,83 @@ on(hosts("rbh6"), |h| {
             "rbh6",
             "stat -c '%a %F' /srv/rbmod/a/b /srv/rbmod/a/b/f; readlink /srv/rbmod/link; test /srv/rbmod/hard -ef /srv/rbmod/a/b/f && echo hard link; test -e /srv/rbmod-gone || echo gone; \
              sysctl -n net.ipv4.ip_forward; cat /etc/sysctl.d/99-rb.conf /etc/modules-load.d/overlay.conf /etc/rbmod.conf; \
-             id -Gn rbmodu; getent group rbmodg | cut -d: -f3; systemctl is-enabled rbmod"
+             id -Gn rbmodu; getent group rbmodg | cut -d: -f3; systemctl is-enabled rbmod; \
+             stat -c %a /srv/rbmod/hostname; cat /srv/rbmod/a/tree/bin/run /etc/cron.d/rbmod"
         ),
-        "750 directory\n600 regular empty file\n/srv/rbmod/a/b/f\nhard link\ngone\n1\nnet.ipv4.ip_forward=1\noverlay\na\n# BEGIN ANSIBLE MANAGED BLOCK\nx=1\n# END ANSIBLE MANAGED BLOCK\nrbmodu rbmodg\n4300\nmasked\n"
+        "750 directory\n600 regular empty file\n/srv/rbmod/a/b/f\nhard link\ngone\n1\nnet.ipv4.ip_forward=1\noverlay\na\n# BEGIN ANSIBLE MANAGED BLOCK\nx=1\n# END ANSIBLE MANAGED BLOCK\nrbmodu rbmodg\n4300\nmasked\n600\n1\n#Ansible: rbmod\n5 * * * * root /bin/true\n"
     );
+    // A file of the archive changed on the host is put back, and only then is it a change.
+    lab.ssh("rbh6", "echo 2 > /srv/rbmod/a/tree/bin/run");
+    let again = lab.run(book, &[]);
+    again.code(0);
+    let c = changes(&again);
+    assert_eq!(c["unarchive"], true, "{c}");
+    assert_eq!(c["directory"], false, "{c}");
+    assert_eq!(lab.ssh("rbh6", "cat /srv/rbmod/a/tree/bin/run"), "1\n");
+    // Bad input is refused with what to do, before anything is written.
+    let bad = lab.run(
+        r#"import "files" as files;
+import "users" as users;
+on(hosts("rbh6"), |h| {
+    let errors = [];
+    for f in [|| files::unarchive(h, "/tmp/x.tar.xz", "/srv/rbmod", #{}),
+              || files::unarchive(h, "/tmp/x.rar", "/srv/rbmod", #{}),
+              || files::directory(h, "/etc/hostname", #{}),
+              || users::user(h, "-rf", #{}),
+              || files::absent(h, "/")] {
+        try { f.call(); errors.push("no error"); } catch (e) { errors.push(`${e}`); }
+    }
+    for e in errors { log(e); }
+});
+"#,
+        &[],
+    );
+    bad.code(0)
+        .stdout_has("rbh6 has no xz to unpack /tmp/x.tar.xz: install it first (the package xz-utils)")
+        .stdout_has("cannot tell the kind of archive /tmp/x.rar: name it .tar.gz, .tgz, .tar.xz, .tar or .zip")
+        .stdout_has("/etc/hostname on rbh6 exists and is not a directory (or is a symlink): remove it first")
+        .stdout_has("not a valid user or group name: -rf")
+        .stdout_has("files::absent refuses to remove /");
     // A changed block shows its diff under --diff.
     let diff = lab.run(&book.replace("\"x=1\"", "\"x=2\""), &["--check", "--diff"]);
     diff.code(0).stderr_has("-x=1\n+x=2");
     lab.ssh("rbh6", reset);
+}
+
+/// cron::entry leaves what ansible-core's cron module (with cron_file) leaves after the
+/// same tasks, and reports a change where it did (tests/data/cron).
+#[test]
+fn cron_entries_are_written_as_ansibles_cron_file() {
+    let data = root().join("tests/data/cron");
+    let cases: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(data.join("cases.json")).unwrap()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut script = String::from("import \"cron\" as cron;\nlet changed = [];\n");
+    for c in cases.as_array().unwrap() {
+        let mut opts = c["opts"].clone();
+        opts["file"] = dir
+            .path()
+            .join(c["file"].as_str().unwrap())
+            .display()
+            .to_string()
+            .into();
+        script.push_str(&format!(
+            "changed.push(cron::entry(local, {:?}, {:?}, parse_json({:?})));\n",
+            c["name"].as_str().unwrap(),
+            c["job"].as_str().unwrap(),
+            opts.to_string()
+        ));
+    }
+    script.push_str("for c in changed { print(c); }\n");
+    let (out, _d) = run_script(&script, &[]);
+    out.code(0);
+    assert_eq!(
+        stdout(&out),
+        std::fs::read_to_string(data.join("expected/changed")).unwrap()
+    );
+    for f in ["a", "b", "c", "d"] {
+        let want = std::fs::read_to_string(data.join("expected").join(f)).ok();
+        let have = std::fs::read_to_string(dir.path().join(f)).ok();
+        assert_eq!(have, want, "file {f}");
+    }
 }

@@ -3,6 +3,7 @@
 
 /// The stdlib modules: name and source.
 pub const STDLIB: &[(&str, &str)] = &[
+    ("cron", include_str!("../../../stdlib/cron.rhai")),
     ("etcd", include_str!("../../../stdlib/etcd.rhai")),
     ("files", include_str!("../../../stdlib/files.rhai")),
     ("k8s", include_str!("../../../stdlib/k8s.rhai")),
