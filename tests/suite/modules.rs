@@ -204,3 +204,97 @@ fn cron_entries_are_written_as_ansibles_cron_file() {
         assert_eq!(have, want, "file {f}");
     }
 }
+
+/// pkg::apt_repository on a bare host: a flat repository signed by a throwaway key (made
+/// here with gpg, served from the lab's package folder) is added with its key and read by
+/// apt-get update; a second run changes nothing; the same repository with another key is
+/// refused by apt, and the run fails with apt's words.
+#[test]
+fn apt_repositories_are_added_with_their_own_key_and_verified() {
+    let (lab, _g) = lab!();
+    let repo = lab.dir.join("debs/rb-signed-test");
+    let _ = std::fs::remove_dir_all(&repo);
+    std::fs::create_dir_all(&repo).unwrap();
+    let gnupg = tempfile::tempdir().unwrap();
+    let gpg = |args: &[&str]| {
+        let out = std::process::Command::new("gpg")
+            .env("GNUPGHOME", gnupg.path())
+            .args([
+                "--batch",
+                "--quiet",
+                "--pinentry-mode",
+                "loopback",
+                "--passphrase",
+                "",
+            ])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "gpg {args:?}: {}", stderr(&out));
+        stdout(&out)
+    };
+    for uid in ["rb signed test", "rb other key"] {
+        gpg(&["--quick-generate-key", uid, "ed25519", "sign", "never"]);
+    }
+    // A flat repository: an empty package index, a Release naming its hash, signed inline.
+    std::fs::write(repo.join("Packages"), "").unwrap();
+    let sha = stdout(
+        &std::process::Command::new("sha256sum")
+            .arg(repo.join("Packages"))
+            .output()
+            .unwrap(),
+    );
+    std::fs::write(
+        repo.join("Release"),
+        format!(
+            "Origin: rb\nLabel: rb\nDate: Mon, 07 Dec 2026 00:00:00 UTC\nSHA256:\n {} 0 Packages\n",
+            sha.split_whitespace().next().unwrap()
+        ),
+    )
+    .unwrap();
+    gpg(&[
+        "--local-user",
+        "rb signed test",
+        "--clearsign",
+        "--output",
+        repo.join("InRelease").to_str().unwrap(),
+        repo.join("Release").to_str().unwrap(),
+    ]);
+    let key = gpg(&["--armor", "--export", "rb signed test"]);
+    let other = gpg(&["--armor", "--export", "rb other key"]);
+    let book = |key: &str| {
+        format!(
+            "import \"pkg\" as pkg;\non(hosts(\"rbh5\"), |h| log(pkg::apt_repository(h, \"rbtest\", #{{uri: \"file:/srv/rb-lab-debs/rb-signed-test\", key: {key:?}}})));\n"
+        )
+    };
+    lab.ssh(
+        "rbh5",
+        "rm -f /etc/apt/keyrings/rbtest.asc /etc/apt/sources.list.d/rbtest.list",
+    );
+    let first = lab.run(&book(&key), &[]);
+    first
+        .code(0)
+        .stdout_has("rbh5 | true\n")
+        .stderr_has("apt-get update -q: ok");
+    assert_eq!(
+        lab.ssh("rbh5", "cat /etc/apt/sources.list.d/rbtest.list"),
+        "deb [signed-by=/etc/apt/keyrings/rbtest.asc] file:/srv/rb-lab-debs/rb-signed-test ./\n"
+    );
+    lab.run(&book(&key), &[])
+        .code(0)
+        .stdout_has("rbh5 | false\n");
+    // The wrong key (on a host that never read the repository: apt checks a signature
+    // when it fetches an index, not again for one it already holds): apt refuses the
+    // repository, and so does the run.
+    lab.ssh("rbh5", "rm -f /var/lib/apt/lists/*rb-signed-test*");
+    let wrong = lab.run(&book(&other), &[]);
+    wrong
+        .code(1)
+        .stderr_has("apt-get update -q")
+        .stderr_has("NO_PUBKEY");
+    lab.ssh(
+        "rbh5",
+        "rm -f /etc/apt/keyrings/rbtest.asc /etc/apt/sources.list.d/rbtest.list",
+    );
+    let _ = std::fs::remove_dir_all(&repo);
+}
