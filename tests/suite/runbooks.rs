@@ -1039,8 +1039,14 @@ fn workers_runbook_installs_renders_starts_and_rerun_changes_nothing() {
         "the first workers run reports its changes: {}",
         stderr(&out)
     );
-    // The packages were installed by the runbook (the hosts started without them).
+    // The packages were installed by the runbook (the hosts started without them), and
+    // each worker forwards packets, now and after a reboot.
     for h in workers {
+        assert_eq!(
+            lab.ssh(h, "sysctl -n net.ipv4.ip_forward; cat /etc/sysctl.d/99-kubernetes.conf"),
+            "1\nnet.ipv4.ip_forward=1\n",
+            "{h}"
+        );
         assert_eq!(
             lab.ssh(h, "dpkg-query -W -f='${Status} ' containerd runc conntrack containernetworking-plugins"),
             "install ok installed install ok installed install ok installed install ok installed ",
