@@ -3349,7 +3349,9 @@ fn handlers_run_once_per_notified_host_at_the_end_of_its_batch() {
         &book,
         r#"handler("restart app", |h| log("restart"));
 handler("reload", |h| log("reload"));
+handler("batch", |h| log(h.render_template("batch {{ ansible_play_batch | join(',') }}", #{})));
 on(hosts("web"), #{serial: 2}, |h| {
+    if h.name == "web3" { notify(h, "batch"); }
     task("config", || { notify(h, "reload"); notify(h, "restart app"); notify(h, "reload"); });
     if h.name == "web1" { flush_handlers(); log("flushed"); notify(h, "reload"); }
     log("tasks done");
@@ -3385,7 +3387,11 @@ log("end");
         ["restart", "reload", "flushed", "tasks done", "reload"]
     );
     assert_eq!(of("web2"), ["tasks done", "restart", "reload"]);
-    assert_eq!(of("web3"), ["tasks done", "restart", "reload"]);
+    // A handler sees the play and batch its host ran in.
+    assert_eq!(
+        of("web3"),
+        ["tasks done", "restart", "reload", "batch web3"]
+    );
     // web3 is in the second batch: the first batch's handlers ran before it started.
     let first_batch_done = text.rfind("web2 | reload").unwrap();
     assert!(

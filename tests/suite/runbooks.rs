@@ -1043,7 +1043,10 @@ fn workers_runbook_installs_renders_starts_and_rerun_changes_nothing() {
     // each worker forwards packets, now and after a reboot.
     for h in workers {
         assert_eq!(
-            lab.ssh(h, "sysctl -n net.ipv4.ip_forward; cat /etc/sysctl.d/99-kubernetes.conf"),
+            lab.ssh(
+                h,
+                "sysctl -n net.ipv4.ip_forward; cat /etc/sysctl.d/99-kubernetes.conf"
+            ),
             "1\nnet.ipv4.ip_forward=1\n",
             "{h}"
         );

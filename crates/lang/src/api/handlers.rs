@@ -6,7 +6,7 @@
 //! The state (what is defined, who is notified) is `crate::handlers`.
 
 use super::on::host_error;
-use crate::context::{current_host, with_host, Ctx};
+use crate::context::{current_host, with_host, with_play, Ctx, Play};
 use crate::host::Host;
 use crate::raise::{at, RhaiResult};
 use crate::tasks::{current_tasks, pop_task, push_task};
@@ -63,10 +63,14 @@ pub fn run_for(ctx: &Ctx, call: &Call, host: &Host) -> Result<(), HostError> {
     Ok(())
 }
 
+/// The play a host's handlers run in (what templates see as `ansible_play_hosts` and
+/// `ansible_play_batch`): the `on(...)` whose batch just ended, or none.
+pub type PlayOf<'a> = dyn Fn(&Host) -> Option<Play> + Sync + 'a;
+
 /// Run the pending handlers of `hosts` (those notified, and still in the play unless
 /// --force-handlers), the hosts in parallel as `on` runs them; a host whose handler fails
 /// leaves the play.
-pub fn run_hosts(ctx: &Ctx, call: &Call, hosts: &[Host], forks: Option<usize>) {
+pub fn run_hosts(ctx: &Ctx, call: &Call, hosts: &[Host], forks: Option<usize>, play: &PlayOf) {
     let pending = ctx.handlers.pending();
     let hosts: Vec<Host> = hosts
         .iter()
@@ -85,7 +89,10 @@ pub fn run_hosts(ctx: &Ctx, call: &Call, hosts: &[Host], forks: Option<usize>) {
         &hosts,
         &plan,
         &|| ctx.is_cancelled(),
-        &|h: &Host| run_for(ctx, call, h),
+        &|h: &Host| match play(h) {
+            Some(p) => with_play(p, || run_for(ctx, call, h)),
+            None => run_for(ctx, call, h),
+        },
         &mut |h, r| {
             if let Err(e) = r {
                 ctx.fail_host(&h.name, &e.to_string(), e.is_unreachable());
@@ -115,7 +122,7 @@ fn flush(ctx: &Ctx, nctx: &NativeCallContext) -> RhaiResult<()> {
     let call = |f: &FnPtr, h: Host| f.call_within_context::<Dynamic>(nctx, (h,));
     let here = current_host();
     if here == "local" {
-        run_hosts(ctx, &call, &pending_hosts(ctx), ctx.forks);
+        run_hosts(ctx, &call, &pending_hosts(ctx), ctx.forks, &|_| None);
         return Ok(());
     }
     match pending_hosts(ctx)

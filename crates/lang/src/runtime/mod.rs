@@ -266,7 +266,7 @@ impl Runtime {
                         f.call::<Dynamic>(&self.engine, &ast, (h,))
                     };
                     let due = api::handlers::pending_hosts(&self.ctx);
-                    api::handlers::run_hosts(&self.ctx, &call, &due, self.ctx.forks);
+                    api::handlers::run_hosts(&self.ctx, &call, &due, self.ctx.forks, &|_| None);
                 }
                 result
             })

@@ -219,15 +219,13 @@ pub fn on(
             if ctx.handlers.force {
                 due.extend(failed);
             }
-            crate::context::with_play(play_of(&hosts[0]), || {
-                super::handlers::run_hosts(ctx, &call, &due, o.plan.forks)
-            });
+            super::handlers::run_hosts(ctx, &call, &due, o.plan.forks, &|h| Some(play_of(h)));
         },
     )
     .map_err(|stop| {
         // The run stops here: handlers notified so far run only with --force-handlers.
         if ctx.handlers.force {
-            super::handlers::run_hosts(ctx, &call, &hosts, o.plan.forks);
+            super::handlers::run_hosts(ctx, &call, &hosts, o.plan.forks, &|h| Some(play_of(h)));
         }
         at(nctx, stop.to_string())
     })?;
