@@ -79,9 +79,14 @@ fn a_closure_entered_across_lines_runs() {
     t.line("let twice = |x| {");
     t.line("    x * 2");
     t.line("}");
+    // A new entry only once its prompt is up: keys typed while the last one still runs
+    // are the terminal's echo, and the line editor may drop them when it takes the
+    // terminal back.
+    t.fresh_prompt();
     t.line("fn shout(s) {");
     t.line("  s.to_upper()");
     t.line("}");
+    t.fresh_prompt();
     t.line("`${twice.call(21)} ${shout(\"ok\")}`");
     t.wait_for("42 OK", Duration::from_secs(15));
 }

@@ -26,6 +26,9 @@ pub struct Runtime {
     engine: Engine,
     ctx: Arc<Ctx>,
     base_dir: PathBuf,
+    /// The engine's functions by type, for completion (`members_of`); methods do not
+    /// change after the engine is built (imports add only `alias::` functions).
+    signatures: std::sync::OnceLock<engine::signatures::Signatures>,
     _tokio: Option<tokio::runtime::Runtime>,
 }
 
@@ -40,6 +43,7 @@ impl RuntimeBuilder {
             engine,
             ctx: reg.ctx,
             base_dir,
+            signatures: Default::default(),
             _tokio: reg._tokio,
         })
     }
@@ -60,7 +64,11 @@ impl Runtime {
     /// its type, and a map's keys.
     pub fn members_of(&self, v: &Dynamic) -> Vec<String> {
         let ty = self.engine.map_type_name(v.type_name());
-        let mut m = engine::signatures::Signatures::of(&self.engine).members(ty);
+        // Read from the engine once: the REPL asks after every entry, for every variable.
+        let sigs = self
+            .signatures
+            .get_or_init(|| engine::signatures::Signatures::of(&self.engine));
+        let mut m = sigs.members(ty);
         if let Some(map) = v.read_lock::<rhai::Map>() {
             m.extend(map.keys().map(|k| k.to_string()));
         }
