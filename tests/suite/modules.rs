@@ -298,3 +298,70 @@ fn apt_repositories_are_added_with_their_own_key_and_verified() {
     );
     let _ = std::fs::remove_dir_all(&repo);
 }
+
+/// A module's write killed with SIGKILL at any moment leaves the file as it was or as it
+/// would be, never half written: the modules write through `put` (a temp file beside the
+/// target, renamed over it).
+#[test]
+fn a_module_killed_mid_write_leaves_the_old_or_the_new_file() {
+    let (lab, _g) = lab!();
+    let old = "old line\n".repeat(200_000);
+    let dir = tempfile::tempdir().unwrap();
+    let block = dir.path().join("block.txt");
+    std::fs::write(&block, "new line\n".repeat(2_000_000)).unwrap();
+    let new = format!(
+        "{old}# BEGIN ANSIBLE MANAGED BLOCK\n{}# END ANSIBLE MANAGED BLOCK\n",
+        "new line\n".repeat(2_000_000)
+    );
+    let book = dir.path().join("kill.rhai");
+    std::fs::write(
+        &book,
+        format!(
+            "import \"files\" as files;\nlet text = sh([\"cat\", {:?}], #{{check_mode: true}}).out;\non(hosts(\"rbh6\"), |h| files::block(h, \"/srv/rbkill.conf\", text, #{{}}));\n",
+            block.display()
+        ),
+    )
+    .unwrap();
+    let mut seen_old = false;
+    for delay_ms in [150u64, 300, 450, 600, 900] {
+        // Written over plain ssh: the old content, exactly.
+        lab.ssh("rbh6", "rm -f /srv/rbkill.conf /srv/.rb-put.*; yes 'old line' | head -n 200000 > /srv/rbkill.conf");
+        let mut child = lab
+            .rb(&["run", book.to_str().unwrap()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        let _ = child.wait();
+        // Give a write that outlived rb (its remote half) time to finish or die.
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        let sum = lab.ssh("rbh6", "sha256sum < /srv/rbkill.conf | cut -d' ' -f1");
+        let digest = |s: &str| {
+            let out = std::process::Command::new("sh")
+                .args(["-c", "sha256sum | cut -d' ' -f1"])
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .and_then(|mut c| {
+                    use std::io::Write;
+                    c.stdin.take().unwrap().write_all(s.as_bytes())?;
+                    c.wait_with_output()
+                })
+                .unwrap();
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        };
+        let (o, n) = (digest(&old), digest(&new));
+        assert!(
+            sum == o || sum == n,
+            "killed after {delay_ms} ms: neither old nor new"
+        );
+        seen_old |= sum == o;
+    }
+    assert!(
+        seen_old,
+        "no kill landed before the write ended: the test proves nothing"
+    );
+    lab.ssh("rbh6", "rm -f /srv/rbkill.conf /srv/.rb-put.*");
+}

@@ -443,3 +443,30 @@ fn read_runbook(path: &Path) -> Result<(String, String), Diagnostic> {
     let text = utf8_text(&name, bytes)?;
     Ok((name, text))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What completion after a dot offers: the value's properties and methods (a command
+    /// result's `out`, `err`, `lines`), and a map's keys besides the map's methods.
+    #[test]
+    fn members_of_lists_what_can_follow_a_dot() {
+        let rt = Runtime::builder().build().unwrap();
+        let r = rt.run_script("r", r#"sh("true")"#).unwrap();
+        let m = rt.members_of(&r);
+        for want in ["out", "err", "rc", "lines", "json"] {
+            assert!(m.contains(&want.to_string()), "{want} in {m:?}");
+        }
+        assert!(!m.contains(&"push".to_string()), "{m:?}");
+        let map = rt.run_script("m", "#{alpha: 1, beta: 2}").unwrap();
+        let m = rt.members_of(&map);
+        for want in ["alpha", "beta", "keys", "values"] {
+            assert!(m.contains(&want.to_string()), "{want} in {m:?}");
+        }
+        let mut sorted = m.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(m, sorted, "sorted, once each");
+    }
+}
