@@ -10,7 +10,7 @@ use crate::context::Ctx;
 use crate::host::{privilege, Host};
 use crate::raise::{at, type_of, OrMessage, RhaiResult};
 use crate::tasks::current_tasks;
-use probe::{host_become, not_regular, probe, read_file, script, Current};
+use probe::{a_directory, host_become, not_regular, probe, read_file, script, Current};
 use rb_core::report::Event;
 use rb_core::transport::{Become, ExecRequest, Program};
 use rhai::{Dynamic, Engine, Map, NativeCallContext};
@@ -139,7 +139,7 @@ fn ensure(
     // its "before" is the link itself, never the content of what it points to.
     let link_before;
     let (old, same) = match &current {
-        Current::Dir => return Err(format!("{path} on {} is a directory", host.name).into()),
+        Current::Dir => return Err(a_directory(host, path).into()),
         Current::Special(kind) => return Err(not_regular(host, path, kind).into()),
         Current::Link { to_dir: true, target } => {
             return Err(format!(
@@ -275,7 +275,7 @@ fn line_in_file(
     let current = probe(ctx, host, path, false, &o.as_)?;
     let old: Vec<u8> = match &current {
         Current::File { content, .. } => content.clone(),
-        Current::Dir => return Err(format!("{path} on {} is a directory", host.name).into()),
+        Current::Dir => return Err(a_directory(host, path).into()),
         Current::Special(kind) => return Err(not_regular(host, path, kind).into()),
         Current::Link { target, .. } => {
             return Err(format!(

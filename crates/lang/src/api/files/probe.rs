@@ -130,6 +130,11 @@ pub fn probe(
     })
 }
 
+/// What `put`, `line_in_file` and `read` say of a directory where a file should be.
+pub fn a_directory(host: &Host, path: &str) -> String {
+    format!("{path} on {} is a directory", host.name)
+}
+
 pub fn not_regular(host: &Host, path: &str, kind: &str) -> String {
     format!(
         "{path} on {} is not a regular file ({kind}); rb reads and writes regular files only",
@@ -142,7 +147,7 @@ pub fn read_file(ctx: &Ctx, host: &Host, path: &str) -> Result<Vec<u8>, OpError>
     let as_ = host_become(ctx, host)?;
     match probe(ctx, host, path, true, &as_)? {
         Current::File { content, .. } => Ok(content),
-        Current::Dir => Err(format!("{path} on {} is a directory", host.name).into()),
+        Current::Dir => Err(a_directory(host, path).into()),
         Current::Absent => Err(format!("{path} does not exist on {}", host.name).into()),
         Current::Special(kind) => Err(not_regular(host, path, &kind).into()),
         // Not produced when following links; kept so every case has its words.
