@@ -5,7 +5,7 @@
 //! `--force-handlers`. Under `--check` a handler is reported as "would run", not run.
 //! The state (what is defined, who is notified) is `crate::handlers`.
 
-use super::on::host_error;
+use super::outcome::host_error;
 use crate::context::{current_host, with_host, with_play, Ctx, Play};
 use crate::host::Host;
 use crate::raise::{at, RhaiResult};

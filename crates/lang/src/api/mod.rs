@@ -9,6 +9,7 @@ pub mod hosts;
 pub mod json;
 pub mod netaddr;
 pub mod on;
+pub mod outcome;
 pub mod quote;
 pub mod regex;
 pub mod shell;

@@ -2,8 +2,7 @@
 //! ansible-core 2.19 defines it (the Python function named in each comment, under
 //! `lib/ansible/plugins/`), checked against it in tests/templates/ansible-filters.j2.
 
-use super::defined;
-use super::python::py_str;
+use super::python::{defined, py_str, python_regex};
 use base64::Engine as _;
 use minijinja::value::{Kwargs, Value as J, ValueKind};
 use minijinja::{Environment, Error, ErrorKind};
@@ -441,7 +440,7 @@ fn regex_search(
     } else {
         format!("(?{flags}){pattern}")
     };
-    let re = super::python_regex(&full)?;
+    let re = python_regex(&full)?;
     let text = py_str(v);
     let found = re
         .captures(&text)

@@ -2,8 +2,7 @@
 //! Python 3 define them (the function named in each comment), and Ansible's regex tests.
 //! Checked against ansible-core 2.19 in tests/templates/expressions/.
 
-use super::defined;
-use super::python::py_str;
+use super::python::{defined, py_str, python_regex};
 use minijinja::value::{Kwargs, Value as J, ValueKind};
 use minijinja::{Environment, Error, ErrorKind};
 
@@ -109,7 +108,7 @@ fn regex_test(v: &J, pattern: &str, kw: Kwargs, kind: &str) -> Result<bool, Erro
     } else {
         format!("(?{flags}){body}")
     };
-    let re = super::python_regex(&full)?;
+    let re = python_regex(&full)?;
     re.is_match(&py_str(v))
         .map_err(|e| bad(format!("regex: {e}")))
 }

@@ -16,7 +16,7 @@ mod yaml;
 use crate::raise::OrMessage;
 use minijinja::value::{Kwargs, Value as J, ValueKind};
 use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior};
-use python::{py_json, py_str};
+use python::{defined, py_json, py_str, python_regex};
 use serde_json::Value;
 use std::sync::OnceLock;
 
@@ -126,15 +126,6 @@ fn environment_for(ws: Whitespace) -> &'static Environment<'static> {
     })
 }
 
-/// Ansible's undefined: a filter given a variable that was never set fails, as Jinja2's
-/// StrictUndefined does (only `default` and `is defined` take one).
-pub(crate) fn defined(v: &J) -> Result<(), Error> {
-    if v.is_undefined() {
-        return Err(Error::new(ErrorKind::UndefinedError, "undefined value"));
-    }
-    Ok(())
-}
-
 /// `indent` given by position or name (default 4); other keyword arguments are errors.
 fn indent_arg(pos: Option<usize>, kw: &Kwargs) -> Result<usize, Error> {
     let named: Option<usize> = kw.get("indent")?;
@@ -199,18 +190,6 @@ fn regex_replace(
     Ok(re
         .replacen(&text, count.unwrap_or(0), rep.as_str())
         .into_owned())
-}
-
-/// A Python `re` pattern: the regex crate's syntax, plus look-around and back-references
-/// (which real roles use, e.g. kubespray's `'/coredns(?!/coredns).*$'`), through
-/// fancy-regex, which hands everything else to the regex crate.
-pub(crate) fn python_regex(pattern: &str) -> Result<fancy_regex::Regex, Error> {
-    fancy_regex::Regex::new(pattern).map_err(|e| {
-        Error::new(
-            ErrorKind::InvalidOperation,
-            format!("invalid regex {pattern:?}: {e}"),
-        )
-    })
 }
 
 /// A Python `re.sub` replacement as the regex crate's: `\1`/`\g<1>`/`\g<name>` become

@@ -5,8 +5,7 @@
 //! formats as Python's printf-style formatting does (`str.__mod__`). Any other `%` of a
 //! string stays minijinja's error.
 
-use super::defined;
-use super::python::{py_repr, py_str};
+use super::python::{defined, py_repr, py_str};
 use minijinja::value::{Value as J, ValueKind};
 use minijinja::{Error, ErrorKind};
 use std::borrow::Cow;

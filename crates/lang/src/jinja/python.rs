@@ -1,7 +1,9 @@
 //! Values as Python writes them, for templates that must read as ansible-core renders
-//! them: `str()`, `repr()`, floats, and `json.dumps`.
+//! them: `str()`, `repr()`, floats, and `json.dumps`; Python's `re` patterns; and
+//! Ansible's strict undefined, which every filter checks.
 
 use minijinja::value::{Value as J, ValueKind};
+use minijinja::{Error, ErrorKind};
 
 /// Python's `str(value)`.
 pub fn py_str(v: &J) -> String {
@@ -258,4 +260,25 @@ pub fn splitlines(s: &str) -> Vec<&str> {
         out.push(&s[start..]);
     }
     out
+}
+
+/// Ansible's undefined: a filter given a variable that was never set fails, as Jinja2's
+/// StrictUndefined does (only `default` and `is defined` take one).
+pub(crate) fn defined(v: &J) -> Result<(), Error> {
+    if v.is_undefined() {
+        return Err(Error::new(ErrorKind::UndefinedError, "undefined value"));
+    }
+    Ok(())
+}
+
+/// A Python `re` pattern: the regex crate's syntax, plus look-around and back-references
+/// (which real roles use, e.g. kubespray's `'/coredns(?!/coredns).*$'`), through
+/// fancy-regex, which hands everything else to the regex crate.
+pub(crate) fn python_regex(pattern: &str) -> Result<fancy_regex::Regex, Error> {
+    fancy_regex::Regex::new(pattern).map_err(|e| {
+        Error::new(
+            ErrorKind::InvalidOperation,
+            format!("invalid regex {pattern:?}: {e}"),
+        )
+    })
 }

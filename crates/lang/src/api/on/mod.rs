@@ -10,7 +10,6 @@
 pub mod serial;
 
 use crate::context::{with_host, Ctx};
-use crate::diagnostics::Diagnostic;
 use crate::host::Host;
 use crate::raise::{at, type_of, OrMessage, RhaiResult};
 use rb_core::fanout::{self, HostError, Plan};
@@ -95,36 +94,13 @@ fn run_host(
     let r = with_host(&host.name, || {
         f.call_within_context::<Dynamic>(nctx, (host.clone(),))
     });
-    let outcome = r.map_err(|e| host_error(ctx, &host.name, &e));
+    let outcome = r.map_err(|e| super::outcome::host_error(ctx, &host.name, &e));
     ctx.emit(Event::HostEnd {
         host: host.name.to_string(),
         ok: outcome.is_ok(),
         duration: started.elapsed().as_secs_f64(),
     });
     outcome
-}
-
-/// What a runbook error raised on `host` makes of the host: unreachable (with ssh's
-/// reason), or failed with the error and the task it happened in.
-pub fn host_error(ctx: &Ctx, host: &str, e: &rhai::EvalAltResult) -> HostError {
-    let runbook = ctx
-        .runbook
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .clone();
-    let d = Diagnostic::from_eval(&runbook, e);
-    if d.fault.is_some_and(|f| f.unreachable) {
-        // ssh's reason is what matters here; the runbook error says the rest.
-        let why = ctx
-            .unreachable_reason(host)
-            .unwrap_or_else(|| d.to_string());
-        return HostError::Unreachable(why);
-    }
-    let mut message = d.to_string();
-    if let Some(task) = crate::tasks::take_failed_task() {
-        message = format!("{}: {message}", task.join(" › "));
-    }
-    HostError::Failed(message)
 }
 
 /// `on(hosts, opts, closure)`.
