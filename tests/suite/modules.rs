@@ -365,3 +365,55 @@ fn a_module_killed_mid_write_leaves_the_old_or_the_new_file() {
     );
     lab.ssh("rbh6", "rm -f /srv/rbkill.conf /srv/.rb-put.*");
 }
+
+/// The modules follow the host's become settings, as an Ansible task inherits its play's
+/// `become`: reached as `rbop` (sudo with a password), they change root's files only with
+/// become, and fail without it, with sudo's refusal or the permission error.
+#[test]
+fn modules_follow_the_hosts_become_settings() {
+    let (lab, _g) = lab!();
+    let dir = tempfile::tempdir().unwrap();
+    let inv = dir.path().join("ops.ini");
+    std::fs::write(
+        &inv,
+        "[ops]\nrbh9 ansible_host=10.77.0.19 ansible_become_password=rbop-lab-sudo\n\n[ops:vars]\nansible_user=rbop\n",
+    )
+    .unwrap();
+    lab.ssh(
+        "rbh9",
+        "rm -rf /srv/rbbecome; groupdel rbbecomeg 2>/dev/null; true",
+    );
+    let book = dir.path().join("b.rhai");
+    std::fs::write(
+        &book,
+        r#"import "files" as files;
+import "users" as users;
+on(hosts("rbh9"), |h| log(`${files::directory(h, "/srv/rbbecome/x", #{mode: "0700"})} ${users::group(h, "rbbecomeg", #{})} ${h.sh("id -un").out}`));
+"#,
+    )
+    .unwrap();
+    let run = |extra: &[&str]| {
+        lab.rb_with(&inv, &["run", book.to_str().unwrap()])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let without = run(&[]);
+    without.code(1).stderr_has("Permission denied");
+    assert_eq!(
+        lab.ssh("rbh9", "test -e /srv/rbbecome || echo none"),
+        "none\n"
+    );
+    let with = run(&["-b"]);
+    with.code(0);
+    assert_eq!(stdout(&with), "rbh9 | true true root\n");
+    assert_eq!(
+        lab.ssh(
+            "rbh9",
+            "stat -c '%a %U' /srv/rbbecome/x; getent group rbbecomeg | cut -d: -f1"
+        ),
+        "700 root\nrbbecomeg\n"
+    );
+    run(&["-b"]).code(0).stdout_has("rbh9 | false false root\n");
+    lab.ssh("rbh9", "rm -rf /srv/rbbecome; groupdel rbbecomeg");
+}
