@@ -127,3 +127,30 @@ fn local_facts_match_what_the_controller_says_of_itself() {
     compare(&facts, &own_answers(&run), "local");
     assert!(facts["interfaces"]["lo"]["ipv4"][0]["address"] == "127.0.0.1");
 }
+
+/// The controller's facts read inside an `on(...)` closure are reported on that closure's
+/// host, as any `local` command there is (its line and events carry the host it ran for).
+#[test]
+fn local_facts_inside_on_are_reported_on_the_hosts_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = dir.path().join("i.ini");
+    std::fs::write(&inv, "[web]\nweb1 ansible_connection=local\n").unwrap();
+    let book = dir.path().join("f.rhai");
+    std::fs::write(&book, "on(hosts(\"web\"), |h| local.facts.hostname);\n").unwrap();
+    let out = rb()
+        .arg("run")
+        .arg(&book)
+        .arg("-i")
+        .arg(&inv)
+        .arg("--json")
+        .output()
+        .unwrap();
+    out.code(0);
+    let events = json_events(&stdout(&out));
+    let hosts: Vec<&str> = events
+        .iter()
+        .filter(|e| e["event"] == "cmd_result" && e["cmd"] == "gather facts")
+        .map(|e| e["host"].as_str().unwrap())
+        .collect();
+    assert_eq!(hosts, ["web1"]);
+}
