@@ -3483,3 +3483,43 @@ notify(local, "restart ap");
     out.code(1)
         .stderr_has("f.rhai:2:1: handler \"a\" is defined twice");
 }
+
+/// Handlers run as their `on(...)` does: at most `forks` hosts at once.
+#[test]
+fn handlers_keep_to_the_forks_of_their_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = dir.path().join("web.ini");
+    std::fs::write(
+        &inv,
+        "[web]\nweb1 ansible_connection=local\nweb2 ansible_connection=local\nweb3 ansible_connection=local\n",
+    )
+    .unwrap();
+    let book = dir.path().join("f.rhai");
+    std::fs::write(
+        &book,
+        r#"handler("slow", |h| log(h.sh("date +%s%N; sleep 0.3; date +%s%N").out));
+on(hosts("web"), #{forks: 1}, |h| notify(h, "slow"));
+"#,
+    )
+    .unwrap();
+    let out = rb()
+        .arg("run")
+        .arg(&book)
+        .arg("-i")
+        .arg(&inv)
+        .output()
+        .unwrap();
+    out.code(0);
+    let text = stdout(&out);
+    let mut spans: Vec<(u128, u128)> = Vec::new();
+    let mut lines = text.lines();
+    while let (Some(a), Some(b)) = (lines.next(), lines.next()) {
+        let n = |l: &str| l.rsplit(' ').next().unwrap().parse::<u128>().unwrap();
+        spans.push((n(a), n(b)));
+    }
+    assert_eq!(spans.len(), 3, "{text}");
+    spans.sort();
+    for w in spans.windows(2) {
+        assert!(w[0].1 <= w[1].0, "one host at a time: {spans:?}");
+    }
+}
