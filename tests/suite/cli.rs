@@ -3523,3 +3523,22 @@ on(hosts("web"), #{forks: 1}, |h| notify(h, "slow"));
         assert!(w[0].1 <= w[1].0, "one host at a time: {spans:?}");
     }
 }
+
+/// `flush_handlers()` inside `on(...)` runs the current host's handlers only; another
+/// host's (here the controller's, notified before) wait for their own flush.
+#[test]
+fn flush_handlers_inside_on_is_the_current_hosts() {
+    let (out, _d) = run_script(
+        r#"handler("h", |h| print(`handler on ${h.name}`));
+notify(local, "h");
+on(hosts("localhost"), |h| { notify(h, "h"); flush_handlers(); print("flushed"); });
+print("after on");
+"#,
+        &[],
+    );
+    out.code(0);
+    assert_eq!(
+        stdout(&out),
+        "localhost | handler on localhost\nlocalhost | flushed\nafter on\nhandler on local\n"
+    );
+}
