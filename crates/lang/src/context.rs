@@ -102,6 +102,16 @@ pub fn current_host() -> String {
     CURRENT_HOST.with(|h| h.borrow().clone().unwrap_or_else(|| "local".into()))
 }
 
+/// The host a command on `host` is reported on: the host itself, or for the controller
+/// (`local`) the host whose closure runs it (a `local.sh` inside `on` shows on that host).
+pub fn reported_host(host: &crate::host::Host) -> String {
+    if host.name.as_ref() == "local" {
+        current_host()
+    } else {
+        host.name.to_string()
+    }
+}
+
 /// Run `f` with `host` as this thread's current host.
 pub fn with_host<T>(host: &str, f: impl FnOnce() -> T) -> T {
     let prev = CURRENT_HOST.with(|h| h.replace(Some(host.to_string())));

@@ -145,6 +145,21 @@ pub enum Event {
 }
 
 impl Event {
+    /// `cmd` on `host` was not run because of `--check`: reported as what would run.
+    pub fn would_run(host: String, task: Vec<String>, cmd: String) -> Event {
+        Event::CmdResult {
+            host,
+            task,
+            cmd,
+            rc: 0,
+            ok: true,
+            changed: false,
+            skipped: true,
+            duration: 0.0,
+            checked: true,
+        }
+    }
+
     /// Apply `f` to every free-text field, so secrets can be redacted in one place.
     pub(crate) fn map_text(&mut self, f: &dyn Fn(&str) -> String) {
         // Every text a runbook can put into an event: task names and paths included.

@@ -2,7 +2,7 @@
 //! under `--check` too) and kept for the rest of the run. The parsing is `crate::facts`.
 
 use super::shell::exec_with_events;
-use crate::context::{current_host, Ctx};
+use crate::context::{reported_host, Ctx};
 use crate::failure::CommandFailure;
 use crate::host::Host;
 use crate::raise::{at, RhaiResult};
@@ -20,11 +20,7 @@ fn facts(ctx: &Ctx, nctx: &NativeCallContext, host: &Host) -> RhaiResult<Map> {
     if let Some(f) = &*cached {
         return Ok(f.clone());
     }
-    let shown_host = if host.name.as_ref() == "local" {
-        current_host()
-    } else {
-        host.name.to_string()
-    };
+    let shown_host = reported_host(host);
     let task = current_tasks();
     let req = ExecRequest::new(Program::Argv(vec![
         "/bin/sh".into(),

@@ -6,15 +6,15 @@
 //! The state (what is defined, who is notified) is `crate::handlers`.
 
 use super::outcome::host_error;
+use super::task::as_task;
 use crate::context::{current_host, with_host, with_play, Ctx, Play};
 use crate::host::Host;
 use crate::raise::{at, RhaiResult};
-use crate::tasks::{current_tasks, pop_task, push_task};
+use crate::tasks::current_tasks;
 use rb_core::fanout::{self, HostError, Plan};
 use rb_core::report::Event;
 use rhai::{Dynamic, Engine, EvalAltResult, FnPtr, NativeCallContext};
 use std::sync::Arc;
-use std::time::Instant;
 
 /// How a handler's closure is called: through the calling function's context, or (when the
 /// runbook has ended) through the engine and the runbook's AST.
@@ -23,40 +23,20 @@ pub type Call<'a> = dyn Fn(&FnPtr, Host) -> Result<Dynamic, Box<EvalAltResult>> 
 /// Run `host`'s pending handlers on this thread, in definition order.
 pub fn run_for(ctx: &Ctx, call: &Call, host: &Host) -> Result<(), HostError> {
     for (name, f) in ctx.handlers.take(&host.name) {
-        let mut path = current_tasks();
         if ctx.check_mode {
-            ctx.emit(Event::CmdResult {
-                host: host.name.to_string(),
-                task: path,
-                cmd: format!("handler {name}"),
-                rc: 0,
-                ok: true,
-                changed: false,
-                skipped: true,
-                duration: 0.0,
-                checked: true,
-            });
+            ctx.emit(Event::would_run(
+                host.name.to_string(),
+                current_tasks(),
+                format!("handler {name}"),
+            ));
             continue;
         }
-        path.push(format!("handler {name}"));
-        push_task(&format!("handler {name}"), Default::default());
-        ctx.emit(Event::TaskStart {
-            host: host.name.to_string(),
-            task: path.clone(),
+        let ran = with_host(&host.name, || {
+            as_task(ctx, &format!("handler {name}"), Default::default(), || {
+                call(&f, host.clone())
+            })
         });
-        let started = Instant::now();
-        let out = with_host(&host.name, || call(&f, host.clone()));
-        ctx.emit(Event::TaskEnd {
-            host: host.name.to_string(),
-            task: path.clone(),
-            ok: out.is_ok(),
-            duration: started.elapsed().as_secs_f64(),
-        });
-        if out.is_err() {
-            crate::tasks::record_failed_task(path);
-        }
-        pop_task();
-        if let Err(e) = out {
+        if let Err(e) = ran {
             return Err(host_error(ctx, &host.name, &e));
         }
     }

@@ -1,6 +1,6 @@
 //! Commands: `sh(cmd, opts)` and `host.sh(cmd, opts)`, and the CmdResult they return.
 
-use crate::context::{current_host, Ctx};
+use crate::context::{reported_host, Ctx};
 use crate::failure::CommandFailure;
 use crate::host::Host;
 use crate::raise::{at, at_fault, type_of, OrMessage, RhaiResult};
@@ -317,25 +317,11 @@ pub fn run(
     } else {
         program.display()
     };
-    let host_name = if host.name.as_ref() == "local" {
-        current_host()
-    } else {
-        host.name.to_string()
-    };
+    let host_name = reported_host(host);
     let task = current_tasks();
 
     if ctx.check_mode && !o.check_mode {
-        ctx.emit(Event::CmdResult {
-            host: host_name,
-            task,
-            cmd: shown.clone(),
-            rc: 0,
-            ok: true,
-            changed: false,
-            skipped: true,
-            duration: 0.0,
-            checked: true,
-        });
+        ctx.emit(Event::would_run(host_name, task, shown.clone()));
         return Ok(CmdResult {
             cmd: shown,
             ok: true,

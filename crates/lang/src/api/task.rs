@@ -6,6 +6,7 @@ use crate::raise::{at, RhaiResult};
 use crate::tasks::{current_tasks, inherited_tags, pop_task, push_task, record_failed_task};
 use rb_core::report::Event;
 use rhai::{Dynamic, Engine, FnPtr, NativeCallContext};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -26,13 +27,30 @@ fn run_task(
     if !c.tasks.selects(&tags) || !c.tasks.reached(&host, name, &path.join(" › ")) {
         return Ok(Dynamic::UNIT);
     }
+    as_task(c, name, tags, || {
+        body.call_within_context::<Dynamic>(nctx, ())
+    })
+}
+
+/// Run `body` as the task `name` on this thread's host: its path pushed for the events of
+/// what runs inside, `task_start` and `task_end` around it, the path recorded when it
+/// fails. `task()` and the handlers run through it.
+pub fn as_task(
+    c: &Ctx,
+    name: &str,
+    tags: BTreeSet<String>,
+    body: impl FnOnce() -> RhaiResult<Dynamic>,
+) -> RhaiResult<Dynamic> {
+    let host = current_host();
+    let mut path = current_tasks();
+    path.push(name.to_string());
     push_task(name, tags);
     c.emit(Event::TaskStart {
         host: host.clone(),
         task: path.clone(),
     });
     let started = Instant::now();
-    let out = body.call_within_context::<Dynamic>(nctx, ());
+    let out = body();
     c.emit(Event::TaskEnd {
         host,
         task: path.clone(),

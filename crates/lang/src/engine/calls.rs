@@ -42,11 +42,9 @@ pub fn check(
     earlier: Option<&AST>,
     modules: &ModuleFns,
 ) -> Result<(), Diagnostic> {
-    let mut known: HashSet<String> = engine
-        .gen_fn_signatures(true)
-        .iter()
-        .filter_map(|s| s.split('(').next().map(|n| n.trim().to_string()))
-        .collect();
+    // Read from the engine once per compile: the REPL's imports add static modules.
+    let sigs = super::signatures::Signatures::of(engine);
+    let mut known: HashSet<String> = sigs.names().map(str::to_string).collect();
     known.extend(KEYWORDS.iter().map(|k| k.to_string()));
     known.extend(known_script_fns(ast, earlier));
     // A method call may also reach a closure kept in a map (`o.f()` with `o = #{f: || ..}`):
@@ -126,11 +124,7 @@ pub fn check(
         ));
     }
     let Some((name, pos, method)) = unknown else {
-        return match super::lint::check(
-            &super::signatures::Signatures::of(engine),
-            ast,
-            &own_names(ast, earlier),
-        ) {
+        return match super::lint::check(&sigs, ast, &own_names(ast, earlier)) {
             None => Ok(()),
             Some(f) => Err(refusal(
                 file,

@@ -16,6 +16,9 @@ pub struct Resolver {
     cache: Mutex<HashMap<String, SharedModule>>,
     /// Modules being loaded right now, to report import cycles instead of recursing forever.
     loading: Mutex<Vec<String>>,
+    /// What the engine's signatures say, for checking each module as it loads: read once
+    /// (loading a module adds no function the checks look at).
+    signatures: std::sync::OnceLock<super::signatures::Signatures>,
 }
 
 impl Resolver {
@@ -24,6 +27,7 @@ impl Resolver {
             base,
             cache: Mutex::new(HashMap::new()),
             loading: Mutex::new(Vec::new()),
+            signatures: Default::default(),
         }
     }
 
@@ -77,8 +81,10 @@ impl Resolver {
         })?;
         ast.set_source(source.to_string());
         // The same checks as a runbook's, before the module's code runs.
-        let sigs = super::signatures::Signatures::of(engine);
-        if let Some(f) = super::lint::check(&sigs, &ast, &super::calls::own_names(&ast, None)) {
+        let sigs = self
+            .signatures
+            .get_or_init(|| super::signatures::Signatures::of(engine));
+        if let Some(f) = super::lint::check(sigs, &ast, &super::calls::own_names(&ast, None)) {
             // Reported like a syntax error: at the module's own line, nothing having run.
             let found = rhai::ParseErrorType::BadInput(rhai::LexError::Runtime(f.message));
             return Err(Box::new(EvalAltResult::ErrorInModule(

@@ -67,6 +67,11 @@ impl Signatures {
         Signatures { fns, rb_types }
     }
 
+    /// Every registered function's name (`alias::name` for a static module's).
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.fns.keys().map(String::as_str)
+    }
+
     /// Whether `name` is one of rb's own types.
     pub fn is_rb_type(&self, name: &str) -> bool {
         self.rb_types.contains(name)

@@ -170,7 +170,8 @@ pub fn on(
     // Handlers run when a batch is over: on its hosts that succeeded (and, with
     // --force-handlers, on those that failed too).
     let call = |f: &FnPtr, h: Host| f.call_within_context::<Dynamic>(nctx, (h,));
-    let failed_in_batch = std::sync::Mutex::new(Vec::new());
+    // Both callbacks run on this thread, one after the other.
+    let failed_in_batch = std::cell::RefCell::new(Vec::new());
     let outcomes = fanout::run_batches(
         &hosts,
         &o.plan,
@@ -182,16 +183,12 @@ pub fn on(
         &mut |h, r| {
             if let Err(e) = r {
                 ctx.fail_host(&h.name, &e.to_string(), e.is_unreachable());
-                failed_in_batch
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .push(h.clone());
+                failed_in_batch.borrow_mut().push(h.clone());
             }
         },
         &mut |ok| {
             let mut due: Vec<Host> = ok.iter().map(|&i| hosts[i].clone()).collect();
-            let failed =
-                std::mem::take(&mut *failed_in_batch.lock().unwrap_or_else(|e| e.into_inner()));
+            let failed = failed_in_batch.take();
             if ctx.handlers.force {
                 due.extend(failed);
             }
