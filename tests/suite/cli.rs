@@ -3337,17 +3337,7 @@ fn doc_prints_a_function_or_module_reference() {
 /// when the runbook ends; under --check they are reported, not run.
 #[test]
 fn handlers_run_once_per_notified_host_at_the_end_of_its_batch() {
-    let dir = tempfile::tempdir().unwrap();
-    let inv = dir.path().join("web.ini");
-    std::fs::write(
-        &inv,
-        "[web]\nweb1 ansible_connection=local\nweb2 ansible_connection=local\nweb3 ansible_connection=local\n",
-    )
-    .unwrap();
-    let book = dir.path().join("h.rhai");
-    std::fs::write(
-        &book,
-        r#"handler("restart app", |h| log("restart"));
+    let book = r#"handler("restart app", |h| log("restart"));
 handler("reload", |h| log("reload"));
 handler("batch", |h| log(h.render_template("batch {{ ansible_play_batch | join(',') }}", #{})));
 on(hosts("web"), #{serial: 2}, |h| {
@@ -3359,18 +3349,8 @@ on(hosts("web"), #{serial: 2}, |h| {
 log("between");
 notify(local, "reload");
 log("end");
-"#,
-    )
-    .unwrap();
-    let run = |extra: &[&str]| {
-        rb().arg("run")
-            .arg(&book)
-            .arg("-i")
-            .arg(&inv)
-            .args(extra)
-            .output()
-            .unwrap()
-    };
+"#;
+    let run = |extra: &[&str]| run_on_web_hosts(3, book, extra);
     let out = run(&[]);
     out.code(0);
     let text = stdout(&out);
@@ -3412,24 +3392,7 @@ log("end");
 /// at all — unless --force-handlers, as ansible-playbook. A failing handler fails its host.
 #[test]
 fn handlers_of_failed_hosts_and_stopped_runs_need_force_handlers() {
-    let dir = tempfile::tempdir().unwrap();
-    let inv = dir.path().join("web.ini");
-    std::fs::write(
-        &inv,
-        "[web]\nweb1 ansible_connection=local\nweb2 ansible_connection=local\n",
-    )
-    .unwrap();
-    let book = dir.path().join("f.rhai");
-    let run = |text: &str, extra: &[&str]| {
-        std::fs::write(&book, text).unwrap();
-        rb().arg("run")
-            .arg(&book)
-            .arg("-i")
-            .arg(&inv)
-            .args(extra)
-            .output()
-            .unwrap()
-    };
+    let run = |text: &str, extra: &[&str]| run_on_web_hosts(2, text, extra);
     // web2 fails after its notification: its handler does not run; web1's does.
     let fails = r#"handler("restart", |h| log("restart"));
 on(hosts("web"), |h| { notify(h, "restart"); if h.name == "web2" { fail("broken"); } });
@@ -3477,38 +3440,23 @@ notify(local, "restart ap");
         &[],
     );
     out.code(1).stderr_has(
-        "f.rhai:2:1: no handler \"restart ap\" (did you mean `restart app`?); define it first with handler(\"restart ap\", |h| ...) (handlers: restart app)",
+        "test.rhai:2:1: no handler \"restart ap\" (did you mean `restart app`?); define it first with handler(\"restart ap\", |h| ...) (handlers: restart app)",
     );
     let out = run("handler(\"a\", |h| 1);\nhandler(\"a\", |h| 2);\n", &[]);
     out.code(1)
-        .stderr_has("f.rhai:2:1: handler \"a\" is defined twice");
+        .stderr_has("test.rhai:2:1: handler \"a\" is defined twice");
 }
 
 /// Handlers run as their `on(...)` does: at most `forks` hosts at once.
 #[test]
 fn handlers_keep_to_the_forks_of_their_on() {
-    let dir = tempfile::tempdir().unwrap();
-    let inv = dir.path().join("web.ini");
-    std::fs::write(
-        &inv,
-        "[web]\nweb1 ansible_connection=local\nweb2 ansible_connection=local\nweb3 ansible_connection=local\n",
-    )
-    .unwrap();
-    let book = dir.path().join("f.rhai");
-    std::fs::write(
-        &book,
+    let out = run_on_web_hosts(
+        3,
         r#"handler("slow", |h| log(h.sh("date +%s%N; sleep 0.3; date +%s%N").out));
 on(hosts("web"), #{forks: 1}, |h| notify(h, "slow"));
 "#,
-    )
-    .unwrap();
-    let out = rb()
-        .arg("run")
-        .arg(&book)
-        .arg("-i")
-        .arg(&inv)
-        .output()
-        .unwrap();
+        &[],
+    );
     out.code(0);
     let text = stdout(&out);
     let mut spans: Vec<(u128, u128)> = Vec::new();

@@ -75,6 +75,27 @@ pub fn run_script(text: &str, args: &[&str]) -> (Output, tempfile::TempDir) {
     (out, dir)
 }
 
+/// `rb run` on a runbook given as text against `web1`..`webN`, local-connection hosts of
+/// group `web`: fan-out without the lab. The runbook is `test.rhai` in a fresh folder.
+pub fn run_on_web_hosts(n: usize, text: &str, args: &[&str]) -> Output {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = dir.path().join("web.ini");
+    let hosts: String = (1..=n)
+        .map(|i| format!("web{i} ansible_connection=local\n"))
+        .collect();
+    std::fs::write(&inv, format!("[web]\n{hosts}")).unwrap();
+    let file = dir.path().join("test.rhai");
+    std::fs::write(&file, text).unwrap();
+    rb().arg("run")
+        .arg(&file)
+        .arg("-i")
+        .arg(&inv)
+        .args(args)
+        .current_dir(dir.path())
+        .output()
+        .unwrap()
+}
+
 pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }

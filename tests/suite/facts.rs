@@ -132,19 +132,11 @@ fn local_facts_match_what_the_controller_says_of_itself() {
 /// host, as any `local` command there is (its line and events carry the host it ran for).
 #[test]
 fn local_facts_inside_on_are_reported_on_the_hosts_line() {
-    let dir = tempfile::tempdir().unwrap();
-    let inv = dir.path().join("i.ini");
-    std::fs::write(&inv, "[web]\nweb1 ansible_connection=local\n").unwrap();
-    let book = dir.path().join("f.rhai");
-    std::fs::write(&book, "on(hosts(\"web\"), |h| local.facts.hostname);\n").unwrap();
-    let out = rb()
-        .arg("run")
-        .arg(&book)
-        .arg("-i")
-        .arg(&inv)
-        .arg("--json")
-        .output()
-        .unwrap();
+    let out = run_on_web_hosts(
+        1,
+        "on(hosts(\"web\"), |h| local.facts.hostname);\n",
+        &["--json"],
+    );
     out.code(0);
     let events = json_events(&stdout(&out));
     let hosts: Vec<&str> = events

@@ -250,50 +250,38 @@ mod tests {
     #[test]
     fn batch_done_sees_each_finished_batch_and_its_hosts_that_succeeded() {
         let hosts = names(5);
-        let plan = Plan {
+        let h4_fails = |h: &String| {
+            if h == "h4" {
+                Err(HostError::Failed("x".into()))
+            } else {
+                Ok(())
+            }
+        };
+        let batches = |plan: &Plan| {
+            let mut seen = Vec::new();
+            let r = run_batches(
+                &hosts,
+                plan,
+                &|| false,
+                &h4_fails,
+                &mut |_, _| {},
+                &mut |ok| seen.push(ok.to_vec()),
+            );
+            (r.is_ok(), seen)
+        };
+        let stops = Plan {
             serial: vec![Size::Count(2)],
             max_fail_percentage: Some(0.0),
             ..Plan::default()
         };
-        let mut seen = Vec::new();
-        let r = run_batches(
-            &hosts,
-            &plan,
-            &|| false,
-            &|h: &String| {
-                if h == "h4" {
-                    Err(HostError::Failed("x".into()))
-                } else {
-                    Ok(())
-                }
-            },
-            &mut |_, _| {},
-            &mut |ok| seen.push(ok.to_vec()),
-        );
-        assert!(r.is_err(), "h4's batch stops the run");
-        assert_eq!(seen, [vec![0, 1]]);
+        // h4's batch stops the run: only the first is handed over.
+        assert_eq!(batches(&stops), (false, vec![vec![0, 1]]));
         // Without a stop, every batch; a failed host is left out of its batch's list.
         let plan = Plan {
             serial: vec![Size::Count(2)],
             ..Plan::default()
         };
-        let mut seen = Vec::new();
-        let r = run_batches(
-            &hosts,
-            &plan,
-            &|| false,
-            &|h: &String| {
-                if h == "h4" {
-                    Err(HostError::Failed("x".into()))
-                } else {
-                    Ok(())
-                }
-            },
-            &mut |_, _| {},
-            &mut |ok| seen.push(ok.to_vec()),
-        );
-        assert!(r.is_ok());
-        assert_eq!(seen, [vec![0, 1], vec![2], vec![4]]);
+        assert_eq!(batches(&plan), (true, vec![vec![0, 1], vec![2], vec![4]]));
         // Cancelled while a batch ran (Ctrl-C): that batch is not handed over.
         let stop = AtomicBool::new(false);
         let mut seen = Vec::new();
